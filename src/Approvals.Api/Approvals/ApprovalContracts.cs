@@ -1,0 +1,95 @@
+using System.Text.Json.Serialization;
+using Approvals.Api.Data;
+using Approvals.Domain;
+
+namespace Approvals.Api.Approvals;
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record CreateApprovalRequest(
+    string? Title,
+    string? Description,
+    DateTimeOffset? Deadline,
+    string? Comment,
+    int[]? ServiceRules);
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DecisionRequest(string? Decision, string? Comment);
+
+public sealed record ApprovalResponse(
+    Guid Id,
+    string Title,
+    string Description,
+    string Comment,
+    string Status,
+    string? PreviousStatus,
+    DateTimeOffset Deadline,
+    IReadOnlyList<int> ServiceRules,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    int Version,
+    DeliveryError? LastError,
+    IReadOnlyList<DeliveryProgress> Deliveries)
+{
+    public static ApprovalResponse From(Approval approval) => new(
+        approval.Id,
+        approval.Title,
+        approval.Description,
+        approval.Comment,
+        approval.Status.ToWireName(),
+        approval.PreviousStatus?.ToWireName(),
+        approval.Deadline,
+        [.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)],
+        approval.CreatedBy,
+        approval.CreatedAt,
+        approval.UpdatedAt,
+        approval.Version,
+        approval.LastError,
+        [.. approval.DeliveryJobs
+            .Where(j => j.DecisionId == approval.CurrentDecisionId)
+            .OrderBy(j => approval.ServiceRules.FindIndex(r => r.ServiceRuleId == j.ServiceRuleId))
+            .Select(DeliveryProgress.From)]);
+}
+
+/// <summary>Where one downstream service stands with the approval's current decision.</summary>
+public sealed record DeliveryProgress(
+    Guid JobId,
+    int ServiceRule,
+    string State,
+    int Attempts,
+    string? ReportedStatus,
+    DateTimeOffset? NextAttemptAt,
+    string? LastError)
+{
+    public static DeliveryProgress From(DeliveryJob job) => new(
+        job.Id,
+        job.ServiceRuleId,
+        job.State.ToString().ToLowerInvariant(),
+        job.Attempts,
+        job.ReportedStatus?.ToWireName(),
+        job.State is DeliveryState.Pending or DeliveryState.Sending ? job.NextAttemptAt : null,
+        job.LastError);
+}
+
+public sealed record ApprovalPage(IReadOnlyList<ApprovalResponse> Items, string? NextCursor);
+
+public sealed record HistoryEntryResponse(
+    long Id,
+    DateTimeOffset At,
+    string Actor,
+    string Action,
+    string? FromStatus,
+    string? ToStatus,
+    System.Text.Json.JsonElement? Changes,
+    string? CorrelationId)
+{
+    public static HistoryEntryResponse From(ApprovalHistoryEntry entry) => new(
+        entry.Id,
+        entry.At,
+        entry.Actor,
+        entry.Action,
+        entry.FromStatus?.ToWireName(),
+        entry.ToStatus?.ToWireName(),
+        entry.Changes?.RootElement,
+        entry.CorrelationId);
+}

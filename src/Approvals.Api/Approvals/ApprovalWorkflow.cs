@@ -1,0 +1,299 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Approvals.Api.Auth;
+using Approvals.Api.Data;
+using Approvals.Api.Infrastructure;
+using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Api.Approvals;
+
+/// <summary>
+/// Creates, edits and decides approvals. Every rule question goes to <see cref="ApprovalStateMachine"/>; this class
+/// only validates fields, applies the table's answer, and writes the change, its history row and (for a decision)
+/// its delivery jobs in one transaction. Both API versions call it, so there is one copy of the behaviour.
+/// </summary>
+public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock)
+{
+    private const int MaxConcurrencyRetries = 5;
+
+    public async Task<Result<Approval>> CreateAsync(ApprovalDraft draft, Caller caller, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        ApprovalRules.CheckTitle(draft.Title, errors);
+        ApprovalRules.CheckDescription(draft.Description, errors);
+        ApprovalRules.CheckComment(draft.Comment, errors);
+        ApprovalRules.CheckServiceRules(draft.ServiceRules, errors);
+        if (draft.Deadline is null)
+        {
+            errors.Add("deadline", "Deadline is required.");
+        }
+
+        if (errors.ToError() is { } invalid)
+        {
+            return invalid;
+        }
+
+        var now = clock.GetUtcNow();
+        var deadline = Timestamps.ToDatabasePrecision(draft.Deadline!.Value);
+        if (ApprovalRules.CheckDeadline(deadline, now) is { } pastDeadline)
+        {
+            return pastDeadline;
+        }
+
+        var serviceRules = draft.ServiceRules!;
+        if (await FindUnusableServiceRulesAsync(serviceRules, cancellationToken) is { } unknownRules)
+        {
+            return unknownRules;
+        }
+
+        var approval = new Approval
+        {
+            Id = Guid.CreateVersion7(now),
+            Title = draft.Title!,
+            Description = draft.Description!,
+            Comment = draft.Comment ?? "",
+            Status = ApprovalStateMachine.InitialStatus,
+            Deadline = deadline,
+            CreatedBy = caller.Actor,
+            CreatedAt = now,
+            Version = 1,
+            ServiceRules = [.. serviceRules.Select((id, position) => new ApprovalServiceRule { ServiceRuleId = id, Position = position })],
+        };
+
+        var changes = new JsonObject
+        {
+            ["title"] = Change(null, approval.Title),
+            ["description"] = Change(null, approval.Description),
+            ["comment"] = Change(null, approval.Comment),
+            ["deadline"] = Change(null, approval.Deadline),
+            ["serviceRules"] = Change(null, new JsonArray([.. serviceRules.Select(id => JsonValue.Create(id))])),
+        };
+
+        db.Approvals.Add(approval);
+        db.History.Add(NewHistory(approval, caller, HistoryActions.Created, null, approval.Status, changes, now));
+        await db.SaveChangesAsync(cancellationToken);
+        return approval;
+    }
+
+    public async Task<Result<Approval>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var approval = await db.Approvals
+                .Include(a => a.ServiceRules)
+                .FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+            if (approval is null)
+            {
+                return Problems.ApprovalNotFound(id);
+            }
+
+            if (change.ExpectedVersion is { } expected && expected != approval.Version)
+            {
+                return VersionMismatch(approval.Version);
+            }
+
+            var planned = await ApplyAsync(approval, change, caller, cancellationToken);
+            if (!planned.IsSuccess || !planned.Value)
+            {
+                // Refused, or nothing to change: no write, no history row.
+                return planned.IsSuccess ? approval : planned.Error!;
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return approval;
+            }
+            catch (DbUpdateConcurrencyException) when (change.ExpectedVersion is null && attempt < MaxConcurrencyRetries)
+            {
+                // Someone else changed the approval between our read and write: decide again on fresh state.
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return VersionMismatch(null);
+            }
+        }
+    }
+
+    /// <summary>Validates and applies the change to the tracked approval. False when there is nothing to change.</summary>
+    private async Task<Result<bool>> ApplyAsync(Approval approval, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
+    {
+        var edit = change.Edit;
+        var errors = new FieldErrors();
+        var changes = new JsonObject();
+        var detailsChanged = false;
+
+        if (edit.Title is { } title && title != approval.Title)
+        {
+            ApprovalRules.CheckTitle(title, errors);
+            changes["title"] = Change(approval.Title, title);
+            detailsChanged = true;
+        }
+
+        if (edit.Description is { } description && description != approval.Description)
+        {
+            ApprovalRules.CheckDescription(description, errors);
+            changes["description"] = Change(approval.Description, description);
+            detailsChanged = true;
+        }
+
+        DateTimeOffset? newDeadline = edit.Deadline is { } d ? Timestamps.ToDatabasePrecision(d) : null;
+        if (newDeadline is { } deadline && deadline != approval.Deadline)
+        {
+            changes["deadline"] = Change(approval.Deadline, deadline);
+            detailsChanged = true;
+        }
+        else
+        {
+            newDeadline = null;
+        }
+
+        var currentRules = approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId).ToList();
+        var newRules = edit.ServiceRules is { } rules && !rules.SequenceEqual(currentRules) ? rules : null;
+        if (newRules is not null)
+        {
+            ApprovalRules.CheckServiceRules(newRules, errors);
+            changes["serviceRules"] = Change(
+                new JsonArray([.. currentRules.Select(r => JsonValue.Create(r))]),
+                new JsonArray([.. newRules.Select(r => JsonValue.Create(r))]));
+            detailsChanged = true;
+        }
+
+        var commentChanged = edit.Comment is { } comment && comment != approval.Comment;
+        if (commentChanged)
+        {
+            ApprovalRules.CheckComment(edit.Comment, errors);
+            changes["comment"] = Change(approval.Comment, edit.Comment);
+        }
+
+        if (errors.ToError() is { } invalid)
+        {
+            return invalid;
+        }
+
+        // The table decides; edits never change the status, a decision moves it.
+        if (detailsChanged || commentChanged)
+        {
+            var editCommand = detailsChanged ? ApprovalCommand.EditDetails : ApprovalCommand.EditComment;
+            if (ApprovalStateMachine.Evaluate(approval.Status, editCommand).Rejection is { } refused)
+            {
+                return refused;
+            }
+        }
+
+        ApprovalStatus? decidedStatus = null;
+        if (change.Decision is { } decision)
+        {
+            var transition = ApprovalStateMachine.Evaluate(approval.Status, decision.ToCommand());
+            if (transition.Rejection is { } refused)
+            {
+                return refused;
+            }
+
+            decidedStatus = transition.Target;
+        }
+
+        if (!detailsChanged && !commentChanged && decidedStatus is null)
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow();
+        if (newDeadline is { } movedDeadline && ApprovalRules.CheckDeadline(movedDeadline, now) is { } pastDeadline)
+        {
+            return pastDeadline;
+        }
+
+        if (newRules is not null && await FindUnusableServiceRulesAsync(newRules, cancellationToken) is { } unknownRules)
+        {
+            return unknownRules;
+        }
+
+        approval.Title = edit.Title ?? approval.Title;
+        approval.Description = edit.Description ?? approval.Description;
+        approval.Comment = edit.Comment ?? approval.Comment;
+        approval.Deadline = newDeadline ?? approval.Deadline;
+        if (newRules is not null)
+        {
+            approval.ServiceRules.Clear();
+            approval.ServiceRules.AddRange(newRules.Select((id, position) =>
+                new ApprovalServiceRule { ApprovalId = approval.Id, ServiceRuleId = id, Position = position }));
+        }
+
+        var fromStatus = approval.Status;
+        if (decidedStatus is { } acknowledged)
+        {
+            await QueueDeliveriesAsync(approval, change.Decision!.Value, now, cancellationToken);
+            approval.PreviousStatus = fromStatus;
+            approval.Status = acknowledged;
+            approval.LastError = null;
+        }
+
+        approval.Version++;
+        var action = decidedStatus is null ? HistoryActions.Edited : HistoryActions.Decided;
+        db.History.Add(NewHistory(approval, caller, action, fromStatus, approval.Status, changes, now));
+        return true;
+    }
+
+    /// <summary>The outbox: one job per service rule, committed with the decision; older open jobs stop counting.</summary>
+    private async Task QueueDeliveriesAsync(Approval approval, Decision decision, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await db.DeliveryJobs
+            .Where(j => j.ApprovalId == approval.Id && (j.State == DeliveryState.Pending || j.State == DeliveryState.Sending))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, DeliveryState.Superseded).SetProperty(j => j.CompletedAt, now), cancellationToken);
+
+        var decisionId = Guid.CreateVersion7(now);
+        approval.CurrentDecisionId = decisionId;
+        foreach (var rule in approval.ServiceRules.OrderBy(r => r.Position))
+        {
+            db.DeliveryJobs.Add(new DeliveryJob
+            {
+                Id = Guid.CreateVersion7(now),
+                ApprovalId = approval.Id,
+                DecisionId = decisionId,
+                ServiceRuleId = rule.ServiceRuleId,
+                RequestedStatus = decision.FinalStatus(),
+                State = DeliveryState.Pending,
+                NextAttemptAt = now,
+                CreatedAt = now,
+            });
+        }
+    }
+
+    private async Task<DomainError?> FindUnusableServiceRulesAsync(IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    {
+        var usable = await db.ServiceRules
+            .Where(r => ids.Contains(r.Id) && r.Enabled)
+            .Select(r => r.Id)
+            .ToListAsync(cancellationToken);
+        var missing = ids.Except(usable).ToList();
+        return missing.Count == 0
+            ? null
+            : new DomainError(ErrorKind.Unprocessable, ErrorCodes.ServiceRuleUnknown,
+                $"Service rule(s) {string.Join(", ", missing)} do not exist or are disabled.");
+    }
+
+    internal static ApprovalHistoryEntry NewHistory(
+        Approval approval, Caller caller, string action, ApprovalStatus? from, ApprovalStatus? to, JsonObject? changes, DateTimeOffset at) => new()
+        {
+            ApprovalId = approval.Id,
+            At = at,
+            Actor = caller.Actor,
+            Action = action,
+            FromStatus = from,
+            ToStatus = to,
+            Changes = changes is { Count: > 0 } ? JsonDocument.Parse(changes.ToJsonString()) : null,
+            CorrelationId = caller.CorrelationId,
+        };
+
+    private static JsonObject Change(JsonNode? oldValue, JsonNode? newValue) => new() { ["old"] = oldValue, ["new"] = newValue };
+
+    private static DomainError VersionMismatch(int? current) => new(ErrorKind.PreconditionFailed, ErrorCodes.VersionMismatch,
+        current is null
+            ? "The approval was changed by someone else; read it again and retry."
+            : $"The approval is at version {current}; read it again and retry.");
+}

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Approvals.Api.Approvals;
+using Approvals.Api.Legacy;
+using Approvals.Api.ServiceRules;
+
+namespace Approvals.Api.Infrastructure;
+
+/// <summary>Source-generated serializers for every request and response type: no reflection on the hot path.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(CreateApprovalRequest))]
+[JsonSerializable(typeof(DecisionRequest))]
+[JsonSerializable(typeof(ApprovalResponse))]
+[JsonSerializable(typeof(ApprovalPage))]
+[JsonSerializable(typeof(List<HistoryEntryResponse>))]
+[JsonSerializable(typeof(StateMachineResponse))]
+[JsonSerializable(typeof(ServiceRuleRequest))]
+[JsonSerializable(typeof(List<ServiceRuleResponse>))]
+[JsonSerializable(typeof(ServiceRuleResponse))]
+[JsonSerializable(typeof(ServiceRuleWithSecretResponse))]
+[JsonSerializable(typeof(LegacyCreateRequest))]
+[JsonSerializable(typeof(LegacyUpdateRequest))]
+[JsonSerializable(typeof(LegacyItemEnvelope))]
+[JsonSerializable(typeof(LegacySingleItemsEnvelope))]
+[JsonSerializable(typeof(LegacyListEnvelope))]
+[JsonSerializable(typeof(LegacyStatus))]
+internal sealed partial class ApprovalsJsonContext : JsonSerializerContext;

@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Approvals.Api.Auth;
+using Approvals.Api.Data;
+using Approvals.Domain;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Approvals.Api.Infrastructure;
+
+/// <summary>
+/// Honours <c>Idempotency-Key</c>: the first request with a key claims it, runs, and stores its response; a retry
+/// with the same key and body gets that response again; the same key with another body gets 422. Claims are per
+/// caller, so two callers cannot collide. 5xx responses are not stored, so the retry runs again.
+/// </summary>
+/// <typeparam name="TBody">The endpoint's body type; its bound value identifies the request.</typeparam>
+internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
+    where TBody : class
+{
+    public const string HeaderName = "Idempotency-Key";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var key = http.Request.Headers[HeaderName].ToString();
+        if (key.Length == 0)
+        {
+            return await next(context);
+        }
+
+        if (key.Length > 200 || !key.All(c => c is >= '!' and <= '~'))
+        {
+            return DomainError.Validation(HeaderName, "Must be 1 to 200 printable ASCII characters.").ToProblem();
+        }
+
+        var caller = Caller.From(http).Actor;
+        var requestHash = HashRequest(http, context.Arguments);
+        var claimed = await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO idempotency_keys (caller, key, request_hash, created_at) VALUES ({caller}, {key}, {requestHash}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING",
+            http.RequestAborted);
+
+        if (claimed == 0)
+        {
+            var existing = await db.IdempotencyRecords.AsNoTracking()
+                .FirstOrDefaultAsync(r => r.Caller == caller && r.Key == key, http.RequestAborted);
+            if (existing is null)
+            {
+                // The first request failed and released the key between our insert and read: let the caller retry.
+                return InProgress();
+            }
+
+            if (existing.RequestHash != requestHash)
+            {
+                return new DomainError(ErrorKind.Unprocessable, ErrorCodes.IdempotencyKeyReused,
+                    "This Idempotency-Key was already used with a different request.").ToProblem();
+            }
+
+            return existing.StatusCode is null ? InProgress() : new ReplayedResult(existing);
+        }
+
+        object? result;
+        try
+        {
+            result = await next(context);
+        }
+        catch
+        {
+            await ReleaseAsync(caller, key);
+            throw;
+        }
+
+        if (result is IStatusCodeHttpResult { StatusCode: { } status } && status < 500)
+        {
+            var value = (result as IValueHttpResult)?.Value;
+            var body = value is null ? null : JsonSerializer.Serialize(value, value.GetType(), jsonOptions.Value.SerializerOptions);
+            var location = result switch
+            {
+                Microsoft.AspNetCore.Http.HttpResults.Created<Approvals.ApprovalResponse> created => created.Location,
+                Microsoft.AspNetCore.Http.HttpResults.Accepted<Approvals.ApprovalResponse> accepted => accepted.Location,
+                _ => null,
+            };
+            var etag = http.Response.Headers.ETag.ToString();
+            await db.IdempotencyRecords
+                .Where(r => r.Caller == caller && r.Key == key)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.StatusCode, status)
+                    .SetProperty(r => r.ResponseBody, body)
+                    .SetProperty(r => r.Location, location)
+                    .SetProperty(r => r.ETag, etag.Length == 0 ? null : etag), CancellationToken.None);
+        }
+        else
+        {
+            await ReleaseAsync(caller, key);
+        }
+
+        return result;
+    }
+
+    private Task ReleaseAsync(string caller, string key) =>
+        db.IdempotencyRecords.Where(r => r.Caller == caller && r.Key == key && r.StatusCode == null)
+            .ExecuteDeleteAsync(CancellationToken.None);
+
+    private static IResult InProgress() =>
+        new DomainError(ErrorKind.Conflict, ErrorCodes.IdempotencyInProgress,
+            "A request with this Idempotency-Key is still being processed; retry shortly.").ToProblem();
+
+    /// <summary>Hash of what identifies the request: method, path and the bound body (so formatting does not matter).</summary>
+    private string HashRequest(HttpContext http, IList<object?> arguments)
+    {
+        var builder = new StringBuilder().Append(http.Request.Method).Append(' ').Append(http.Request.Path.Value);
+        foreach (var body in arguments.OfType<TBody>())
+        {
+            builder.Append('\n').Append(JsonSerializer.Serialize(body, jsonOptions.Value.SerializerOptions));
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
+    }
+
+    /// <summary>Replays a stored response with the headers that mattered the first time.</summary>
+    private sealed class ReplayedResult(IdempotencyRecord record) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = record.StatusCode!.Value;
+            httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            if (record.Location is not null)
+            {
+                httpContext.Response.Headers.Location = record.Location;
+            }
+
+            if (record.ETag is not null)
+            {
+                httpContext.Response.Headers.ETag = record.ETag;
+            }
+
+            if (record.ResponseBody is not null)
+            {
+                httpContext.Response.ContentType = record.StatusCode >= 400 ? "application/problem+json" : "application/json; charset=utf-8";
+                await httpContext.Response.WriteAsync(record.ResponseBody, httpContext.RequestAborted);
+            }
+        }
+    }
+}

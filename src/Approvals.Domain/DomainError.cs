@@ -1,0 +1,58 @@
+namespace Approvals.Domain;
+
+/// <summary>How a failure is classified; the API maps each kind to one HTTP status.</summary>
+public enum ErrorKind
+{
+    Validation,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PreconditionFailed,
+    Unprocessable,
+    Unavailable,
+}
+
+/// <summary>A named, expected failure. <see cref="Code"/> is stable and part of the API contract.</summary>
+public sealed record DomainError(ErrorKind Kind, string Code, string Message)
+{
+    /// <summary>Per-field messages for validation failures, keyed by the field's JSON name.</summary>
+    public IReadOnlyDictionary<string, string[]>? FieldErrors { get; init; }
+
+    public static DomainError Validation(IReadOnlyDictionary<string, string[]> fieldErrors) =>
+        new(ErrorKind.Validation, ErrorCodes.ValidationFailed, "One or more fields are invalid.") { FieldErrors = fieldErrors };
+
+    public static DomainError Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+}
+
+/// <summary>Every error code the service emits. Clients match on these strings.</summary>
+public static class ErrorCodes
+{
+    public const string MalformedJson = "request.malformed_json";
+    public const string ValidationFailed = "request.validation_failed";
+    public const string PayloadTooLarge = "request.too_large";
+    public const string UnsupportedMediaType = "request.unsupported_media_type";
+    public const string MethodNotAllowed = "request.method_not_allowed";
+    public const string RouteNotFound = "route.not_found";
+    public const string Unauthenticated = "auth.unauthenticated";
+    public const string Forbidden = "auth.forbidden";
+    public const string RateLimited = "rate_limit.exceeded";
+    public const string ApprovalNotFound = "approval.not_found";
+    public const string AwaitingDelivery = "approval.awaiting_delivery";
+    public const string CommentOnly = "approval.comment_only";
+    public const string InvalidTransition = "approval.invalid_transition";
+    public const string VersionMismatch = "approval.version_mismatch";
+    public const string DeadlineInPast = "approval.deadline_in_past";
+    public const string SelfApprovalForbidden = "approval.self_approval_forbidden";
+    public const string ServiceRuleUnknown = "service_rule.unknown";
+    public const string ServiceRuleNotFound = "service_rule.not_found";
+    public const string ServiceRuleInUse = "service_rule.in_use";
+    public const string ServiceRuleNameTaken = "service_rule.name_taken";
+    public const string IdempotencyKeyReused = "idempotency.key_reused";
+    public const string IdempotencyInProgress = "idempotency.in_progress";
+    public const string DeliveryJobNotFound = "delivery.job_not_found";
+    public const string DeliveryNotRetryable = "delivery.not_retryable";
+    public const string ServiceUnavailable = "service.unavailable";
+    public const string Internal = "server.internal_error";
+}

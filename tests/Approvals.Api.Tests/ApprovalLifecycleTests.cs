@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Approvals.Api.Data;
+using Approvals.Api.Tests.Infrastructure;
+using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Api.Tests;
+
+public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
+{
+    [Fact]
+    public async Task Create_returns_201_with_location_etag_and_a_pending_approval()
+    {
+        var rule = await ServiceRuleAsync();
+        var response = await Client.PostAsJsonAsync("/api/v1/approvals", new
+        {
+            title = "Laptop",
+            description = "For the design team",
+            deadline = FutureDeadline,
+            serviceRules = new[] { rule },
+        });
+
+        await AssertStatusAsync(response, HttpStatusCode.Created);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("PENDING", (string?)body["status"]);
+        Assert.Equal($"/api/v1/approvals/{body["id"]}", response.Headers.Location?.OriginalString);
+        Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
+        Assert.Equal("client:test", (string?)body["createdBy"]);
+        Assert.Equal(rule, (int?)body["serviceRules"]![0]);
+
+        var get = await Client.GetAsync(response.Headers.Location);
+        await AssertStatusAsync(get, HttpStatusCode.OK);
+        Assert.Equal("\"1\"", get.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task Approve_is_accepted_and_writes_one_delivery_job_per_service_rule()
+    {
+        var first = await ServiceRuleAsync();
+        var second = await ServiceRuleAsync();
+        var approval = await CreateApprovalAsync("Two services", first, second);
+        var id = (string)approval["id"]!;
+
+        var response = await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "approve", comment = "ok" });
+
+        await AssertStatusAsync(response, HttpStatusCode.Accepted);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("ACKNOWLEDGED_APPROVED", (string?)body["status"]);
+        Assert.Equal("PENDING", (string?)body["previousStatus"]);
+        Assert.Equal("ok", (string?)body["comment"]);
+        Assert.Equal(2, body["deliveries"]!.AsArray().Count);
+
+        await using var db = Factory.CreateDbContext();
+        var jobs = await db.DeliveryJobs.Where(j => j.ApprovalId == Guid.Parse(id)).OrderBy(j => j.Id).ToListAsync();
+        Assert.Equal([first, second], jobs.Select(j => j.ServiceRuleId).Order());
+        Assert.All(jobs, j => Assert.Equal(ApprovalStatus.Approved, j.RequestedStatus));
+        Assert.All(jobs, j => Assert.Equal(DeliveryState.Pending, j.State));
+    }
+
+    [Fact]
+    public async Task Acknowledged_approval_is_locked_until_delivery()
+    {
+        var id = (string)(await CreateApprovalAsync())["id"]!;
+        await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "reject" });
+
+        var edit = await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"later"}"""));
+        await AssertProblemAsync(edit, 409, ErrorCodes.AwaitingDelivery);
+        var decide = await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "approve" });
+        await AssertProblemAsync(decide, 409, ErrorCodes.AwaitingDelivery);
+    }
+
+    [Fact]
+    public async Task Final_approval_accepts_only_comment_changes()
+    {
+        var id = (string)(await CreateApprovalAsync())["id"]!;
+        await SetStatusAsync(Guid.Parse(id), ApprovalStatus.Approved);
+
+        var titleAndComment = await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"title":"new","comment":"c"}"""));
+        await AssertProblemAsync(titleAndComment, 409, ErrorCodes.CommentOnly);
+        var decide = await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "cancel" });
+        await AssertProblemAsync(decide, 409, ErrorCodes.CommentOnly);
+
+        var comment = await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"delivered fine"}"""));
+        await AssertStatusAsync(comment, HttpStatusCode.OK);
+        var body = (await comment.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("delivered fine", (string?)body["comment"]);
+        Assert.Equal("Laptop purchase", (string?)body["title"]);
+        Assert.Equal("APPROVED", (string?)body["status"]);
+    }
+
+    [Fact]
+    public async Task Every_change_writes_exactly_one_history_row_with_the_caller()
+    {
+        var id = (string)(await CreateApprovalAsync())["id"]!;
+        await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"title":"Renamed","comment":"why"}"""));
+        await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"only comment"}"""));
+        await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"only comment"}""")); // no change, no row
+        var other = Factory.CreateAuthenticatedClient(ApprovalsApiFactory.OtherApiKey);
+        other.DefaultRequestHeaders.Add("X-Correlation-Id", "corr-123");
+        await other.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "cancel" });
+
+        var history = (await Client.GetFromJsonAsync<JsonArray>($"/api/v1/approvals/{id}/history"))!;
+
+        Assert.Equal(["created", "edited", "edited", "decided"], history.Select(h => (string)h!["action"]!));
+        Assert.Equal("Renamed", (string?)history[1]!["changes"]!["title"]!["new"]);
+        Assert.Equal("Laptop purchase", (string?)history[1]!["changes"]!["title"]!["old"]);
+        Assert.Null(history[2]!["changes"]!["title"]);
+        Assert.Equal("client:other", (string?)history[3]!["actor"]);
+        Assert.Equal("corr-123", (string?)history[3]!["correlationId"]);
+        Assert.Equal("PENDING", (string?)history[3]!["fromStatus"]);
+        Assert.Equal("ACKNOWLEDGED_CANCELLED", (string?)history[3]!["toStatus"]);
+    }
+
+    [Fact]
+    public async Task History_table_refuses_update_and_delete()
+    {
+        var id = Guid.Parse((string)(await CreateApprovalAsync())["id"]!);
+        await using var db = Factory.CreateDbContext();
+
+        await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() =>
+            db.History.Where(h => h.ApprovalId == id).ExecuteUpdateAsync(s => s.SetProperty(h => h.Actor, "forged")));
+        await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() =>
+            db.History.Where(h => h.ApprovalId == id).ExecuteDeleteAsync());
+        Assert.Equal(1, await db.History.CountAsync(h => h.ApprovalId == id));
+    }
+
+    [Fact]
+    public async Task Updated_at_is_set_by_the_database_on_every_update()
+    {
+        var id = Guid.Parse((string)(await CreateApprovalAsync())["id"]!);
+        await using var db = Factory.CreateDbContext();
+        var before = await db.Approvals.Where(a => a.Id == id).Select(a => a.UpdatedAt).SingleAsync();
+
+        await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE approvals SET comment = 'direct' WHERE id = {id}");
+
+        var after = await db.Approvals.Where(a => a.Id == id).Select(a => a.UpdatedAt).SingleAsync();
+        Assert.True(after > before);
+    }
+
+    [Fact]
+    public async Task Stale_if_match_gets_412_and_changes_nothing()
+    {
+        var id = (string)(await CreateApprovalAsync())["id"]!;
+        await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"v2"}"""));
+
+        using var stale = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/approvals/{id}") { Content = Json("""{"title":"stale"}""", "application/merge-patch+json") };
+        stale.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        await AssertProblemAsync(await Client.SendAsync(stale), 412, ErrorCodes.VersionMismatch);
+
+        using var fresh = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/approvals/{id}") { Content = Json("""{"title":"fresh"}""", "application/merge-patch+json") };
+        fresh.Headers.TryAddWithoutValidation("If-Match", "\"2\"");
+        var ok = await Client.SendAsync(fresh);
+        await AssertStatusAsync(ok, HttpStatusCode.OK);
+        Assert.Equal("\"3\"", ok.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task Error_approval_can_be_edited_and_decided_again_superseding_old_jobs()
+    {
+        var id = Guid.Parse((string)(await CreateApprovalAsync())["id"]!);
+        await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "approve" });
+        await SetStatusAsync(id, ApprovalStatus.Error);
+
+        var edit = await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"title":"fixed"}"""));
+        await AssertStatusAsync(edit, HttpStatusCode.OK);
+        var decide = await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "reject" });
+        await AssertStatusAsync(decide, HttpStatusCode.Accepted);
+
+        await using var db = Factory.CreateDbContext();
+        var jobs = await db.DeliveryJobs.Where(j => j.ApprovalId == id).ToListAsync();
+        var current = await db.Approvals.Where(a => a.Id == id).Select(a => a.CurrentDecisionId).SingleAsync();
+        Assert.Equal(2, jobs.Count);
+        Assert.Equal(DeliveryState.Superseded, jobs.Single(j => j.RequestedStatus == ApprovalStatus.Approved).State);
+        Assert.Equal(current, jobs.Single(j => j.RequestedStatus == ApprovalStatus.Rejected).DecisionId);
+    }
+
+    [Fact]
+    public async Task State_machine_endpoint_returns_the_table()
+    {
+        var table = (await Client.GetFromJsonAsync<JsonObject>("/api/v1/state-machine"))!;
+        var rows = table["transitions"]!.AsArray();
+        Assert.Equal(ApprovalStateMachine.Rows.Count, rows.Count);
+        Assert.Contains(rows, r => (string?)r!["from"] == "PENDING" && (string?)r["command"] == "approve" && (string?)r["to"] == "ACKNOWLEDGED_APPROVED");
+        Assert.Contains(rows, r => (string?)r!["from"] == "APPROVED" && (string?)r["command"] == "edit_details" && (string?)r["rejection"] == ErrorCodes.CommentOnly);
+    }
+
+    private async Task SetStatusAsync(Guid id, ApprovalStatus status)
+    {
+        await using var db = Factory.CreateDbContext();
+        await db.Approvals.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, status));
+    }
+}

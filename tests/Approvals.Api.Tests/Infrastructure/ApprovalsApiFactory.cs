@@ -1,0 +1,122 @@
+using System.Net.Http.Headers;
+using Approvals.Api.Data;
+using Approvals.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Approvals.Api.Tests.Infrastructure;
+
+/// <summary>
+/// Hosts the real ApprovalService over its own PostgreSQL database (cloned from a migrated template), with the
+/// real authentication pipeline and a controllable clock. One instance per test class.
+/// </summary>
+public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string ApiKey = "test-api-key-0123456789";
+    public const string OtherApiKey = "other-api-key-0123456789";
+
+    private static readonly SemaphoreSlim TemplateLock = new(1, 1);
+    private static string? _templateName;
+
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Starts at the real time so deadlines compare with the database's clock sensibly; tests advance it.</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    /// <summary>Configuration added on top of the defaults, for tests that need other settings.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await PostgresServer.GetAsync();
+        var template = await EnsureTemplateAsync(Postgres);
+        ConnectionString = await Postgres.CreateDatabaseAsync("approvals_test", template);
+    }
+
+    public new async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Approvals", ConnectionString);
+        builder.UseSetting("Database:MigrateOnStartup", "true");
+        builder.UseSetting("Database:SeedDemoData", "false");
+        builder.UseSetting("Auth:ApiKeys:0:Name", "test");
+        builder.UseSetting("Auth:ApiKeys:0:Key", ApiKey);
+        builder.UseSetting("Auth:ApiKeys:1:Name", "other");
+        builder.UseSetting("Auth:ApiKeys:1:Key", OtherApiKey);
+        foreach (var (key, value) in ExtraSettings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    /// <summary>A client that authenticates with the test API key, as the original clients did.</summary>
+    public HttpClient CreateAuthenticatedClient(string apiKey = ApiKey)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", apiKey);
+        return client;
+    }
+
+    /// <summary>A DbContext on this test's database, for arranging data and asserting what was stored.</summary>
+    public ApprovalsDbContext CreateDbContext()
+    {
+        var options = new DbContextOptionsBuilder<ApprovalsDbContext>();
+        DatabaseSetup.Configure(options, ConnectionString);
+        return new ApprovalsDbContext(options.Options);
+    }
+
+    public async Task<int> AddServiceRuleAsync(string name, string url = "http://127.0.0.1:9/approval", bool enabled = true)
+    {
+        await using var db = CreateDbContext();
+        var rule = new ServiceRule { Name = name, Url = url, ApiKey = "downstream-key", Enabled = enabled, SigningSecret = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQtdGVzdA==", CreatedAt = Clock.GetUtcNow() };
+        db.ServiceRules.Add(rule);
+        await db.SaveChangesAsync();
+        return rule.Id;
+    }
+
+    private static async Task<string> EnsureTemplateAsync(PostgresServer server)
+    {
+        await TemplateLock.WaitAsync();
+        try
+        {
+            if (_templateName is null)
+            {
+                var connectionString = await server.CreateDatabaseAsync("approvals_template");
+                var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+                var options = new DbContextOptionsBuilder<ApprovalsDbContext>();
+                DatabaseSetup.Configure(options, builder.ConnectionString);
+                await using (var db = new ApprovalsDbContext(options.Options))
+                {
+                    await db.Database.MigrateAsync();
+                }
+
+                _templateName = builder.Database;
+            }
+
+            return _templateName!;
+        }
+        finally
+        {
+            TemplateLock.Release();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Approvals.Testing;
+
+/// <summary>
+/// A real PostgreSQL for tests: the server named by <c>APPROVALS_TEST_CONNECTION</c> when set, otherwise a throwaway
+/// cluster started once per test run on a free loopback port (as the <c>postgres</c> OS user when running as root,
+/// since initdb refuses root) and removed when the run ends. Each test class gets its own database.
+/// </summary>
+public sealed class PostgresServer
+{
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private readonly string? _dataDirectory;
+    private readonly string? _binDirectory;
+
+    private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory)
+    {
+        AdminConnectionString = adminConnectionString;
+        _dataDirectory = dataDirectory;
+        _binDirectory = binDirectory;
+    }
+
+    /// <summary>Connects to the <c>postgres</c> maintenance database as a superuser.</summary>
+    public string AdminConnectionString { get; }
+
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string prefix, string? template = null)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)];
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = template is null
+            ? $"CREATE DATABASE \"{name}\""
+            : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"";
+        await command.ExecuteNonQueryAsync();
+        return ConnectionStringFor(name);
+    }
+
+    public string ConnectionStringFor(string database) =>
+        new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database }.ConnectionString;
+
+    /// <summary>Stops the throwaway cluster (keeping its files) so tests can see the service without a database.</summary>
+    public void Stop() => RunPgCtl("stop", "-m", "fast");
+
+    public void Start() => RunPgCtl("start", "-w", "-l", Path.Combine(_dataDirectory!, "server.log"));
+
+    public bool CanRestart => _dataDirectory is not null;
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable("APPROVALS_TEST_CONNECTION");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return new PostgresServer(configured, null, null);
+        }
+
+        var bin = FindBinDirectory();
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"approvals-test-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(dataDirectory);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+        {
+            Run("chown", "postgres:postgres", dataDirectory);
+        }
+
+        var port = FreePort();
+        var server = new PostgresServer(
+            $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50;Timeout=15",
+            dataDirectory,
+            bin);
+
+        RunAs(asRoot, Path.Combine(bin, "initdb"), "-D", Path.Combine(dataDirectory, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8");
+        var options = $"-p {port} -k {dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+                      "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+        File.WriteAllText(Path.Combine(dataDirectory, "options"), options);
+        if (asRoot)
+        {
+            Run("chown", "postgres:postgres", Path.Combine(dataDirectory, "options"));
+        }
+
+        server.Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Destroy();
+        await server.WaitUntilReadyAsync();
+        return server;
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(AdminConnectionString);
+                await connection.OpenAsync();
+                return;
+            }
+            catch (NpgsqlException) when (attempt < 50)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private void Destroy()
+    {
+        try
+        {
+            RunPgCtl("stop", "-m", "immediate");
+        }
+        catch (InvalidOperationException)
+        {
+            // Already stopped.
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private void RunPgCtl(params string[] arguments)
+    {
+        var dataDirectory = _dataDirectory ?? throw new InvalidOperationException("An external PostgreSQL cannot be stopped or started by the tests.");
+        var options = File.ReadAllText(Path.Combine(dataDirectory, "options"));
+        RunAs(Environment.UserName == "root", Path.Combine(_binDirectory!, "pg_ctl"),
+            [.. arguments, "-D", Path.Combine(dataDirectory, "data"), "-o", options]);
+    }
+
+    private static string FindBinDirectory()
+    {
+        var configured = Environment.GetEnvironmentVariable("PG_BIN");
+        if (!string.IsNullOrEmpty(configured) && File.Exists(Path.Combine(configured, "initdb")))
+        {
+            return configured;
+        }
+
+        var candidates = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb")))
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).ToList()
+            : [];
+        return candidates.FirstOrDefault()
+            ?? throw new InvalidOperationException("PostgreSQL server binaries not found: install postgresql (apt-get install postgresql), set PG_BIN, or set APPROVALS_TEST_CONNECTION.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void RunAs(bool asPostgres, string program, params string[] arguments)
+    {
+        if (asPostgres)
+        {
+            Run("runuser", ["-u", "postgres", "--", program, .. arguments]);
+        }
+        else
+        {
+            Run(program, arguments);
+        }
+    }
+
+    private static void Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stderr}{stdout.Result}");
+        }
+    }
+}
