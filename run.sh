@@ -64,6 +64,8 @@ export ConnectionStrings__UserService="${ConnectionStrings__UserService:-$Connec
 # Demo configuration: the original's sample data, API key and downstream credentials.
 export Database__SeedDemoData="${Database__SeedDemoData:-true}"
 export Demo__UserServiceUrl="${Demo__UserServiceUrl:-$usersvc_url/approval}"
+export Auth__ApiKeys__0__Name="${Auth__ApiKeys__0__Name:-demo}"
+export Auth__ApiKeys__0__Key="${Auth__ApiKeys__0__Key:-stashapprovalapikey}"
 export UserService__ApiKey="${UserService__ApiKey:-usersvcapikey}"
 export UserService__SigningSecret="${UserService__SigningSecret:-whsec_ZGVtby1zaWduaW5nLXNlY3JldC1mb3ItdXNlcnN2Yw==}"
 
