@@ -11,15 +11,22 @@ public static class TestTokens
 
     public static string Mint(
         DateTimeOffset now,
-        string subject = "hand-minted",
+        string? subject = "hand-minted",
         string[]? roles = null,
         string signingKey = SecurityApiFactory.SigningKey,
         string issuer = SecurityApiFactory.Issuer,
         string audience = SecurityApiFactory.Audience,
         TimeSpan? lifetime = null,
         TimeSpan? startsIn = null,
-        SigningCredentials? credentials = null)
+        SigningCredentials? credentials = null,
+        IReadOnlyDictionary<string, object>? extraClaims = null)
     {
+        var claims = new Dictionary<string, object>(extraClaims ?? new Dictionary<string, object>()) { ["roles"] = roles ?? ["admin"] };
+        if (subject is not null)
+        {
+            claims["sub"] = subject;
+        }
+
         var notBefore = now + (startsIn ?? TimeSpan.Zero);
         return Handler.CreateToken(new SecurityTokenDescriptor
         {
@@ -30,16 +37,17 @@ public static class TestTokens
             Expires = (notBefore + (lifetime ?? TimeSpan.FromMinutes(5))).UtcDateTime,
             SigningCredentials = credentials ?? new SigningCredentials(
                 new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256),
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["roles"] = roles ?? ["admin"] },
+            Claims = claims,
         });
     }
+
+    public static string PayloadJson(string token) => Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(token.Split('.')[1]));
 
     /// <summary>The token with its payload replaced, keeping the original header and signature.</summary>
     public static string WithPayload(string token, Func<string, string> rewritePayloadJson)
     {
         var parts = token.Split('.');
-        var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(parts[1]));
-        parts[1] = Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(rewritePayloadJson(payload)));
+        parts[1] = Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(rewritePayloadJson(PayloadJson(token))));
         return string.Join('.', parts);
     }
 
