@@ -1,3 +1,4 @@
+using Approvals.Api.Infrastructure;
 using Approvals.Domain;
 using Microsoft.Net.Http.Headers;
 
@@ -31,23 +32,6 @@ internal static class AuthResponses
             $"{ApiKeyAuthenticationHandler.SchemeName} realm=\"{Realm}\", header=\"{ApiKeyAuthenticationHandler.HeaderName}\"");
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, string code, string detail)
-    {
-        if (context.Response.HasStarted)
-        {
-            return;
-        }
-
-        context.Response.StatusCode = status;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = status,
-                Detail = detail,
-                Extensions = { ["code"] = code },
-            },
-        });
-    }
+    private static Task WriteAsync(HttpContext context, int status, string code, string detail) =>
+        context.Response.HasStarted ? Task.CompletedTask : Problems.WriteAsync(context, status, code, detail);
 }

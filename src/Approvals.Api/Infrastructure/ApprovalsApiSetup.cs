@@ -101,17 +101,8 @@ public static class ApprovalsApiSetup
     {
         if (context.Request.ContentLength > MaxRequestBodyBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Detail = $"The request body must be at most {MaxRequestBodyBytes / 1024} KB.",
-                    Extensions = { ["code"] = ErrorCodes.PayloadTooLarge },
-                },
-            });
+            await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge,
+                $"The request body must be at most {MaxRequestBodyBytes / 1024} KB.");
             return;
         }
 

@@ -119,18 +119,8 @@ public class ApprovalOwnershipTests(SecurityApiFactory factory) : ApiTestBase<Se
         await AssertProblemAsync(legacyEditAndDecide, 403, ErrorCodes.Forbidden);
     }
 
-    private async Task<Guid> CreateAsAsync(HttpClient client)
-    {
-        var response = await client.PostAsJsonAsync("/api/v1/approvals", new
-        {
-            title = "Own approval",
-            description = "Belongs to whoever created it.",
-            deadline = FutureDeadline,
-            serviceRules = new[] { await ServiceRuleAsync() },
-        });
-        await AssertStatusAsync(response, HttpStatusCode.Created);
-        return Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
-    }
+    private async Task<Guid> CreateAsAsync(HttpClient client) =>
+        Guid.Parse((string)(await CreateApprovalAsAsync(client, "Own approval"))["id"]!);
 
     private static async Task<List<Guid>> IdsAsync(HttpClient client, string url, string itemsProperty, string idProperty)
     {

@@ -123,15 +123,8 @@ public class BearerTokenTests(SecurityApiFactory factory) : ApiTestBase<Security
         using var client = Factory.ClientWithToken(token);
 
         await AssertProblemAsync(await client.GetAsync(AdminOnly), 403, ErrorCodes.Forbidden);
-        var created = await client.PostAsJsonAsync("/api/v1/approvals", new
-        {
-            title = "Who am I",
-            description = "The actor comes from sub.",
-            deadline = FutureDeadline,
-            serviceRules = new[] { await ServiceRuleAsync() },
-        });
-        await AssertStatusAsync(created, HttpStatusCode.Created);
-        Assert.Equal("user:sneaky", (string?)(await created.Content.ReadFromJsonAsync<JsonObject>())!["createdBy"]);
+        var created = await CreateApprovalAsAsync(client, "Who am I");
+        Assert.Equal("user:sneaky", (string?)created["createdBy"]);
     }
 
     [Fact]

@@ -51,16 +51,9 @@ public class SecretsTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiF
         Secret("access token signature", token.Split('.')[2]);
         using var alice = Factory.ClientWithToken(token);
         using var keyClient = Factory.ClientWithKey(clientKey);
-        var approval = await alice.PostAsJsonAsync("/api/v1/approvals", new
-        {
-            title = "Secret-free",
-            description = "Touches every kind of credential.",
-            deadline = FutureDeadline,
-            serviceRules = new[] { ruleId },
-        });
-        await AssertStatusAsync(approval, HttpStatusCode.Created);
-        var approvalId = (string)(await approval.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-        responses.Add(await approval.Content.ReadAsStringAsync());
+        var approval = await CreateApprovalAsAsync(alice, "Secret-free", ruleId);
+        var approvalId = (string)approval["id"]!;
+        responses.Add(approval.ToJsonString());
         responses.Add(await keyClient.GetStringAsync("/api/v1/approvals"));
 
         // Failed attempts carry secrets too: a guessed password, an unknown key, a forged token.

@@ -93,18 +93,8 @@ public class SelfApprovalTests(SecurityApiFactory factory) : ApiTestBase<Securit
         await AssertStatusAsync(response, HttpStatusCode.Accepted);
     }
 
-    private async Task<Guid> CreateAsAsync(HttpClient client, params int[] rules)
-    {
-        var response = await client.PostAsJsonAsync("/api/v1/approvals", new
-        {
-            title = "Own approval",
-            description = "Created by the caller that then tries to decide it.",
-            deadline = FutureDeadline,
-            serviceRules = rules.Length > 0 ? rules : [await ServiceRuleAsync()],
-        });
-        await AssertStatusAsync(response, HttpStatusCode.Created);
-        return Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
-    }
+    private async Task<Guid> CreateAsAsync(HttpClient client, params int[] rules) =>
+        Guid.Parse((string)(await CreateApprovalAsAsync(client, "Own approval", rules))["id"]!);
 
     /// <summary>A service rule made through the admin API, the way an operator would allow self-approval.</summary>
     private async Task<int> RuleAsync(bool allowSelfApproval)
