@@ -15,7 +15,8 @@ public static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/auth/token", IssueToken).WithTags("Auth").AllowAnonymous().WithName(nameof(IssueToken));
+        app.MapPost("/api/v1/auth/token", IssueToken).WithTags("Auth").AllowAnonymous().WithName(nameof(IssueToken))
+            .RequireRateLimiting(RateLimiting.SignInPolicy);
         return app;
     }
 

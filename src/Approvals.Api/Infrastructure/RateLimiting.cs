@@ -19,23 +19,32 @@ public sealed class RateLimitingOptions
     public int PermitLimit { get; set; } = 1000;
 
     public int WindowSeconds { get; set; } = 10;
+
+    /// <summary>Password attempts per client address per sign-in window: each costs a deliberately slow hash.</summary>
+    public int SignInPermitLimit { get; set; } = 10;
+
+    public int SignInWindowSeconds { get; set; } = 60;
 }
 
 internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimitingOptions>
 {
     public ValidateOptionsResult Validate(string? name, RateLimitingOptions options) =>
-        options is { PermitLimit: >= 1 and <= 1_000_000, WindowSeconds: >= 1 and <= 3600 }
+        options is { PermitLimit: >= 1 and <= 1_000_000, WindowSeconds: >= 1 and <= 3600, SignInPermitLimit: >= 1 and <= 1_000_000, SignInWindowSeconds: >= 1 and <= 3600 }
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail("RateLimiting:PermitLimit must be from 1 to 1000000 and RateLimiting:WindowSeconds from 1 to 3600.");
+            : ValidateOptionsResult.Fail("RateLimiting:PermitLimit and RateLimiting:SignInPermitLimit must be from 1 to 1000000, "
+                + "RateLimiting:WindowSeconds and RateLimiting:SignInWindowSeconds from 1 to 3600.");
 }
 
 /// <summary>
 /// A fixed window per caller: the actor for authenticated requests, the client address otherwise (so failed
 /// logins and bad keys are limited too). It runs after authentication, which is what tells callers apart.
-/// Health probes are never limited. Over the limit: 429 <c>rate_limit.exceeded</c> with <c>Retry-After</c>.
+/// Health probes are never limited; sign-in has a tighter window of its own (<see cref="SignInPolicy"/>).
+/// Over a limit: 429 <c>rate_limit.exceeded</c> with <c>Retry-After</c>.
 /// </summary>
 internal static class RateLimiting
 {
+    public const string SignInPolicy = "sign-in";
+
     public static IServiceCollection AddApprovalsRateLimiting(this IServiceCollection services)
     {
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateOnStart();
@@ -53,6 +62,12 @@ internal static class RateLimiting
                         Window = window,
                         QueueLimit = 0,
                     }));
+            limiter.AddPolicy(SignInPolicy, context => RateLimitPartition.GetFixedWindowLimiter(AddressKey(context), _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = settings.Value.SignInPermitLimit,
+                Window = TimeSpan.FromSeconds(settings.Value.SignInWindowSeconds),
+                QueueLimit = 0,
+            }));
             limiter.OnRejected = RejectAsync;
         });
         return services;
@@ -64,10 +79,9 @@ internal static class RateLimiting
     private static bool IsHealthProbe(PathString path) =>
         path.Equals("/healthz", StringComparison.OrdinalIgnoreCase) || path.Equals("/readyz", StringComparison.OrdinalIgnoreCase);
 
-    private static string PartitionKey(HttpContext context) =>
-        context.User.FindFirstValue(Caller.ActorClaim) is { } actor
-            ? actor
-            : "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    private static string PartitionKey(HttpContext context) => context.User.FindFirstValue(Caller.ActorClaim) ?? AddressKey(context);
+
+    private static string AddressKey(HttpContext context) => "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {

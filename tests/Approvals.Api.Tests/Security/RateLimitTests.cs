@@ -1,10 +1,11 @@
 using System.Net;
+using System.Net.Http.Json;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 
 namespace Approvals.Api.Tests.Security;
 
-/// <summary>Rate limiting switched on with a tiny budget: three requests per caller per two seconds.</summary>
+/// <summary>Rate limiting switched on with a tiny budget: three requests per caller per two seconds, two sign-ins a minute.</summary>
 public sealed class RateLimitedApiFactory : SecurityApiFactory
 {
     public const int PermitLimit = 3;
@@ -16,6 +17,8 @@ public sealed class RateLimitedApiFactory : SecurityApiFactory
         new("RateLimiting:Enabled", "true"),
         new("RateLimiting:PermitLimit", PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("RateLimiting:WindowSeconds", "2"),
+        new("RateLimiting:SignInPermitLimit", "2"),
+        new("RateLimiting:SignInWindowSeconds", "60"),
         new("Auth:ApiKeys:2:Name", "warm-up"),
         new("Auth:ApiKeys:2:Key", WarmUpKey),
     ];
@@ -71,5 +74,23 @@ public class RateLimitTests(RateLimitedApiFactory factory) : ApiTestBase<RateLim
     {
         using var uncounted = Factory.CreateAuthenticatedClient(RateLimitedApiFactory.WarmUpKey);
         await uncounted.GetAsync(path);
+    }
+}
+
+/// <summary>Its own class, so its own host: sign-in attempts are anonymous and would share a window with the tests above.</summary>
+public class SignInRateLimitTests(RateLimitedApiFactory factory) : ApiTestBase<RateLimitedApiFactory>(factory)
+{
+    [Fact]
+    public async Task Password_guessing_meets_the_tighter_sign_in_limit()
+    {
+        using var guesser = Factory.CreateClient();
+        var statuses = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await guesser.PostAsJsonAsync("/api/v1/auth/token", new { username = "alice", password = $"guess-{i}" });
+            statuses.Add((int)response.StatusCode);
+        }
+
+        Assert.Equal([401, 401, 429], statuses);
     }
 }
