@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Approvals.Api.Approvals;
 
 /// <summary>
-/// Creates, edits and decides approvals. Every rule question goes to <see cref="ApprovalStateMachine"/>; this class
+/// Creates, edits and decides approvals. Every rule question goes to <see cref="ApprovalStateMachine"/> and every
+/// question of who may touch which approval to <see cref="ApprovalAccess"/>; this class
 /// only validates fields, applies the table's answer, and writes the change, its history row and (for a decision)
 /// its delivery jobs in one transaction. Both API versions call it, so there is one copy of the behaviour.
 /// </summary>
