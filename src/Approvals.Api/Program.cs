@@ -1,3 +1,4 @@
+using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
 
@@ -5,6 +6,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddApprovalsApi();
 
 var app = builder.Build();
+if (CreateAdminCommand.IsRequested(args))
+{
+    Environment.ExitCode = await CreateAdminCommand.RunAsync(app, args, Console.Out, Console.Error);
+    return;
+}
+
 app.UseApprovalsApi();
 await app.InitializeDatabaseAsync();
 await app.RunAsync();

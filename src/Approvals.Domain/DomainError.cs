@@ -37,6 +37,7 @@ public static class ErrorCodes
     public const string RouteNotFound = "route.not_found";
     public const string Unauthenticated = "auth.unauthenticated";
     public const string Forbidden = "auth.forbidden";
+    public const string InvalidCredentials = "auth.invalid_credentials";
     public const string RateLimited = "rate_limit.exceeded";
     public const string ApprovalNotFound = "approval.not_found";
     public const string AwaitingDelivery = "approval.awaiting_delivery";
@@ -49,6 +50,8 @@ public static class ErrorCodes
     public const string ServiceRuleNotFound = "service_rule.not_found";
     public const string ServiceRuleInUse = "service_rule.in_use";
     public const string ServiceRuleNameTaken = "service_rule.name_taken";
+    public const string ApiClientNotFound = "api_client.not_found";
+    public const string ApiClientNameTaken = "api_client.name_taken";
     public const string IdempotencyKeyReused = "idempotency.key_reused";
     public const string IdempotencyInProgress = "idempotency.in_progress";
     public const string DeliveryJobNotFound = "delivery.job_not_found";

@@ -15,15 +15,17 @@ public static class ApprovalEndpoints
 
     public static IEndpointRouteBuilder MapApprovalEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/approvals").WithTags("Approvals").RequireAuthorization();
+        var group = app.MapGroup("/api/v1/approvals").WithTags("Approvals");
 
-        group.MapPost("/", CreateApproval).AddEndpointFilter<IdempotencyFilter<CreateApprovalRequest>>().WithName(nameof(CreateApproval));
-        group.MapGet("/", ListApprovals).WithName(nameof(ListApprovals));
-        group.MapGet("/{id}", GetApproval).WithName(nameof(GetApproval));
+        group.MapPost("/", CreateApproval).AddEndpointFilter<IdempotencyFilter<CreateApprovalRequest>>().WithName(nameof(CreateApproval))
+            .RequireAuthorization(AuthPolicies.CreateApprovals);
+        group.MapGet("/", ListApprovals).WithName(nameof(ListApprovals)).RequireAuthorization(AuthPolicies.ReadApprovals);
+        group.MapGet("/{id}", GetApproval).WithName(nameof(GetApproval)).RequireAuthorization(AuthPolicies.ReadApprovals);
         group.MapPatch("/{id}", PatchApproval).WithName(nameof(PatchApproval))
-            .Accepts<JsonElement>("application/merge-patch+json", "application/json");
-        group.MapPost("/{id}/decision", DecideApproval).AddEndpointFilter<IdempotencyFilter<DecisionRequest>>().WithName(nameof(DecideApproval));
-        group.MapGet("/{id}/history", GetApprovalHistory).WithName(nameof(GetApprovalHistory));
+            .Accepts<JsonElement>("application/merge-patch+json", "application/json").RequireAuthorization(AuthPolicies.EditApprovals);
+        group.MapPost("/{id}/decision", DecideApproval).AddEndpointFilter<IdempotencyFilter<DecisionRequest>>().WithName(nameof(DecideApproval))
+            .RequireAuthorization(AuthPolicies.DecideApprovals);
+        group.MapGet("/{id}/history", GetApprovalHistory).WithName(nameof(GetApprovalHistory)).RequireAuthorization(AuthPolicies.ReadApprovals);
 
         app.MapGet("/api/v1/state-machine", GetStateMachine).WithTags("Approvals").RequireAuthorization().WithName(nameof(GetStateMachine));
         return app;
@@ -51,7 +53,7 @@ public static class ApprovalEndpoints
             return RequestParsing.InvalidId().ToProblem();
         }
 
-        var result = await queries.GetAsync(approvalId, cancellationToken);
+        var result = await queries.GetAsync(approvalId, Caller.From(context), cancellationToken);
         if (result.Error is { } error)
         {
             return error.ToProblem();
@@ -63,6 +65,7 @@ public static class ApprovalEndpoints
 
     public static async Task<Results<Ok<ApprovalPage>, ProblemHttpResult>> ListApprovals(
         ApprovalQueries queries,
+        HttpContext context,
         CancellationToken cancellationToken,
         [FromQuery] string? status = null,
         [FromQuery] string? serviceRule = null,
@@ -101,7 +104,7 @@ public static class ApprovalEndpoints
         }
 
         var (items, next) = await queries.ListAsync(
-            new ApprovalFilter(statuses, rule, isOverdue, order!.Value, pageSize, after), cancellationToken);
+            new ApprovalFilter(statuses, rule, isOverdue, order!.Value, pageSize, after), Caller.From(context), cancellationToken);
         return TypedResults.Ok(new ApprovalPage([.. items.Select(ApprovalResponse.From)], next?.Encode()));
     }
 
@@ -158,14 +161,14 @@ public static class ApprovalEndpoints
     }
 
     public static async Task<Results<Ok<List<HistoryEntryResponse>>, ProblemHttpResult>> GetApprovalHistory(
-        string id, ApprovalQueries queries, CancellationToken cancellationToken)
+        string id, ApprovalQueries queries, HttpContext context, CancellationToken cancellationToken)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
             return RequestParsing.InvalidId().ToProblem();
         }
 
-        var result = await queries.HistoryAsync(approvalId, cancellationToken);
+        var result = await queries.HistoryAsync(approvalId, Caller.From(context), cancellationToken);
         return result.Error is { } error
             ? error.ToProblem()
             : TypedResults.Ok(result.Value!.Select(HistoryEntryResponse.From).ToList());

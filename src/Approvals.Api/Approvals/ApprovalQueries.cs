@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
 
+using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
 using Approvals.Domain;
@@ -59,17 +60,20 @@ public sealed record ApprovalCursor(DateTimeOffset SortValue, Guid Id)
     }
 }
 
-/// <summary>Reads approvals. No rules here beyond which statuses count as open, and those come from the table.</summary>
+/// <summary>
+/// Reads approvals. No rules here beyond which statuses count as open, and those come from the table; what a caller
+/// may see comes from <see cref="ApprovalAccess"/>.
+/// </summary>
 public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
 {
     /// <summary>Statuses in which an approval still awaits a decision: those the table lets a user approve from.</summary>
     private static readonly ApprovalStatus[] OpenStatuses =
         [.. ApprovalStatusNames.All.Where(s => ApprovalStateMachine.Evaluate(s, ApprovalCommand.Approve).IsAllowed)];
 
-    public async Task<Result<Approval>> GetAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>An approval the caller may read; one it may not read is reported as not found.</summary>
+    public async Task<Result<Approval>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
-        var approval = await db.Approvals
-            .AsNoTracking()
+        var approval = await ApprovalAccess.Readable(db.Approvals.AsNoTracking(), caller)
             .Include(a => a.ServiceRules)
             .Include(a => a.DeliveryJobs)
             .AsSplitQuery()
@@ -77,9 +81,20 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
         return approval is null ? Problems.ApprovalNotFound(id) : approval;
     }
 
-    public async Task<(List<Approval> Items, ApprovalCursor? Next)> ListAsync(ApprovalFilter filter, CancellationToken cancellationToken)
+    /// <summary>An approval the caller may act on (which a write or decide key may do without read rights).</summary>
+    public async Task<Result<Approval>> GetForChangeAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
-        var query = db.Approvals.AsNoTracking();
+        var approval = await db.Approvals.AsNoTracking()
+            .Include(a => a.ServiceRules)
+            .FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+        return approval is null
+            ? Problems.ApprovalNotFound(id)
+            : ApprovalAccess.CheckVisible(caller, approval) is { } hidden ? hidden : approval;
+    }
+
+    public async Task<(List<Approval> Items, ApprovalCursor? Next)> ListAsync(ApprovalFilter filter, Caller caller, CancellationToken cancellationToken)
+    {
+        var query = ApprovalAccess.Readable(db.Approvals.AsNoTracking(), caller);
         if (filter.Statuses is { Count: > 0 } statuses)
         {
             query = query.Where(a => statuses.Contains(a.Status));
@@ -138,9 +153,9 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
     }
 
     /// <summary>The original list: PENDING only unless <paramref name="includeAll"/>, by deadline, offset paging.</summary>
-    public Task<List<Approval>> ListLegacyAsync(bool includeAll, int limit, int offset, CancellationToken cancellationToken)
+    public Task<List<Approval>> ListLegacyAsync(bool includeAll, int limit, int offset, Caller caller, CancellationToken cancellationToken)
     {
-        var query = db.Approvals.AsNoTracking();
+        var query = ApprovalAccess.Readable(db.Approvals.AsNoTracking(), caller);
         if (!includeAll)
         {
             query = query.Where(a => a.Status == ApprovalStatus.Pending);
@@ -155,9 +170,9 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
             .ToListAsync(cancellationToken);
     }
 
-    public async Task<Result<List<ApprovalHistoryEntry>>> HistoryAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<Result<List<ApprovalHistoryEntry>>> HistoryAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
-        if (!await db.Approvals.AnyAsync(a => a.Id == id, cancellationToken))
+        if (!await ApprovalAccess.Readable(db.Approvals, caller).AnyAsync(a => a.Id == id, cancellationToken))
         {
             return Problems.ApprovalNotFound(id);
         }

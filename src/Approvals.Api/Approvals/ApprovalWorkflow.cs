@@ -9,11 +9,12 @@ using Microsoft.EntityFrameworkCore;
 namespace Approvals.Api.Approvals;
 
 /// <summary>
-/// Creates, edits and decides approvals. Every rule question goes to <see cref="ApprovalStateMachine"/>; this class
+/// Creates, edits and decides approvals. Every rule question goes to <see cref="ApprovalStateMachine"/> and every
+/// question of who may touch which approval to <see cref="ApprovalAccess"/>; this class
 /// only validates fields, applies the table's answer, and writes the change, its history row and (for a decision)
 /// its delivery jobs in one transaction. Both API versions call it, so there is one copy of the behaviour.
 /// </summary>
-public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock)
+public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access)
 {
     private const int MaxConcurrencyRetries = 5;
 
@@ -88,6 +89,11 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock)
             if (approval is null)
             {
                 return Problems.ApprovalNotFound(id);
+            }
+
+            if (ApprovalAccess.CheckVisible(caller, approval) is { } hidden)
+            {
+                return hidden;
             }
 
             if (change.ExpectedVersion is { } expected && expected != approval.Version)
@@ -168,6 +174,11 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock)
         {
             ApprovalRules.CheckComment(edit.Comment, errors);
             changes["comment"] = Change(approval.Comment, edit.Comment);
+        }
+
+        if (await access.CheckChangeAsync(caller, approval, detailsChanged, commentChanged, change.Decision, cancellationToken) is { } denied)
+        {
+            return denied;
         }
 
         if (errors.ToError() is { } invalid)

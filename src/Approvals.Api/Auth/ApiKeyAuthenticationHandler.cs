@@ -1,9 +1,6 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
-using Approvals.Api.Infrastructure;
-using Approvals.Domain;
+using Approvals.Api.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -11,80 +8,61 @@ namespace Approvals.Api.Auth;
 
 /// <summary>
 /// Authenticates services by API key, sent as the original service did (<c>Authorization: &lt;key&gt;</c>), as
-/// <c>Authorization: ApiKey &lt;key&gt;</c>, or as <c>X-Api-Key</c>. Keys are compared by hash in constant time.
+/// <c>Authorization: ApiKey &lt;key&gt;</c>, or as <c>X-Api-Key</c>. <see cref="ApiKeyDirectory"/> decides which
+/// keys are valid; the principal carries the client's name, its actor and its scopes.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptionsMonitor<ApiKeyOptions> apiKeys,
-    IProblemDetailsService problemDetails)
+    ApiKeyDirectory directory)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    /// <summary>Longer than any key this service issues or accepts; longer input is refused before hashing.</summary>
+    private const int MaxKeyLength = 500;
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var presented = ReadKey(Request);
         if (presented is null)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
-        var presentedHash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        ConfiguredApiKey? match = null;
-        foreach (var candidate in apiKeys.CurrentValue.ApiKeys)
+        if (presented.Length is 0 or > MaxKeyLength)
         {
-            // Every candidate is compared so the time taken does not depend on which key matched.
-            var candidateHash = SHA256.HashData(Encoding.UTF8.GetBytes(candidate.Key));
-            if (CryptographicOperations.FixedTimeEquals(presentedHash, candidateHash))
-            {
-                match ??= candidate;
-            }
+            return AuthenticateResult.Fail("Malformed API key.");
         }
 
-        if (match is null)
+        var db = Context.RequestServices.GetRequiredService<ApprovalsDbContext>();
+        var client = await directory.FindAsync(presented, db, Context.RequestAborted);
+        if (client is null)
         {
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+            return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
 
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, match.Name), new Claim(Caller.ActorClaim, $"client:{match.Name}")],
+            [
+                new Claim(ClaimTypes.Name, client.Name),
+                new Claim(Caller.ActorClaim, Caller.ForClient(client.Name)),
+                .. client.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)),
+            ],
             SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
-        await problemDetails.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Detail = "A valid API key is required (Authorization or X-Api-Key header).",
-                Extensions = { ["code"] = ErrorCodes.Unauthenticated },
-            },
-        });
-    }
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        AuthResponses.ChallengeAsync(Context, invalidBearerToken: false);
 
-    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        await problemDetails.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Detail = "The caller may not perform this operation.",
-                Extensions = { ["code"] = ErrorCodes.Forbidden },
-            },
-        });
-    }
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => AuthResponses.ForbidAsync(Context);
+
+    /// <summary>True when the request carries a bearer token, which the JWT scheme handles instead.</summary>
+    internal static bool HasBearerToken(HttpRequest request) =>
+        request.Headers[HeaderName].Count == 0
+        && request.Headers.Authorization.ToString().TrimStart().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The key the request presents, or null when it presents none this scheme understands.</summary>
     internal static string? ReadKey(HttpRequest request)
@@ -96,7 +74,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var authorization = request.Headers.Authorization.ToString().Trim();
-        if (authorization.Length == 0 || authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (authorization.Length == 0 || HasBearerToken(request))
         {
             return null;
         }

@@ -2,13 +2,35 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Approvals.Api.Auth;
 
-/// <summary>Named authorization policies; endpoints name a policy, never a role or scope directly.</summary>
+/// <summary>
+/// Named authorization policies; endpoints name a policy, never a role or scope directly. Each policy asks for
+/// any one of some <see cref="Permission"/>s. Whether the caller may touch one particular approval (its own, not
+/// its own, self-approval) is decided afterwards by <see cref="ApprovalAccess"/>.
+/// </summary>
 public static class AuthPolicies
 {
+    public const string ReadApprovals = "approvals.read";
+    public const string CreateApprovals = "approvals.create";
+    public const string EditApprovals = "approvals.edit";
+    public const string DecideApprovals = "approvals.decide";
+
+    /// <summary>The original <c>PUT /request</c>, which may edit, decide, or both.</summary>
+    public const string ChangeApprovals = "approvals.change";
+
+    /// <summary>Service rules, API clients, redelivery.</summary>
     public const string Admin = "admin";
 
     public static AuthorizationBuilder AddApprovalsPolicies(this AuthorizationBuilder builder) => builder
         .SetFallbackPolicy(null)
-        .SetDefaultPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build())
-        .AddPolicy(Admin, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+        .AddPolicy(ReadApprovals, Requires(Permission.ReadOwn | Permission.ReadAll))
+        .AddPolicy(CreateApprovals, Requires(Permission.Create))
+        .AddPolicy(EditApprovals, Requires(Permission.EditOwn | Permission.EditAll))
+        .AddPolicy(DecideApprovals, Requires(Permission.Decide | Permission.CancelOwn))
+        .AddPolicy(ChangeApprovals, Requires(Permission.EditOwn | Permission.EditAll | Permission.Decide | Permission.CancelOwn))
+        .AddPolicy(Admin, Requires(Permission.Administer));
+
+    private static Action<AuthorizationPolicyBuilder> Requires(Permission anyOf) => policy => policy
+        .RequireAuthenticatedUser()
+        .RequireAssertion(context => Permissions.Of(context.User).HasAny(anyOf));
 }

@@ -28,6 +28,7 @@ internal static partial class DatabaseInitializer
         {
             await DemoData.SeedAsync(db, services.GetRequiredService<IOptions<DemoDataOptions>>().Value,
                 services.GetRequiredService<TimeProvider>(), CancellationToken.None);
+            await Auth.DemoAccounts.SeedAsync(services, CancellationToken.None);
         }
     }
 

@@ -28,9 +28,6 @@ public static class ApprovalsApiSetup
 
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DemoDataOptions>().BindConfiguration(DemoDataOptions.Section);
-        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section)
-            .Validate(o => o.ApiKeys.All(k => k.Name.Length > 0 && k.Key.Length >= 8), "Every configured API key needs a name and at least 8 characters.")
-            .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(serviceProvider =>
@@ -61,22 +58,25 @@ public static class ApprovalsApiSetup
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorizationBuilder().AddApprovalsPolicies();
+        services.AddApprovalsAuth();
+        services.AddApprovalsRateLimiting();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        services.AddOpenApi("v1", options => options.AddDocumentTransformer<SecuritySchemeTransformer>());
+        services.AddOpenApi("v1", options => options
+            .AddDocumentTransformer<SecuritySchemeTransformer>()
+            .AddOperationTransformer<SecuritySchemeTransformer>());
         return builder;
     }
 
     public static WebApplication UseApprovalsApi(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCorrelationId();
         app.Use(RejectOversizedBodies);
         app.UseAuthentication();
+        app.UseApprovalsRateLimiting();
         app.UseAuthorization();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
@@ -92,6 +92,7 @@ public static class ApprovalsApiSetup
         app.MapLegacyEndpoints();
         app.MapApprovalEndpoints();
         app.MapServiceRuleEndpoints();
+        app.MapAuthEndpoints();
         return app;
     }
 
@@ -100,17 +101,8 @@ public static class ApprovalsApiSetup
     {
         if (context.Request.ContentLength > MaxRequestBodyBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Detail = $"The request body must be at most {MaxRequestBodyBytes / 1024} KB.",
-                    Extensions = { ["code"] = ErrorCodes.PayloadTooLarge },
-                },
-            });
+            await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge,
+                $"The request body must be at most {MaxRequestBodyBytes / 1024} KB.");
             return;
         }
 

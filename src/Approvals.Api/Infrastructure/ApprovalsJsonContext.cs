@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Approvals.Api.Approvals;
+using Approvals.Api.Auth;
 using Approvals.Api.Legacy;
 using Approvals.Api.ServiceRules;
 
@@ -24,4 +25,9 @@ namespace Approvals.Api.Infrastructure;
 [JsonSerializable(typeof(LegacySingleItemsEnvelope))]
 [JsonSerializable(typeof(LegacyListEnvelope))]
 [JsonSerializable(typeof(LegacyStatus))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(CreateApiClientRequest))]
+[JsonSerializable(typeof(List<ApiClientResponse>))]
+[JsonSerializable(typeof(ApiClientWithKeyResponse))]
 internal sealed partial class ApprovalsJsonContext : JsonSerializerContext;

@@ -45,6 +45,22 @@ public static class Problems
         return TypedResults.Problem(detail: error.Message, statusCode: StatusFor(error.Kind), extensions: extensions);
     }
 
+    /// <summary>Writes a problem from middleware, where there is no endpoint result to return.</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string code, string detail)
+    {
+        context.Response.StatusCode = status;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = status,
+                Detail = detail,
+                Extensions = { ["code"] = code },
+            },
+        });
+    }
+
     public static DomainError ApprovalNotFound(Guid id) =>
         new(ErrorKind.NotFound, ErrorCodes.ApprovalNotFound, $"Approval '{id}' does not exist.");
 

@@ -20,11 +20,11 @@ public static class LegacyEndpoints
     {
         app.MapGet("/status", GetStatus).WithTags("Legacy").AllowAnonymous().WithName(nameof(GetStatus));
 
-        var group = app.MapGroup("").WithTags("Legacy").RequireAuthorization();
-        group.MapPost("/request", CreateRequest).WithName(nameof(CreateRequest));
-        group.MapGet("/request", GetRequest).WithName(nameof(GetRequest));
-        group.MapGet("/requests", ListRequests).WithName(nameof(ListRequests));
-        group.MapPut("/request", UpdateRequest).WithName(nameof(UpdateRequest));
+        var group = app.MapGroup("").WithTags("Legacy");
+        group.MapPost("/request", CreateRequest).WithName(nameof(CreateRequest)).RequireAuthorization(AuthPolicies.CreateApprovals);
+        group.MapGet("/request", GetRequest).WithName(nameof(GetRequest)).RequireAuthorization(AuthPolicies.ReadApprovals);
+        group.MapGet("/requests", ListRequests).WithName(nameof(ListRequests)).RequireAuthorization(AuthPolicies.ReadApprovals);
+        group.MapPut("/request", UpdateRequest).WithName(nameof(UpdateRequest)).RequireAuthorization(AuthPolicies.ChangeApprovals);
         return app;
     }
 
@@ -42,14 +42,14 @@ public static class LegacyEndpoints
     }
 
     public static async Task<Results<Ok<LegacySingleItemsEnvelope>, ProblemHttpResult>> GetRequest(
-        ApprovalQueries queries, CancellationToken cancellationToken, [FromQuery] string? id = null)
+        ApprovalQueries queries, HttpContext context, CancellationToken cancellationToken, [FromQuery] string? id = null)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
             return RequestParsing.InvalidId().ToProblem();
         }
 
-        var result = await queries.GetAsync(approvalId, cancellationToken);
+        var result = await queries.GetAsync(approvalId, Caller.From(context), cancellationToken);
         return result.Error is { } error
             ? error.ToProblem()
             : TypedResults.Ok(new LegacySingleItemsEnvelope(LegacyApproval.From(result.Value!)));
@@ -57,6 +57,7 @@ public static class LegacyEndpoints
 
     public static async Task<Results<Ok<LegacyListEnvelope>, ProblemHttpResult>> ListRequests(
         ApprovalQueries queries,
+        HttpContext context,
         CancellationToken cancellationToken,
         [FromQuery] string? limit = null,
         [FromQuery] string? offset = null,
@@ -71,7 +72,7 @@ public static class LegacyEndpoints
             return invalid.ToProblem();
         }
 
-        var items = await queries.ListLegacyAsync(all, take, skip, cancellationToken);
+        var items = await queries.ListLegacyAsync(all, take, skip, Caller.From(context), cancellationToken);
         return TypedResults.Ok(new LegacyListEnvelope([.. items.Select(LegacyApproval.From)]));
     }
 
@@ -83,7 +84,8 @@ public static class LegacyEndpoints
             return RequestParsing.InvalidId().ToProblem();
         }
 
-        var current = await queries.GetAsync(approvalId, cancellationToken);
+        var caller = Caller.From(context);
+        var current = await queries.GetForChangeAsync(approvalId, caller, cancellationToken);
         if (current.Error is { } notFound)
         {
             return notFound.ToProblem();
@@ -111,7 +113,7 @@ public static class LegacyEndpoints
         var currentFirstRule = current.Value!.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId).FirstOrDefault();
         IReadOnlyList<int>? rules = request.ServiceRule is { } rule && rule != currentFirstRule ? [rule] : null;
         var edit = new ApprovalEdit(request.Title, request.Description, request.Deadline, request.Comment, rules);
-        var result = await workflow.UpdateAsync(approvalId, new ApprovalChange(edit, decision), Caller.From(context), cancellationToken);
+        var result = await workflow.UpdateAsync(approvalId, new ApprovalChange(edit, decision), caller, cancellationToken);
         return result.Error is { } error
             ? Legacy(error).ToProblem()
             : TypedResults.Ok(new LegacyItemEnvelope(LegacyApproval.From(result.Value!)));

@@ -18,14 +18,18 @@ public abstract class ApiTestBase<TFactory>(TFactory factory) : IClassFixture<TF
         await Factory.AddServiceRuleAsync(name ?? $"rule-{Guid.NewGuid():N}");
 
     /// <summary>Creates an approval through the v1 API and returns its JSON.</summary>
-    protected async Task<JsonObject> CreateApprovalAsync(string title = "Laptop purchase", params int[] serviceRules)
+    protected Task<JsonObject> CreateApprovalAsync(string title = "Laptop purchase", params int[] serviceRules) =>
+        CreateApprovalAsAsync(Client, title, serviceRules);
+
+    /// <summary>Creates an approval through the v1 API as <paramref name="caller"/> and returns its JSON.</summary>
+    protected async Task<JsonObject> CreateApprovalAsAsync(HttpClient caller, string title = "Laptop purchase", params int[] serviceRules)
     {
         if (serviceRules.Length == 0)
         {
             serviceRules = [await ServiceRuleAsync()];
         }
 
-        var response = await Client.PostAsJsonAsync("/api/v1/approvals", new
+        var response = await caller.PostAsJsonAsync("/api/v1/approvals", new
         {
             title,
             description = "A new laptop for the design team.",

@@ -56,6 +56,7 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("Auth:ApiKeys:0:Key", ApiKey);
         builder.UseSetting("Auth:ApiKeys:1:Name", "other");
         builder.UseSetting("Auth:ApiKeys:1:Key", OtherApiKey);
+        builder.UseSetting("RateLimiting:Enabled", "false");
         foreach (var (key, value) in ExtraSettings)
         {
             builder.UseSetting(key, value);

@@ -1,0 +1,56 @@
+using Approvals.Api.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Approvals.Api.Auth;
+
+/// <summary>Registers authentication (API keys and JWT behind one policy scheme), authorization and their endpoints.</summary>
+public static class AuthSetup
+{
+    /// <summary>The default scheme: it looks at each request and forwards to the JWT or the API key scheme.</summary>
+    public const string SelectorScheme = "ApiKeyOrBearer";
+
+    public static IServiceCollection AddApprovalsAuth(this IServiceCollection services)
+    {
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
+        services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
+        services.AddOptions<DemoAccountsOptions>().BindConfiguration(DemoAccountsOptions.Section);
+
+        services.AddSingleton<ApiKeyDirectory>();
+        services.AddSingleton<LocalSigningKey>();
+        services.AddSingleton<LocalTokenIssuer>();
+        services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        services.AddScoped<UserAccounts>();
+        services.AddScoped<ApprovalAccess>();
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
+        services.AddHostedService<JwtModeReporter>();
+
+        services.AddAuthentication(SelectorScheme)
+            .AddPolicyScheme(SelectorScheme, "API key or bearer token", options => options.ForwardDefaultSelector = context =>
+                ApiKeyAuthenticationHandler.HasBearerToken(context.Request)
+                    ? JwtBearerDefaults.AuthenticationScheme
+                    : ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddJwtBearer();
+        services.AddAuthorizationBuilder().AddApprovalsPolicies();
+        return services;
+    }
+
+    /// <summary>The token endpoint exists only for local accounts; with an identity provider people get tokens there.</summary>
+    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
+    {
+        // Reading the settings validates them, so bad ones stop the service before it migrates or serves anything.
+        _ = app.ServiceProvider.GetRequiredService<IOptions<ApiKeyOptions>>().Value;
+        if (!app.ServiceProvider.GetRequiredService<IOptions<JwtOptions>>().Value.UsesAuthority)
+        {
+            app.MapTokenEndpoints();
+        }
+
+        app.MapApiClientEndpoints();
+        return app;
+    }
+}

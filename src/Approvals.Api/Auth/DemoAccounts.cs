@@ -1,0 +1,56 @@
+using Approvals.Api.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Approvals.Api.Auth;
+
+/// <summary>The demo's people and service key; the values are public demo values, never real secrets.</summary>
+public sealed class DemoAccountsOptions
+{
+    public const string Section = "Demo";
+
+    /// <summary>The original service's demo key, kept so its clients work against the demo unchanged.</summary>
+    public string ApiKey { get; set; } = "stashapprovalapikey";
+
+    public string UserPassword { get; set; } = "demo";
+}
+
+/// <summary>
+/// Loaded only with the demo data: alice (requester), bob (approver) and carol (admin), and the API client
+/// <c>demo</c> holding the demo key with every scope. Without the demo data no account exists until
+/// <c>create-admin</c> makes one.
+/// </summary>
+internal static class DemoAccounts
+{
+    public const string ClientName = "demo";
+
+    public static IReadOnlyList<(string Username, string Role)> Users { get; } =
+        [("alice", Roles.Requester), ("bob", Roles.Approver), ("carol", Roles.Admin)];
+
+    public static async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var options = services.GetRequiredService<IOptions<DemoAccountsOptions>>().Value;
+        var accounts = services.GetRequiredService<UserAccounts>();
+        foreach (var (username, role) in Users)
+        {
+            // Returns null, changing nothing, when the user exists already.
+            await accounts.CreateAsync(username, options.UserPassword, [role], cancellationToken);
+        }
+
+        var db = services.GetRequiredService<ApprovalsDbContext>();
+        if (!await db.ApiClients.AnyAsync(c => c.Name == ClientName, cancellationToken))
+        {
+            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            db.ApiClients.Add(new ApiClient
+            {
+                Id = Guid.CreateVersion7(now),
+                Name = ClientName,
+                KeyHash = ApiKeyFormat.Hash(options.ApiKey),
+                KeyPrefix = ApiKeyFormat.DisplayPrefix(options.ApiKey),
+                Scopes = [.. Scopes.All],
+                CreatedAt = now,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Approvals.Api.Auth;
+
+namespace Approvals.Api.Tests.Security;
+
+/// <summary>Every kind of caller the matrix tries: eight with bad credentials, seven with good ones.</summary>
+public enum CallerKind
+{
+    Anonymous,
+    MalformedHeader,
+    UnknownKey,
+    RevokedKey,
+    ExpiredToken,
+    TokenSignedWithAnotherKey,
+    TokenWithWrongIssuer,
+    TokenWithWrongAudience,
+    Requester,
+    Approver,
+    Admin,
+    ReadKey,
+    WriteKey,
+    DecideKey,
+    AdminKey,
+}
+
+/// <summary>
+/// The matrix's callers and the resources its requests act on. Good callers are created for real (users and their
+/// tokens through the service, keys through the admin endpoint); the three API key header forms are spread over
+/// the key callers. Every approval a request acts on is created by the requester, so "own" rules apply to them.
+/// </summary>
+public sealed class MatrixCallers(SecurityApiFactory factory)
+{
+    public const string Requester = "alice";
+    private readonly SemaphoreSlim _setupLock = new(1, 1);
+    private Dictionary<CallerKind, Action<HttpRequestHeaders>>? _credentials;
+    private int? _serviceRule;
+    private string? _requesterToken;
+
+    public DateTimeOffset Deadline => factory.Clock.GetUtcNow().AddDays(3);
+
+    public static bool HasBadCredentials(CallerKind caller) => caller < CallerKind.Requester;
+
+    public async Task AuthenticateAsync(HttpRequestMessage request, CallerKind caller)
+    {
+        var credentials = await CredentialsAsync();
+        credentials[caller](request.Headers);
+    }
+
+    public async Task<int> ServiceRuleAsync() => _serviceRule ??= await factory.AddServiceRuleAsync($"matrix-{Guid.NewGuid():N}");
+
+    public Task<int> NewServiceRuleAsync() => factory.AddServiceRuleAsync($"matrix-{Guid.NewGuid():N}");
+
+    public async Task<Guid> NewApiClientAsync() => (await factory.CreateApiClientAsync($"matrix-{Guid.NewGuid():N}", Scopes.Read)).Id;
+
+    /// <summary>A fresh PENDING approval created by the requester through the API.</summary>
+    public async Task<Guid> NewApprovalAsync()
+    {
+        var rule = await ServiceRuleAsync();
+        using var requester = factory.ClientWithToken(_requesterToken ??= await factory.TokenAsync(Requester));
+        var response = await requester.PostAsJsonAsync("/api/v1/approvals", new
+        {
+            title = "Matrix approval",
+            description = "Made by the requester for one matrix cell.",
+            deadline = Deadline,
+            serviceRules = new[] { rule },
+        });
+        response.EnsureSuccessStatusCode();
+        return Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+    }
+
+    private async Task<Dictionary<CallerKind, Action<HttpRequestHeaders>>> CredentialsAsync()
+    {
+        await _setupLock.WaitAsync();
+        try
+        {
+            return _credentials ??= await CreateCredentialsAsync();
+        }
+        finally
+        {
+            _setupLock.Release();
+        }
+    }
+
+    private async Task<Dictionary<CallerKind, Action<HttpRequestHeaders>>> CreateCredentialsAsync()
+    {
+        await factory.UserAsync(Requester, Roles.Requester);
+        await factory.UserAsync("bob", Roles.Approver);
+        var admin = await factory.UserAsync("carol", Roles.Admin);
+        var (revokedId, revokedKey) = await factory.CreateApiClientAsync("matrix-revoked", Scopes.All.ToArray());
+        await factory.RevokeApiClientAsync(revokedId);
+        var readKey = (await factory.CreateApiClientAsync("matrix-read", Scopes.Read)).Key;
+        var writeKey = (await factory.CreateApiClientAsync("matrix-write", Scopes.Write)).Key;
+        var decideKey = (await factory.CreateApiClientAsync("matrix-decide", Scopes.Decide)).Key;
+        var adminKey = (await factory.CreateApiClientAsync("matrix-admin", Scopes.Admin)).Key;
+
+        // Hand-minted tokens are right in every way but one, and claim the admin role, so only that one flaw fails them.
+        var now = factory.Clock.GetUtcNow();
+        string Minted(string? key = null, string? issuer = null, string? audience = null, TimeSpan? startsIn = null) =>
+            TestTokens.Mint(now, admin.Id.ToString(), [Roles.Admin], key ?? SecurityApiFactory.SigningKey,
+                issuer ?? SecurityApiFactory.Issuer, audience ?? SecurityApiFactory.Audience, startsIn: startsIn);
+
+        return new()
+        {
+            [CallerKind.Anonymous] = _ => { },
+            [CallerKind.MalformedHeader] = h => h.TryAddWithoutValidation("Authorization", "Bearer not-a-jwt"),
+            [CallerKind.UnknownKey] = h => h.Add("X-Api-Key", $"apv_{Guid.NewGuid():N}{Guid.NewGuid():N}"),
+            [CallerKind.RevokedKey] = h => h.TryAddWithoutValidation("Authorization", revokedKey),
+            [CallerKind.ExpiredToken] = Bearer(Minted(startsIn: TimeSpan.FromMinutes(-10))),
+            [CallerKind.TokenSignedWithAnotherKey] = Bearer(Minted(key: "another-signing-key-that-is-long-enough-0123")),
+            [CallerKind.TokenWithWrongIssuer] = Bearer(Minted(issuer: "someone-else")),
+            [CallerKind.TokenWithWrongAudience] = Bearer(Minted(audience: "another-api")),
+            [CallerKind.Requester] = Bearer(await factory.TokenAsync(Requester)),
+            [CallerKind.Approver] = Bearer(await factory.TokenAsync("bob")),
+            [CallerKind.Admin] = Bearer(await factory.TokenAsync("carol")),
+            [CallerKind.ReadKey] = h => h.Add("X-Api-Key", readKey),
+            [CallerKind.WriteKey] = h => h.TryAddWithoutValidation("Authorization", $"ApiKey {writeKey}"),
+            [CallerKind.DecideKey] = h => h.TryAddWithoutValidation("Authorization", decideKey),
+            [CallerKind.AdminKey] = h => h.Add("X-Api-Key", adminKey),
+        };
+    }
+
+    private static Action<HttpRequestHeaders> Bearer(string token) => h => h.Authorization = new AuthenticationHeaderValue("Bearer", token);
+}

@@ -1,0 +1,62 @@
+using Approvals.Api.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Approvals.Api.Tests.Security;
+
+/// <summary>The service with arbitrary settings on top of the test defaults; used to prove bad settings stop start-up.</summary>
+public sealed class ConfiguredApiFactory(params (string Key, string Value)[] settings) : ApprovalsApiFactory
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+        settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value));
+}
+
+/// <summary>Security settings are validated when the service starts, not when the first request trips over them.</summary>
+public class StartupValidationTests
+{
+    public static TheoryData<string, string, string, string> BadSettings() => new()
+    {
+        { "Auth:Jwt:Authority", "https://idp.example/realms/x", "Auth:Jwt:SigningKey", "not both" },
+        { "Auth:Jwt:SigningKey", "too-short", "Auth:Jwt:Audience", "at least 32 bytes" },
+        { "Auth:Jwt:Authority", "http://idp.example/realms/x", "Auth:Jwt:Audience", "must use https" },
+        { "Auth:Jwt:Authority", "not a url", "Auth:Jwt:Audience", "absolute https URL" },
+        { "Auth:Jwt:Audience", " ", "Auth:Jwt:RoleClaim", "Audience is required" },
+        { "Auth:Jwt:TokenLifetimeMinutes", "0", "Auth:Jwt:ClockSkewSeconds", "TokenLifetimeMinutes" },
+        { "Auth:Jwt:ClockSkewSeconds", "3600", "Auth:Jwt:Audience", "ClockSkewSeconds" },
+        { "Auth:ApiKeys:2:Name", "short-key", "Auth:ApiKeys:2:Key", "at least 16 characters" },
+        { "Auth:ApiKeys:2:Name", "bad name!", "Auth:ApiKeys:2:Scopes:0", "Name must be" },
+        { "Auth:ApiKeys:0:Scopes:0", "approvals:everything", "Auth:ApiKeys:1:Scopes:0", "unknown scope" },
+        { "Auth:ApiKeys:2:Name", "test", "Auth:ApiKeys:2:Key", "more than once" },
+        { "RateLimiting:PermitLimit", "0", "RateLimiting:WindowSeconds", "RateLimiting:PermitLimit" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public async Task Bad_settings_stop_the_service_at_start(string key, string value, string otherKey, string expectedMessage)
+    {
+        // The second setting completes the first where it needs a partner, and is harmless where it does not.
+        var other = otherKey switch
+        {
+            "Auth:Jwt:SigningKey" => "a-signing-key-that-is-long-enough-0123456789",
+            "Auth:Jwt:Audience" => "approvals-api",
+            "Auth:Jwt:RoleClaim" => "roles",
+            "Auth:Jwt:ClockSkewSeconds" => "30",
+            "Auth:ApiKeys:2:Key" => expectedMessage.Contains("16", StringComparison.Ordinal) ? "too-short" : "a-long-enough-key-0123456789",
+            "Auth:ApiKeys:2:Scopes:0" => "approvals:read",
+            "Auth:ApiKeys:1:Scopes:0" => "approvals:read",
+            _ => "10",
+        };
+        await using var factory = new ConfiguredApiFactory((key, value), (otherKey, other));
+
+        var failure = Record.Exception(() => factory.CreateClient());
+
+        Assert.NotNull(failure);
+        var validation = Flatten(failure).OfType<OptionsValidationException>().FirstOrDefault();
+        Assert.True(validation is not null, $"Expected an options validation failure, got: {failure}");
+        Assert.Contains(expectedMessage, validation.Message, StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception exception) =>
+        exception is AggregateException aggregate
+            ? [aggregate, .. aggregate.InnerExceptions.SelectMany(Flatten)]
+            : exception.InnerException is { } inner ? [exception, .. Flatten(inner)] : [exception];
+}
