@@ -61,11 +61,13 @@ if [ -z "${ConnectionStrings__Approvals:-}" ]; then
 fi
 export ConnectionStrings__UserService="${ConnectionStrings__UserService:-$ConnectionStrings__Approvals}"
 
-# Demo configuration: the original's sample data, API key and downstream credentials.
+# Demo configuration: the original's sample data, the demo API key and users (seeded with the demo data), and the
+# downstream credentials. The JWT signing key is generated once and kept under .data/, so tokens survive restarts.
+mkdir -p "$root/.data"
+[ -s "$root/.data/jwt-signing-key" ] || head -c 48 /dev/urandom | base64 -w0 > "$root/.data/jwt-signing-key"
+export Auth__Jwt__SigningKey="${Auth__Jwt__SigningKey:-$(cat "$root/.data/jwt-signing-key")}"
 export Database__SeedDemoData="${Database__SeedDemoData:-true}"
 export Demo__UserServiceUrl="${Demo__UserServiceUrl:-$usersvc_url/approval}"
-export Auth__ApiKeys__0__Name="${Auth__ApiKeys__0__Name:-demo}"
-export Auth__ApiKeys__0__Key="${Auth__ApiKeys__0__Key:-stashapprovalapikey}"
 export UserService__ApiKey="${UserService__ApiKey:-usersvcapikey}"
 export UserService__SigningSecret="${UserService__SigningSecret:-whsec_ZGVtby1zaWduaW5nLXNlY3JldC1mb3ItdXNlcnN2Yw==}"
 
