@@ -167,7 +167,9 @@ public static class ServiceRuleEndpoints
             errors.Add("name", "Name is required: 1 to 100 characters, no control characters.");
         }
 
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || request.Url!.Length > 2000)
+        // Uri quietly drops or escapes control characters and spaces; the stored URL must be exactly what was sent.
+        if (request.Url is not { Length: > 0 and <= 2000 } rawUrl || rawUrl.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
+            || !Uri.TryCreate(rawUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             errors.Add("url", "Must be an absolute http or https URL.");
         }
