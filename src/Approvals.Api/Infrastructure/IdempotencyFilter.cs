@@ -72,11 +72,13 @@ internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvid
             throw;
         }
 
-        if (result is IStatusCodeHttpResult { StatusCode: { } status } && status is >= 200 and < 300)
+        // Handlers return a Results<...> union; what was produced is the result inside it.
+        var produced = result is INestedHttpResult nested ? nested.Result : result;
+        if (produced is IStatusCodeHttpResult { StatusCode: { } status } && status is >= 200 and < 300)
         {
-            var value = (result as IValueHttpResult)?.Value;
+            var value = (produced as IValueHttpResult)?.Value;
             var body = value is null ? null : JsonSerializer.Serialize(value, value.GetType(), jsonOptions.Value.SerializerOptions);
-            var location = result switch
+            var location = produced switch
             {
                 Microsoft.AspNetCore.Http.HttpResults.Created<Approvals.ApprovalResponse> created => created.Location,
                 Microsoft.AspNetCore.Http.HttpResults.Accepted<Approvals.ApprovalResponse> accepted => accepted.Location,
