@@ -5,6 +5,7 @@ using Approvals.Api.Infrastructure;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Approvals.Api.ServiceRules;
 
@@ -63,7 +64,11 @@ public static class ServiceRuleEndpoints
         };
         Apply(rule, request);
         db.ServiceRules.Add(rule);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await SaveAsync(db, rule.Name, cancellationToken) is { } conflict)
+        {
+            return conflict.ToProblem();
+        }
+
         return TypedResults.Created($"/api/v1/service-rules/{rule.Id}", new ServiceRuleWithSecretResponse(ServiceRuleResponse.From(rule), secret));
     }
 
@@ -91,7 +96,11 @@ public static class ServiceRuleEndpoints
         rule.Url = request.Url!;
         rule.ApiKey = request.ApiKey ?? rule.ApiKey;
         Apply(rule, request);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await SaveAsync(db, rule.Name, cancellationToken) is { } conflict)
+        {
+            return conflict.ToProblem();
+        }
+
         return TypedResults.Ok(ServiceRuleResponse.From(rule));
     }
 
@@ -108,12 +117,15 @@ public static class ServiceRuleEndpoints
         if (await db.ApprovalServiceRules.AnyAsync(r => r.ServiceRuleId == ruleId, cancellationToken)
             || await db.DeliveryJobs.AnyAsync(j => j.ServiceRuleId == ruleId, cancellationToken))
         {
-            return new DomainError(ErrorKind.Conflict, ErrorCodes.ServiceRuleInUse,
-                "Approvals use this service rule; disable it instead of deleting it.").ToProblem();
+            return InUse().ToProblem();
         }
 
         db.ServiceRules.Remove(found.Value);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await SaveAsync(db, found.Value.Name, cancellationToken) is { } conflict)
+        {
+            return conflict.ToProblem();
+        }
+
         return TypedResults.NoContent();
     }
 
@@ -196,6 +208,30 @@ public static class ServiceRuleEndpoints
 
         return errors.ToError();
     }
+
+    /// <summary>
+    /// Saves the change. The checks above answer the common case; when a concurrent request wins the race between
+    /// check and write, the database's unique index or foreign keys refuse it and the caller gets the same 409.
+    /// </summary>
+    private static async Task<DomainError?> SaveAsync(ApprovalsDbContext db, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return null;
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return NameTaken(name);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
+        {
+            return InUse();
+        }
+    }
+
+    private static DomainError InUse() => new(ErrorKind.Conflict, ErrorCodes.ServiceRuleInUse,
+        "Approvals use this service rule; disable it instead of deleting it.");
 
     private static DomainError NameTaken(string name) =>
         new(ErrorKind.Conflict, ErrorCodes.ServiceRuleNameTaken, $"A service rule named '{name}' already exists.");
