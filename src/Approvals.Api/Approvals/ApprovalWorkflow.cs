@@ -32,7 +32,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock)
             return invalid;
         }
 
-        var now = clock.GetUtcNow();
+        var now = Now();
         var deadline = Timestamps.ToDatabasePrecision(draft.Deadline!.Value);
         if (ApprovalRules.CheckDeadline(deadline, now) is { } pastDeadline)
         {
@@ -189,7 +189,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock)
             return false;
         }
 
-        var now = clock.GetUtcNow();
+        var now = Now();
         if (newDeadline is { } movedDeadline && ApprovalRules.CheckDeadline(movedDeadline, now) is { } pastDeadline)
         {
             return pastDeadline;
@@ -276,6 +276,9 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock)
             Changes = changes is { Count: > 0 } ? JsonDocument.Parse(changes.ToJsonString()) : null,
             CorrelationId = caller.CorrelationId,
         };
+
+    /// <summary>The current time as PostgreSQL will store it, so a write answers exactly what a later read returns.</summary>
+    private DateTimeOffset Now() => Timestamps.ToDatabasePrecision(clock.GetUtcNow());
 
     private static JsonObject Change(JsonNode? oldValue, JsonNode? newValue) => new() { ["old"] = oldValue, ["new"] = newValue };
 

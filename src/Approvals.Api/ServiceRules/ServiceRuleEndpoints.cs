@@ -60,7 +60,7 @@ public static class ServiceRuleEndpoints
             Url = request.Url!,
             ApiKey = request.ApiKey!,
             SigningSecret = secret,
-            CreatedAt = clock.GetUtcNow(),
+            CreatedAt = Approvals.Timestamps.ToDatabasePrecision(clock.GetUtcNow()),
         };
         Apply(rule, request);
         db.ServiceRules.Add(rule);
