@@ -36,6 +36,22 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     }
 
     [Fact]
+    public async Task Every_write_answers_exactly_what_a_later_read_returns()
+    {
+        var created = await CreateApprovalAsync("Round trip");
+        var id = (string)created["id"]!;
+        Assert.Equal(created.ToJsonString(), await ReadAsync(id));
+
+        var patched = await ReadObjectAsync(await PatchAsync(id, """{"comment":"patched"}"""));
+        Assert.Equal(patched.ToJsonString(), await ReadAsync(id));
+
+        var decided = await ReadObjectAsync(await DecideAsync(id, "approve"));
+        Assert.Equal(decided.ToJsonString(), await ReadAsync(id));
+
+        async Task<string> ReadAsync(string approvalId) => (await ReadObjectAsync(await Client.GetAsync($"/api/v1/approvals/{approvalId}"))).ToJsonString();
+    }
+
+    [Fact]
     public async Task Approve_is_accepted_and_writes_one_delivery_job_per_service_rule()
     {
         var first = await ServiceRuleAsync();

@@ -36,6 +36,7 @@ public class ServiceRuleApiTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
         Assert.Equal(5, (int)rule["timeoutSeconds"]!);
         Assert.True((bool)rule["enabled"]!);
         Assert.DoesNotContain(DownstreamKey, text, StringComparison.Ordinal);
+        Assert.Equal(rule.ToJsonString(), (await ReadObjectAsync(await Client.GetAsync(response.Headers.Location))).ToJsonString());
 
         await using var db = Factory.CreateDbContext();
         var stored = await db.ServiceRules.SingleAsync(r => r.Name == "Billing");
