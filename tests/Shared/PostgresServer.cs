@@ -9,10 +9,12 @@ namespace Approvals.Testing;
 /// A real PostgreSQL for tests: the server named by <c>APPROVALS_TEST_CONNECTION</c> when set, otherwise a throwaway
 /// cluster started once per test run on a free loopback port (as the <c>postgres</c> OS user when running as root,
 /// since initdb refuses root) and removed when the run ends. Each test class gets its own database.
+/// A test that must stop the server starts a dedicated cluster (<see cref="StartDedicatedAsync"/>) and disposes it,
+/// so the classes running in parallel on the shared one never notice.
 /// </summary>
-public sealed class PostgresServer
+public sealed class PostgresServer : IDisposable
 {
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartSharedAsync);
     private readonly string? _dataDirectory;
     private readonly string? _binDirectory;
 
@@ -27,6 +29,9 @@ public sealed class PostgresServer
     public string AdminConnectionString { get; }
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>Starts a throwaway cluster of its own (always local, whatever APPROVALS_TEST_CONNECTION says); dispose it.</summary>
+    public static Task<PostgresServer> StartDedicatedAsync() => StartClusterAsync();
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix, string? template = null)
@@ -52,7 +57,16 @@ public sealed class PostgresServer
 
     public bool CanRestart => _dataDirectory is not null;
 
-    private static async Task<PostgresServer> StartAsync()
+    /// <summary>Stops and removes a throwaway cluster; an external server is left alone.</summary>
+    public void Dispose()
+    {
+        if (_dataDirectory is not null)
+        {
+            Destroy();
+        }
+    }
+
+    private static async Task<PostgresServer> StartSharedAsync()
     {
         var configured = Environment.GetEnvironmentVariable("APPROVALS_TEST_CONNECTION");
         if (!string.IsNullOrWhiteSpace(configured))
@@ -60,6 +74,13 @@ public sealed class PostgresServer
             return new PostgresServer(configured, null, null);
         }
 
+        var server = await StartClusterAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Destroy();
+        return server;
+    }
+
+    private static async Task<PostgresServer> StartClusterAsync()
+    {
         var bin = FindBinDirectory();
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"approvals-test-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(dataDirectory);
@@ -85,7 +106,6 @@ public sealed class PostgresServer
         }
 
         server.Start();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Destroy();
         await server.WaitUntilReadyAsync();
         return server;
     }

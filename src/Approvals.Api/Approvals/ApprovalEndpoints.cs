@@ -97,6 +97,10 @@ public static class ApprovalEndpoints
         {
             errors.Add("cursor", "Not a cursor returned by this API.");
         }
+        else if (after is not null && order is not null && after.Sort != order)
+        {
+            errors.Add("cursor", "The cursor belongs to another sort order; start again without it.");
+        }
 
         if (errors.ToError() is { } invalid)
         {

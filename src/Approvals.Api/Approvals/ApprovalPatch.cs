@@ -13,9 +13,23 @@ internal static class ApprovalPatch
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
-            return DomainError.Validation("body", "A merge patch must be a JSON object.");
+            // The same answer a typed body gets when it is not an object.
+            return MalformedBody("A merge patch must be a JSON object.");
         }
 
+        try
+        {
+            return ParseObject(body);
+        }
+        catch (InvalidOperationException)
+        {
+            // A field name that is not valid UTF-8 or holds a lone surrogate escape: as for typed bodies, unreadable.
+            return MalformedBody("Field names must be valid Unicode text.");
+        }
+    }
+
+    private static Result<ApprovalEdit> ParseObject(JsonElement body)
+    {
         var errors = new FieldErrors();
         string? title = null, description = null, comment = null;
         DateTimeOffset? deadline = null;
@@ -63,11 +77,22 @@ internal static class ApprovalPatch
         return new ApprovalEdit(title, description, deadline, comment, serviceRules);
     }
 
+    private static DomainError MalformedBody(string message) => new(ErrorKind.Validation, ErrorCodes.MalformedJson, message);
+
     private static string? ReadString(JsonElement value, string field, FieldErrors errors, bool nullable)
     {
         if (value.ValueKind == JsonValueKind.String)
         {
-            return value.GetString();
+            try
+            {
+                return value.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                // Invalid UTF-8 or a lone surrogate escape: the same per-field answer the typed bodies give.
+                errors.Add(field, "The value has the wrong type or format.");
+                return null;
+            }
         }
 
         errors.Add(field, nullable ? "Must be a string or null." : "Must be a string; this field cannot be removed.");

@@ -25,11 +25,14 @@ public sealed record ApprovalFilter(
     int Limit,
     ApprovalCursor? After);
 
-/// <summary>The position after the last item of a page: its sort value and id (the tie-breaker).</summary>
-public sealed record ApprovalCursor(DateTimeOffset SortValue, Guid Id)
+/// <summary>
+/// The position after the last item of a page: the sort it belongs to, its sort value and id (the tie-breaker).
+/// The sort is part of the cursor because a position in one order means nothing in another.
+/// </summary>
+public sealed record ApprovalCursor(ApprovalSort Sort, DateTimeOffset SortValue, Guid Id)
 {
     public string Encode() =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{SortValue.UtcTicks}.{Id:N}"));
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{(int)Sort}.{SortValue.UtcTicks}.{Id:N}"));
 
     public static bool TryDecode(string? value, out ApprovalCursor? cursor)
     {
@@ -43,12 +46,14 @@ public sealed record ApprovalCursor(DateTimeOffset SortValue, Guid Id)
         {
             var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(value));
             var parts = text.Split('.');
-            if (parts.Length == 2
-                && long.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+            if (parts.Length == 3
+                && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sort)
+                && Enum.IsDefined((ApprovalSort)sort)
+                && long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
                 && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks
-                && Guid.TryParseExact(parts[1], "N", out var id))
+                && Guid.TryParseExact(parts[2], "N", out var id))
             {
-                cursor = new ApprovalCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id);
+                cursor = new ApprovalCursor((ApprovalSort)sort, new DateTimeOffset(ticks, TimeSpan.Zero), id);
                 return true;
             }
         }
@@ -146,7 +151,7 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
             items.RemoveAt(items.Count - 1);
             var last = items[^1];
             var sortValue = filter.Sort is ApprovalSort.Deadline or ApprovalSort.DeadlineDescending ? last.Deadline : last.CreatedAt;
-            next = new ApprovalCursor(sortValue, last.Id);
+            next = new ApprovalCursor(filter.Sort, sortValue, last.Id);
         }
 
         return (items, next);

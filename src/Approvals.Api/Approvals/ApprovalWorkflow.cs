@@ -16,8 +16,6 @@ namespace Approvals.Api.Approvals;
 /// </summary>
 public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access)
 {
-    private const int MaxConcurrencyRetries = 5;
-
     public async Task<Result<Approval>> CreateAsync(ApprovalDraft draft, Caller caller, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
@@ -35,7 +33,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             return invalid;
         }
 
-        var now = clock.GetUtcNow();
+        var now = Now();
         var deadline = Timestamps.ToDatabasePrecision(draft.Deadline!.Value);
         if (ApprovalRules.CheckDeadline(deadline, now) is { } pastDeadline)
         {
@@ -79,50 +77,39 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
 
     public async Task<Result<Approval>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // The row lock makes concurrent changes to one approval queue up here, so each one is decided on the state the
+        // previous one committed: one decision wins, later ones see ACKNOWLEDGED, and no edit is lost or retried.
+        var approval = await db.Approvals
+            .FromSql($"SELECT * FROM approvals WHERE id = {id} FOR UPDATE")
+            .Include(a => a.ServiceRules)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (approval is null)
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var approval = await db.Approvals
-                .Include(a => a.ServiceRules)
-                .FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
-            if (approval is null)
-            {
-                return Problems.ApprovalNotFound(id);
-            }
-
-            if (ApprovalAccess.CheckVisible(caller, approval) is { } hidden)
-            {
-                return hidden;
-            }
-
-            if (change.ExpectedVersion is { } expected && expected != approval.Version)
-            {
-                return VersionMismatch(approval.Version);
-            }
-
-            var planned = await ApplyAsync(approval, change, caller, cancellationToken);
-            if (!planned.IsSuccess || !planned.Value)
-            {
-                // Refused, or nothing to change: no write, no history row.
-                return planned.IsSuccess ? approval : planned.Error!;
-            }
-
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                return approval;
-            }
-            catch (DbUpdateConcurrencyException) when (change.ExpectedVersion is null && attempt < MaxConcurrencyRetries)
-            {
-                // Someone else changed the approval between our read and write: decide again on fresh state.
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                return VersionMismatch(null);
-            }
+            return Problems.ApprovalNotFound(id);
         }
+
+        if (ApprovalAccess.CheckVisible(caller, approval) is { } hidden)
+        {
+            return hidden;
+        }
+
+        if (change.ExpectedVersion is { } expected && expected != approval.Version)
+        {
+            return VersionMismatch(approval.Version);
+        }
+
+        var planned = await ApplyAsync(approval, change, caller, cancellationToken);
+        if (!planned.IsSuccess || !planned.Value)
+        {
+            // Refused, or nothing to change: no write, no history row.
+            return planned.IsSuccess ? approval : planned.Error!;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return approval;
     }
 
     /// <summary>Validates and applies the change to the tracked approval. False when there is nothing to change.</summary>
@@ -213,7 +200,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             return false;
         }
 
-        var now = clock.GetUtcNow();
+        var now = Now();
         if (newDeadline is { } movedDeadline && ApprovalRules.CheckDeadline(movedDeadline, now) is { } pastDeadline)
         {
             return pastDeadline;
@@ -301,10 +288,11 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             CorrelationId = caller.CorrelationId,
         };
 
+    /// <summary>The current time as PostgreSQL will store it, so a write answers exactly what a later read returns.</summary>
+    private DateTimeOffset Now() => Timestamps.ToDatabasePrecision(clock.GetUtcNow());
+
     private static JsonObject Change(JsonNode? oldValue, JsonNode? newValue) => new() { ["old"] = oldValue, ["new"] = newValue };
 
-    private static DomainError VersionMismatch(int? current) => new(ErrorKind.PreconditionFailed, ErrorCodes.VersionMismatch,
-        current is null
-            ? "The approval was changed by someone else; read it again and retry."
-            : $"The approval is at version {current}; read it again and retry.");
+    private static DomainError VersionMismatch(int current) => new(ErrorKind.PreconditionFailed, ErrorCodes.VersionMismatch,
+        $"The approval is at version {current}; read it again and retry.");
 }

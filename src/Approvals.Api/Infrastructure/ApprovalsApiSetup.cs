@@ -48,7 +48,13 @@ public static class ApprovalsApiSetup
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
 
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsJsonContext.Default));
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsJsonContext.Default);
+
+            // The web defaults read "1" as 1; a string where a number belongs is a wrong type (the original refused it too).
+            options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {

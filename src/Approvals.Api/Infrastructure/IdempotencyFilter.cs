@@ -13,7 +13,8 @@ namespace Approvals.Api.Infrastructure;
 /// <summary>
 /// Honours <c>Idempotency-Key</c>: the first request with a key claims it, runs, and stores its response; a retry
 /// with the same key and body gets that response again; the same key with another body gets 422. Claims are per
-/// caller, so two callers cannot collide. 5xx responses are not stored, so the retry runs again.
+/// caller, so two callers cannot collide. Only successful responses are stored: a refused or failed request changes
+/// nothing, not even the key, so its retry runs again.
 /// </summary>
 /// <typeparam name="TBody">The endpoint's body type; its bound value identifies the request.</typeparam>
 internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
@@ -71,11 +72,13 @@ internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvid
             throw;
         }
 
-        if (result is IStatusCodeHttpResult { StatusCode: { } status } && status < 500)
+        // Handlers return a Results<...> union; what was produced is the result inside it.
+        var produced = result is INestedHttpResult nested ? nested.Result : result;
+        if (produced is IStatusCodeHttpResult { StatusCode: { } status } && status is >= 200 and < 300)
         {
-            var value = (result as IValueHttpResult)?.Value;
+            var value = (produced as IValueHttpResult)?.Value;
             var body = value is null ? null : JsonSerializer.Serialize(value, value.GetType(), jsonOptions.Value.SerializerOptions);
-            var location = result switch
+            var location = produced switch
             {
                 Microsoft.AspNetCore.Http.HttpResults.Created<Approvals.ApprovalResponse> created => created.Location,
                 Microsoft.AspNetCore.Http.HttpResults.Accepted<Approvals.ApprovalResponse> accepted => accepted.Location,

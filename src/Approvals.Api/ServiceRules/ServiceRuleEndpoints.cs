@@ -5,6 +5,7 @@ using Approvals.Api.Infrastructure;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Approvals.Api.ServiceRules;
 
@@ -59,11 +60,15 @@ public static class ServiceRuleEndpoints
             Url = request.Url!,
             ApiKey = request.ApiKey!,
             SigningSecret = secret,
-            CreatedAt = clock.GetUtcNow(),
+            CreatedAt = Approvals.Timestamps.ToDatabasePrecision(clock.GetUtcNow()),
         };
         Apply(rule, request);
         db.ServiceRules.Add(rule);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await SaveAsync(db, rule.Name, cancellationToken) is { } conflict)
+        {
+            return conflict.ToProblem();
+        }
+
         return TypedResults.Created($"/api/v1/service-rules/{rule.Id}", new ServiceRuleWithSecretResponse(ServiceRuleResponse.From(rule), secret));
     }
 
@@ -91,7 +96,11 @@ public static class ServiceRuleEndpoints
         rule.Url = request.Url!;
         rule.ApiKey = request.ApiKey ?? rule.ApiKey;
         Apply(rule, request);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await SaveAsync(db, rule.Name, cancellationToken) is { } conflict)
+        {
+            return conflict.ToProblem();
+        }
+
         return TypedResults.Ok(ServiceRuleResponse.From(rule));
     }
 
@@ -108,12 +117,15 @@ public static class ServiceRuleEndpoints
         if (await db.ApprovalServiceRules.AnyAsync(r => r.ServiceRuleId == ruleId, cancellationToken)
             || await db.DeliveryJobs.AnyAsync(j => j.ServiceRuleId == ruleId, cancellationToken))
         {
-            return new DomainError(ErrorKind.Conflict, ErrorCodes.ServiceRuleInUse,
-                "Approvals use this service rule; disable it instead of deleting it.").ToProblem();
+            return InUse().ToProblem();
         }
 
         db.ServiceRules.Remove(found.Value);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await SaveAsync(db, found.Value.Name, cancellationToken) is { } conflict)
+        {
+            return conflict.ToProblem();
+        }
+
         return TypedResults.NoContent();
     }
 
@@ -167,7 +179,9 @@ public static class ServiceRuleEndpoints
             errors.Add("name", "Name is required: 1 to 100 characters, no control characters.");
         }
 
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || request.Url!.Length > 2000)
+        // Uri quietly drops or escapes control characters and spaces; the stored URL must be exactly what was sent.
+        if (request.Url is not { Length: > 0 and <= 2000 } rawUrl || rawUrl.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
+            || !Uri.TryCreate(rawUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             errors.Add("url", "Must be an absolute http or https URL.");
         }
@@ -194,6 +208,30 @@ public static class ServiceRuleEndpoints
 
         return errors.ToError();
     }
+
+    /// <summary>
+    /// Saves the change. The checks above answer the common case; when a concurrent request wins the race between
+    /// check and write, the database's unique index or foreign keys refuse it and the caller gets the same 409.
+    /// </summary>
+    private static async Task<DomainError?> SaveAsync(ApprovalsDbContext db, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return null;
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return NameTaken(name);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
+        {
+            return InUse();
+        }
+    }
+
+    private static DomainError InUse() => new(ErrorKind.Conflict, ErrorCodes.ServiceRuleInUse,
+        "Approvals use this service rule; disable it instead of deleting it.");
 
     private static DomainError NameTaken(string name) =>
         new(ErrorKind.Conflict, ErrorCodes.ServiceRuleNameTaken, $"A service rule named '{name}' already exists.");

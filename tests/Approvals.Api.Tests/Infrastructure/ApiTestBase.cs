@@ -1,6 +1,9 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Tests.Infrastructure;
 
@@ -8,21 +11,32 @@ namespace Approvals.Api.Tests.Infrastructure;
 public abstract class ApiTestBase<TFactory>(TFactory factory) : IClassFixture<TFactory>
     where TFactory : ApprovalsApiFactory
 {
+    public const string MergePatch = "application/merge-patch+json";
+
     protected TFactory Factory { get; } = factory;
 
     protected HttpClient Client { get; } = factory.CreateAuthenticatedClient();
 
+    /// <summary>A client that sends no credentials.</summary>
+    protected HttpClient Anonymous { get; } = factory.CreateClient();
+
     protected DateTimeOffset FutureDeadline => Factory.Clock.GetUtcNow().AddDays(7);
 
-    protected async Task<int> ServiceRuleAsync(string? name = null) =>
-        await Factory.AddServiceRuleAsync(name ?? $"rule-{Guid.NewGuid():N}");
+    protected async Task<int> ServiceRuleAsync(string? name = null, bool enabled = true) =>
+        await Factory.AddServiceRuleAsync(name ?? $"rule-{Guid.NewGuid():N}", enabled: enabled);
 
     /// <summary>Creates an approval through the v1 API and returns its JSON.</summary>
     protected Task<JsonObject> CreateApprovalAsync(string title = "Laptop purchase", params int[] serviceRules) =>
-        CreateApprovalAsAsync(Client, title, serviceRules);
+        CreateApprovalAsAsync(Client, title, FutureDeadline, serviceRules);
+
+    protected Task<JsonObject> CreateApprovalAsync(string title, DateTimeOffset deadline, params int[] serviceRules) =>
+        CreateApprovalAsAsync(Client, title, deadline, serviceRules);
 
     /// <summary>Creates an approval through the v1 API as <paramref name="caller"/> and returns its JSON.</summary>
-    protected async Task<JsonObject> CreateApprovalAsAsync(HttpClient caller, string title = "Laptop purchase", params int[] serviceRules)
+    protected Task<JsonObject> CreateApprovalAsAsync(HttpClient caller, string title = "Laptop purchase", params int[] serviceRules) =>
+        CreateApprovalAsAsync(caller, title, FutureDeadline, serviceRules);
+
+    protected async Task<JsonObject> CreateApprovalAsAsync(HttpClient caller, string title, DateTimeOffset deadline, params int[] serviceRules)
     {
         if (serviceRules.Length == 0)
         {
@@ -33,15 +47,34 @@ public abstract class ApiTestBase<TFactory>(TFactory factory) : IClassFixture<TF
         {
             title,
             description = "A new laptop for the design team.",
-            deadline = FutureDeadline,
+            deadline,
             comment = "first",
             serviceRules,
         });
-        await AssertStatusAsync(response, System.Net.HttpStatusCode.Created);
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        await AssertStatusAsync(response, HttpStatusCode.Created);
+        return await ReadObjectAsync(response);
     }
 
-    protected static async Task AssertStatusAsync(HttpResponseMessage response, System.Net.HttpStatusCode expected)
+    protected Task<HttpResponseMessage> DecideAsync(string id, string decision, string? comment = null, HttpClient? client = null) =>
+        (client ?? Client).PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision, comment });
+
+    protected Task<HttpResponseMessage> PatchAsync(string id, string mergePatch) =>
+        Client.PatchAsync($"/api/v1/approvals/{id}", Json(mergePatch, MergePatch));
+
+    /// <summary>Moves an approval to a status directly in the database, as the dispatcher would.</summary>
+    protected async Task SetStatusAsync(string id, ApprovalStatus status)
+    {
+        await using var db = Factory.CreateDbContext();
+        var approvalId = Guid.Parse(id);
+        await db.Approvals.Where(a => a.Id == approvalId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, status));
+    }
+
+    protected Task<DatabaseSnapshot> SnapshotAsync() => DatabaseSnapshot.TakeAsync(Factory.ConnectionString);
+
+    protected static async Task<JsonObject> ReadObjectAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+
+    protected static async Task AssertStatusAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         if (response.StatusCode != expected)
         {
@@ -60,6 +93,14 @@ public abstract class ApiTestBase<TFactory>(TFactory factory) : IClassFixture<TF
         Assert.Equal(code, (string?)problem["code"]);
         Assert.Equal(status, (int?)problem["status"]);
         return problem;
+    }
+
+    /// <summary>Asserts a 400 validation failure that names exactly these fields.</summary>
+    protected static async Task AssertFieldErrorsAsync(HttpResponseMessage response, params string[] fields)
+    {
+        var problem = await AssertProblemAsync(response, 400, ErrorCodes.ValidationFailed);
+        var errors = problem["errors"]?.AsObject() ?? [];
+        Assert.Equal(fields.Order(StringComparer.Ordinal), errors.Select(e => e.Key).Order(StringComparer.Ordinal));
     }
 
     protected static StringContent Json(string raw, string mediaType = "application/json") =>

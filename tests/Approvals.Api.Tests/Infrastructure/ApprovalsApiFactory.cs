@@ -1,4 +1,4 @@
-using System.Net.Http.Headers;
+using System.Collections.Concurrent;
 using Approvals.Api.Data;
 using Approvals.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -20,8 +20,8 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
     public const string ApiKey = "test-api-key-0123456789";
     public const string OtherApiKey = "other-api-key-0123456789";
 
-    private static readonly SemaphoreSlim TemplateLock = new(1, 1);
-    private static string? _templateName;
+    /// <summary>One migrated template database per server; each factory's database is a cheap copy of it.</summary>
+    private static readonly ConcurrentDictionary<PostgresServer, Lazy<Task<string>>> Templates = new();
 
     public string ConnectionString { get; private set; } = "";
 
@@ -35,8 +35,8 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
 
     public async Task InitializeAsync()
     {
-        Postgres = await PostgresServer.GetAsync();
-        var template = await EnsureTemplateAsync(Postgres);
+        Postgres = await AcquirePostgresAsync();
+        var template = await Templates.GetOrAdd(Postgres, server => new Lazy<Task<string>>(() => CreateTemplateAsync(server))).Value;
         ConnectionString = await Postgres.CreateDatabaseAsync("approvals_test", template);
     }
 
@@ -44,6 +44,15 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
     {
         await base.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
+        ReleasePostgres();
+    }
+
+    /// <summary>The server this factory's database lives on: the shared one, unless a test class needs its own.</summary>
+    protected virtual Task<PostgresServer> AcquirePostgresAsync() => PostgresServer.GetAsync();
+
+    /// <summary>Undoes <see cref="AcquirePostgresAsync"/>; the shared server outlives every class.</summary>
+    protected virtual void ReleasePostgres()
+    {
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -94,30 +103,17 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
         return rule.Id;
     }
 
-    private static async Task<string> EnsureTemplateAsync(PostgresServer server)
+    private static async Task<string> CreateTemplateAsync(PostgresServer server)
     {
-        await TemplateLock.WaitAsync();
-        try
+        var connectionString = await server.CreateDatabaseAsync("approvals_template");
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        var options = new DbContextOptionsBuilder<ApprovalsDbContext>();
+        DatabaseSetup.Configure(options, builder.ConnectionString);
+        await using (var db = new ApprovalsDbContext(options.Options))
         {
-            if (_templateName is null)
-            {
-                var connectionString = await server.CreateDatabaseAsync("approvals_template");
-                var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
-                var options = new DbContextOptionsBuilder<ApprovalsDbContext>();
-                DatabaseSetup.Configure(options, builder.ConnectionString);
-                await using (var db = new ApprovalsDbContext(options.Options))
-                {
-                    await db.Database.MigrateAsync();
-                }
-
-                _templateName = builder.Database;
-            }
-
-            return _templateName!;
+            await db.Database.MigrateAsync();
         }
-        finally
-        {
-            TemplateLock.Release();
-        }
+
+        return builder.Database!;
     }
 }

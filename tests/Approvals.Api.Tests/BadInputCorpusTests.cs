@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Approvals.Api.Tests.Infrastructure;
+
+namespace Approvals.Api.Tests;
+
+/// <summary>
+/// Hundreds of bad requests against every route: each must get its 4xx ProblemDetails with a stable code, never a
+/// 5xx, and must leave every table exactly as it was.
+/// </summary>
+public class BadInputCorpusTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
+{
+    [Fact]
+    public async Task Every_route_answers_every_bad_request_with_its_problem_and_changes_nothing()
+    {
+        var usedRuleName = "corpus-used";
+        var usedRule = await ServiceRuleAsync(usedRuleName);
+        var unusedRule = await ServiceRuleAsync("corpus-unused");
+        var disabledRule = await ServiceRuleAsync("corpus-disabled", enabled: false);
+        var pending = await CreateApprovalAsync("Corpus target", usedRule);
+        var corpus = BadRequestCorpus.Build(new CorpusTargets((string)pending["id"]!, usedRule, usedRuleName, unusedRule, disabledRule, Factory.Clock.GetUtcNow()));
+
+        Assert.True(corpus.Count >= 200, $"The corpus has only {corpus.Count} requests.");
+        Assert.Equal(corpus.Count, corpus.Select(c => (c.Route, c.Name, c.Path)).Distinct().Count());
+
+        var failures = new List<string>();
+        var before = await SnapshotAsync();
+        foreach (var bad in corpus)
+        {
+            using var request = bad.ToRequest(ApprovalsApiFactory.ApiKey);
+            using var response = await Anonymous.SendAsync(request);
+            if (await CheckAsync(bad, response) is { } failure)
+            {
+                failures.Add(failure);
+            }
+
+            var after = await SnapshotAsync();
+            if (before.Difference(after) is { } difference)
+            {
+                failures.Add($"{bad}: changed the database: {difference}");
+                before = after;
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {corpus.Count} bad requests got the wrong answer:\n{string.Join('\n', failures)}");
+    }
+
+    private static async Task<string?> CheckAsync(BadRequest bad, HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        var excerpt = body.Length > 300 ? body[..300] : body;
+        if ((int)response.StatusCode != bad.Status)
+        {
+            return $"{bad}: expected {bad.Status} {bad.Code}, got {(int)response.StatusCode} {excerpt}";
+        }
+
+        if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        {
+            return $"{bad}: expected application/problem+json, got '{response.Content.Headers.ContentType}' {excerpt}";
+        }
+
+        using var problem = JsonDocument.Parse(body);
+        var code = problem.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
+        var status = problem.RootElement.TryGetProperty("status", out var s) ? s.GetInt32() : 0;
+        return code == bad.Code && status == bad.Status ? null : $"{bad}: expected code {bad.Code}, got {code} (status {status}) {excerpt}";
+    }
+}

@@ -1,0 +1,398 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Approvals.Domain;
+
+namespace Approvals.Api.Tests.Infrastructure;
+
+/// <summary>Existing data the corpus aims at, so that "nothing changed" means something.</summary>
+public sealed record CorpusTargets(string PendingApprovalId, int UsedRuleId, string UsedRuleName, int UnusedRuleId, int DisabledRuleId, DateTimeOffset Now);
+
+/// <summary>
+/// Builds, deterministically, the bad requests of the corpus test: for every route the ways a client gets it wrong
+/// (credentials, method, ids, query values, headers, content types, sizes), and for every field of every body wrong
+/// JSON types, nulls, bad values, control characters and huge strings. Each request carries the answer it must get.
+/// </summary>
+public static class BadRequestCorpus
+{
+    private const string Malformed = ErrorCodes.MalformedJson;
+    private const string Invalid = ErrorCodes.ValidationFailed;
+    private const string UnknownApproval = "00000000-0000-0000-0000-000000000000";
+
+    private enum Kind { Title, Text, OptionalText, Deadline, RuleList, Rule, Decision, LegacyId, LegacyStatus, Name, Url, ApiKey, Timeout, Delays, Flag }
+
+    private sealed record Field(string Name, Kind Kind, bool NullIsBad);
+
+    private sealed record Route(string Name, HttpMethod Method, string Path, JsonObject? Body = null, Field[]? Fields = null, bool RejectsUnknownFields = true)
+    {
+        public bool Anonymous => Path == "/status";
+    }
+
+    public static IReadOnlyList<BadRequest> Build(CorpusTargets t)
+    {
+        var routes = Routes(t);
+        return [.. routes.SelectMany(route => ForRoute(route, t)), .. WrongMethodsAndUnknownRoutes(t)];
+    }
+
+    private static Route[] Routes(CorpusTargets t)
+    {
+        var approval = $"/api/v1/approvals/{t.PendingApprovalId}";
+        var rule = $"/api/v1/service-rules/{t.UnusedRuleId}";
+        var deadline = t.Now.AddDays(3).ToString("O");
+        Field[] editable = [new("title", Kind.Title, true), new("description", Kind.Text, true), new("deadline", Kind.Deadline, true), new("comment", Kind.OptionalText, false)];
+        Field[] legacyEditable = [new("title", Kind.Title, false), new("description", Kind.Text, false), new("deadline", Kind.Deadline, false), new("comment", Kind.OptionalText, false)];
+        Field[] serviceRule = [new("name", Kind.Name, true), new("url", Kind.Url, true), new("enabled", Kind.Flag, false), new("timeoutSeconds", Kind.Timeout, false), new("retrySchedule", Kind.Delays, false), new("allowSelfApproval", Kind.Flag, false)];
+        JsonObject ServiceRuleBody(string name) => new() { ["name"] = name, ["url"] = "https://example.com/hook", ["apiKey"] = "downstream-key" };
+
+        return
+        [
+            new("GET /status", HttpMethod.Get, "/status"),
+            new("POST /request", HttpMethod.Post, "/request",
+                new() { ["title"] = "t", ["description"] = "d", ["service_rule"] = t.UsedRuleId, ["deadline"] = deadline, ["comment"] = "" },
+                [.. legacyEditable.Select(f => f with { NullIsBad = f.Kind != Kind.OptionalText }), new("service_rule", Kind.Rule, true)], RejectsUnknownFields: false),
+            new("GET /request", HttpMethod.Get, $"/request?id={t.PendingApprovalId}"),
+            new("GET /requests", HttpMethod.Get, "/requests"),
+            new("PUT /request", HttpMethod.Put, "/request",
+                new() { ["id"] = t.PendingApprovalId, ["comment"] = "changed" },
+                [new("id", Kind.LegacyId, true), .. legacyEditable, new("service_rule", Kind.Rule, false), new("status", Kind.LegacyStatus, false)], RejectsUnknownFields: false),
+            new("POST approvals", HttpMethod.Post, "/api/v1/approvals",
+                new() { ["title"] = "t", ["description"] = "d", ["deadline"] = deadline, ["serviceRules"] = new JsonArray(t.UsedRuleId) },
+                [.. editable, new("serviceRules", Kind.RuleList, true)]),
+            new("GET approvals", HttpMethod.Get, "/api/v1/approvals"),
+            new("GET approval", HttpMethod.Get, approval),
+            new("PATCH approval", HttpMethod.Patch, approval, new() { ["comment"] = "changed" }, [.. editable, new("serviceRules", Kind.RuleList, true)]),
+            new("POST decision", HttpMethod.Post, approval + "/decision", new() { ["decision"] = "approve" },
+                [new("decision", Kind.Decision, true), new("comment", Kind.OptionalText, false)]),
+            new("GET history", HttpMethod.Get, approval + "/history"),
+            new("GET state-machine", HttpMethod.Get, "/api/v1/state-machine"),
+            new("GET service-rules", HttpMethod.Get, "/api/v1/service-rules"),
+            new("GET service-rule", HttpMethod.Get, rule),
+            new("POST service-rules", HttpMethod.Post, "/api/v1/service-rules", ServiceRuleBody("new-rule"), [.. serviceRule, new("apiKey", Kind.ApiKey, true)]),
+            new("PUT service-rule", HttpMethod.Put, rule, ServiceRuleBody("renamed-rule"), [.. serviceRule, new("apiKey", Kind.ApiKey, false)]),
+            new("DELETE service-rule", HttpMethod.Delete, rule),
+            new("POST rotate-secret", HttpMethod.Post, rule + "/rotate-secret"),
+        ];
+    }
+
+    private static IEnumerable<BadRequest> ForRoute(Route route, CorpusTargets t)
+    {
+        if (!route.Anonymous)
+        {
+            var credentials = new (string Name, string Header, string? Value)[]
+            {
+                ("no credentials", "Authorization", null), ("unknown key", "Authorization", "not-a-valid-key-0000"),
+                ("empty Authorization", "Authorization", ""), ("Bearer scheme", "Authorization", "Bearer " + ApprovalsApiFactory.ApiKey),
+                ("key with suffix", "Authorization", ApprovalsApiFactory.ApiKey + "x"), ("unknown X-Api-Key", "X-Api-Key", "not-a-valid-key-0000"),
+            };
+            foreach (var (name, header, value) in credentials)
+            {
+                yield return Make(route, name, 401, ErrorCodes.Unauthenticated) with { Headers = [new(header, value)] };
+            }
+        }
+
+        yield return Make(route, "body over 64 KB", 413, ErrorCodes.PayloadTooLarge, body: new JsonObject { ["pad"] = new string('x', 70 * 1024) });
+
+        foreach (var request in IdCases(route, t).Concat(QueryCases(route, t)).Concat(HeaderCases(route)))
+        {
+            yield return request;
+        }
+
+        if (route.Path.EndsWith($"/service-rules/{t.UnusedRuleId}", StringComparison.Ordinal) && route.Method == HttpMethod.Delete)
+        {
+            yield return Make(route, "rule in use", 409, ErrorCodes.ServiceRuleInUse, $"/api/v1/service-rules/{t.UsedRuleId}");
+        }
+
+        if (route.Body is null)
+        {
+            yield break;
+        }
+
+        foreach (var request in BodyCases(route, t))
+        {
+            yield return request;
+        }
+    }
+
+    private static IEnumerable<BadRequest> IdCases(Route route, CorpusTargets t)
+    {
+        // (A %00 in the path never reaches the application: the server refuses it, so it is only sent in queries.)
+        string[] badUuids = ["x", "1", "not-a-uuid", "12345678-1234-1234-1234-1234567890", "%01", "%27%20OR%201%3D1--", new('a', 300), t.PendingApprovalId + "0"];
+        if (route.Path.Contains(t.PendingApprovalId, StringComparison.Ordinal) && route.Path.StartsWith("/api", StringComparison.Ordinal))
+        {
+            foreach (var id in badUuids)
+            {
+                yield return Make(route, $"id '{Short(id)}'", 400, Invalid, route.Path.Replace(t.PendingApprovalId, id, StringComparison.Ordinal));
+            }
+
+            yield return Make(route, "unknown id", 404, ErrorCodes.ApprovalNotFound, route.Path.Replace(t.PendingApprovalId, UnknownApproval, StringComparison.Ordinal));
+        }
+
+        if (route.Path.StartsWith("/request?id=", StringComparison.Ordinal))
+        {
+            foreach (var id in badUuids.Append("").Append("%00"))
+            {
+                yield return Make(route, $"id '{Short(id)}'", 400, Invalid, $"/request?id={id}");
+            }
+
+            yield return Make(route, "no id", 400, Invalid, "/request");
+            yield return Make(route, "unknown id", 404, ErrorCodes.ApprovalNotFound, $"/request?id={UnknownApproval}");
+        }
+
+        var rulePath = $"/service-rules/{t.UnusedRuleId}";
+        if (route.Path.Contains(rulePath, StringComparison.Ordinal))
+        {
+            foreach (var id in new[] { "x", "-1", "1.5", "99999999999", "%201", "0x1", "%01", "1e3" })
+            {
+                yield return Make(route, $"rule id '{id}'", 400, Invalid, route.Path.Replace(rulePath, $"/service-rules/{id}", StringComparison.Ordinal));
+            }
+
+            foreach (var id in new[] { "0", "2147483647" })
+            {
+                yield return Make(route, $"rule id {id}", 404, ErrorCodes.ServiceRuleNotFound, route.Path.Replace(rulePath, $"/service-rules/{id}", StringComparison.Ordinal));
+            }
+        }
+    }
+
+    private static IEnumerable<BadRequest> QueryCases(Route route, CorpusTargets t)
+    {
+        (string Parameter, string[] Values)[] parameters = route.Method != HttpMethod.Get ? [] : route.Path switch
+        {
+            "/api/v1/approvals" =>
+            [
+                ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
+                ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00"]),
+                ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999"]),
+                ("overdue", ["maybe", "2", "yes", "%00"]),
+                ("sort", ["title", "+deadline", "DEADLINE", "deadline,createdAt", "-id"]),
+                ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url("123.notaguid"), Base64Url($"-5.{Guid.Empty:N}"),
+                    Base64Url($"99999999999999999999.{Guid.Empty:N}"), new('A', 200), "%00"]),
+            ],
+            "/requests" =>
+            [
+                ("limit", ["abc", "-1", "0", "1001", "1.5", "%00"]),
+                ("offset", ["-1", "x", "1.5", "99999999999"]),
+                ("default", ["2", "-1", "yes", "true", "%00"]),
+            ],
+            _ => [],
+        };
+
+        foreach (var (parameter, values) in parameters)
+        {
+            foreach (var value in values)
+            {
+                yield return Make(route, $"{parameter}={Short(value)}", 400, Invalid, $"{route.Path}?{parameter}={value}");
+            }
+        }
+    }
+
+    private static IEnumerable<BadRequest> HeaderCases(Route route)
+    {
+        var isDecision = route.Path.EndsWith("/decision", StringComparison.Ordinal);
+        if (route.Method == HttpMethod.Patch || isDecision)
+        {
+            foreach (var tag in new[] { "abc", "\"abc\"", "\"-1\"", "\"99999999999\"", "\"1\" junk" })
+            {
+                yield return Make(route, $"If-Match {tag}", 400, Invalid) with { Headers = [new("If-Match", tag)] };
+            }
+
+            yield return Make(route, "stale If-Match", 412, ErrorCodes.VersionMismatch) with { Headers = [new("If-Match", "\"999\"")] };
+        }
+
+        if (isDecision || route.Path == "/api/v1/approvals" && route.Method == HttpMethod.Post)
+        {
+            foreach (var key in new[] { new string('k', 201), "has space", "tab\tkey", "caf\u00e9" })
+            {
+                yield return Make(route, $"Idempotency-Key '{Short(key)}'", 400, Invalid) with { Headers = [new("Idempotency-Key", key)] };
+            }
+
+            // A refused request must not store its key either.
+            var refused = isDecision ? With(route.Body!, "decision", "maybe") : With(route.Body!, "title", "");
+            yield return Make(route, "Idempotency-Key with a refused body", 400, Invalid, body: refused) with { Headers = [new("Idempotency-Key", "corpus-refused")] };
+        }
+    }
+
+    private static IEnumerable<BadRequest> BodyCases(Route route, CorpusTargets t)
+    {
+        var valid = route.Body!.ToJsonString();
+        var firstString = route.Fields!.First(f => JsonType(f.Kind) == "string").Name;
+
+        // Syntax: truncations of the valid body, classic mistakes, bytes that are not UTF-8 JSON.
+        foreach (var length in new[] { 1, valid.Length / 3, valid.Length / 2, valid.Length - 1 })
+        {
+            yield return Raw(route, $"truncated to {length}", valid[..length], 400, Malformed);
+        }
+
+        string[] malformed =
+        [
+            "{", "}", "[", " ", "nul", "tru", "{} {}", "\u0000", "// comment\n{}", "{'a':'b'}", new string('[', 100) + new string(']', 100),
+            .. new[] { ":}", " 1}", ":\"x\",}", ":\"unterminated}", ":NaN}", ":01}", ":\"\\x41\"}", ":1\u0000}", ":\"raw\u0001control\"}" }
+                .Select(rest => $"{{\"{firstString}\"{rest}"),
+        ];
+        foreach (var text in malformed)
+        {
+            yield return Raw(route, $"malformed '{Short(text)}'", text, 400, Malformed);
+        }
+
+        // Well-formed JSON that is not an object is not a request body either.
+        foreach (var text in new[] { "null", "[]", "\"text\"", "42", "true", "[{}]" })
+        {
+            yield return Raw(route, $"body is {text}", text, 400, Malformed);
+        }
+
+        yield return Make(route, "empty body", 400, Malformed) with { Body = [] };
+
+        // Text that is not Unicode (invalid UTF-8, lone surrogate escapes) is a bad value of its field; as a field name, unreadable.
+        yield return Make(route, "invalid UTF-8", 400, Invalid) with { Body = [.. Encoding.UTF8.GetBytes($"{{\"{firstString}\":\""), 0xFF, 0xFE, 0xC3, .. "\"}"u8] };
+        foreach (var escape in new[] { "\\ud800", "\\udc00x" })
+        {
+            yield return Raw(route, $"{firstString} = lone surrogate {escape}", $"{{\"{firstString}\":\"{escape}\"}}", 400, Invalid);
+            yield return Raw(route, $"field name with lone surrogate {escape}", $"{{\"{escape}\":\"x\"}}", 400, Malformed);
+        }
+
+        // Content types that are not JSON, with a valid JSON body.
+        foreach (var contentType in new[] { "text/plain", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b", null })
+        {
+            yield return Make(route, $"Content-Type {contentType ?? "missing"}", 415, ErrorCodes.UnsupportedMediaType) with { Body = Bytes(valid), ContentType = contentType };
+        }
+
+        // Unknown fields: v1 bodies refuse them; the legacy routes ignore them as the original did.
+        if (route.RejectsUnknownFields)
+        {
+            foreach (var unknown in new[] { "titel", "status", "id", "createdBy", "signingSecret", "__proto__", new string('u', 1000) })
+            {
+                if (route.Fields!.All(f => f.Name != unknown))
+                {
+                    yield return Make(route, $"unknown field '{Short(unknown)}'", 400, Invalid, body: With(route.Body, unknown, "x"));
+                }
+            }
+
+            var many = route.Body.DeepClone().AsObject();
+            for (var i = 0; i < 2000; i++)
+            {
+                many[$"f{i}"] = i;
+            }
+
+            yield return Make(route, "2000 unknown fields", 400, Invalid, body: many);
+        }
+
+        foreach (var field in route.Fields!)
+        {
+            foreach (var wrong in WrongTypes(JsonType(field.Kind)))
+            {
+                yield return Make(route, $"{field.Name} = {Short(wrong?.ToJsonString() ?? "null")}", 400, Invalid, body: With(route.Body, field.Name, wrong));
+            }
+
+            if (field.NullIsBad)
+            {
+                yield return Make(route, $"{field.Name} = null", 400, Invalid, body: With(route.Body, field.Name, null));
+            }
+
+            foreach (var (value, status, code) in BadValues(field.Kind, t))
+            {
+                yield return Make(route, $"{field.Name} = {Short(value?.ToJsonString() ?? "null")}", status, code, body: With(route.Body, field.Name, value));
+            }
+        }
+
+        if (route.Fields.Any(f => f.NullIsBad) && route.Method != HttpMethod.Patch)
+        {
+            yield return Raw(route, "empty object", "{}", 400, Invalid);
+        }
+    }
+
+    private static IEnumerable<(JsonNode? Value, int Status, string Code)> BadValues(Kind kind, CorpusTargets t)
+    {
+        (JsonNode?, int, string) Bad(JsonNode? value) => (value, 400, Invalid);
+        string[] controls = ["a\u0000b", "bell\u0007", "\u001b[31mred", "\u007f", "nel\u0085"];
+        return kind switch
+        {
+            Kind.Title => [.. new[] { "", "   ", new string('x', 201), new string('x', 60_000), "line\nbreak", "tab\there" }.Concat(controls).Select(v => Bad(v))],
+            Kind.Text => [.. new[] { "", " \n ", new string('x', 10_001) }.Concat(controls).Select(v => Bad(v))],
+            Kind.OptionalText => [.. new[] { new string('x', 10_001) }.Concat(controls).Select(v => Bad(v))],
+            Kind.Deadline =>
+            [
+                .. new[] { "tomorrow", "", "2026-02-30T00:00:00Z", "2030-01-01T25:00:00Z", "30/12/2030", "2030-01-01T00:00:00Z\u0000" }.Select(v => Bad(v)),
+                ("2000-01-01T00:00:00Z", 422, ErrorCodes.DeadlineInPast), ("0001-01-01T00:00:00Z", 422, ErrorCodes.DeadlineInPast),
+                (t.Now.AddMinutes(-1).ToString("O"), 422, ErrorCodes.DeadlineInPast),
+            ],
+            Kind.RuleList =>
+            [
+                Bad(new JsonArray()), Bad(new JsonArray(0)), Bad(new JsonArray(-1)), Bad(new JsonArray(t.UsedRuleId, t.UsedRuleId)),
+                Bad(new JsonArray([.. Enumerable.Range(1, 21).Select(i => JsonValue.Create(i))])),
+                (new JsonArray(int.MaxValue), 422, ErrorCodes.ServiceRuleUnknown), (new JsonArray(t.DisabledRuleId), 422, ErrorCodes.ServiceRuleUnknown),
+            ],
+            Kind.Rule => [Bad(0), Bad(-1), (int.MaxValue, 422, ErrorCodes.ServiceRuleUnknown), (t.DisabledRuleId, 422, ErrorCodes.ServiceRuleUnknown)],
+            Kind.Decision => [.. new[] { "", "approved", "yes", "3", "approve\u0000" }.Select(v => Bad(v))],
+            Kind.LegacyId => [.. new[] { "", "x", "123", "00000000-0000-0000-0000-00000000000g" }.Select(v => Bad(v)), (UnknownApproval, 404, ErrorCodes.ApprovalNotFound)],
+            Kind.LegacyStatus => [Bad(9), Bad(-1), Bad(100), Bad(int.MaxValue), .. new[] { 1, 6, 7, 8 }.Select(s => ((JsonNode?)s, 409, ErrorCodes.InvalidTransition))],
+            Kind.Name => [.. new[] { "", "   ", new string('n', 101), "a\u0000b", "tab\tname" }.Select(v => Bad(v)), (t.UsedRuleName, 409, ErrorCodes.ServiceRuleNameTaken)],
+            Kind.Url => [.. new[] { "", "not a url", "/relative", "ftp://example.com/x", "javascript:alert(1)", "http://", "http://exa mple.com",
+                "https://example.com/" + new string('p', 2000), "http://example.com/\u0000", "http://example.com/\u0007" }.Select(v => Bad(v))],
+            Kind.ApiKey => [Bad(""), Bad(new string('k', 501)), Bad("key\u0000"), Bad("key\nnext")],
+            Kind.Timeout => [Bad(0), Bad(-1), Bad(301)],
+            Kind.Delays => [Bad(new JsonArray()), Bad(new JsonArray(-1)), Bad(new JsonArray(86_401)), Bad(new JsonArray([.. Enumerable.Repeat(0, 21).Select(i => JsonValue.Create(i))]))],
+            Kind.Flag => [],
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+
+    private static string JsonType(Kind kind) => kind switch
+    {
+        Kind.RuleList or Kind.Delays => "int[]",
+        Kind.Rule or Kind.LegacyStatus or Kind.Timeout => "int",
+        Kind.Flag => "bool",
+        _ => "string",
+    };
+
+    private static JsonNode?[] WrongTypes(string jsonType) => jsonType switch
+    {
+        "string" => [42, true, new JsonArray(), new JsonObject { ["x"] = 1 }],
+        "int" => ["1", 1.5, true, new JsonArray(), new JsonObject(), 99_999_999_999],
+        "int[]" => ["1", 1, new JsonArray("1"), new JsonArray(1.5), new JsonArray((JsonNode?)null), new JsonObject(), new JsonArray(true), new JsonArray(99_999_999_999)],
+        _ => ["true", 1, new JsonArray(), new JsonObject(), "yes"],
+    };
+
+    private static IEnumerable<BadRequest> WrongMethodsAndUnknownRoutes(CorpusTargets t)
+    {
+        var approval = $"/api/v1/approvals/{t.PendingApprovalId}";
+        var rule = $"/api/v1/service-rules/{t.UnusedRuleId}";
+        (HttpMethod Method, string Path)[] wrongMethods =
+        [
+            (HttpMethod.Post, "/status"), (HttpMethod.Delete, "/request"), (HttpMethod.Patch, "/request"), (HttpMethod.Post, "/requests"),
+            (HttpMethod.Put, "/api/v1/approvals"), (HttpMethod.Delete, approval), (HttpMethod.Put, approval), (HttpMethod.Get, approval + "/decision"),
+            (HttpMethod.Post, approval + "/history"), (HttpMethod.Post, "/api/v1/state-machine"), (HttpMethod.Patch, rule),
+            (HttpMethod.Get, rule + "/rotate-secret"), (HttpMethod.Delete, "/api/v1/service-rules"),
+        ];
+        foreach (var (method, path) in wrongMethods)
+        {
+            yield return new BadRequest("wrong method", $"{method} {path}", method, path, 405, ErrorCodes.MethodNotAllowed) { Body = Bytes("{}") };
+        }
+
+        foreach (var path in new[] { "/api/v1/approval", "/api/v2/approvals", "/requestz", approval + "/decisions", rule + "/rotate", "/api/v1/approvals/x/y/z" })
+        {
+            yield return new BadRequest("unknown route", path, HttpMethod.Get, path, 404, ErrorCodes.RouteNotFound);
+        }
+    }
+
+    /// <summary>A request to the route with its valid body (or <paramref name="body"/>), expecting this answer.</summary>
+    private static BadRequest Make(Route route, string name, int status, string code, string? path = null, JsonNode? body = null) =>
+        new(route.Name, name, route.Method, path ?? route.Path, status, code) { Body = Bytes((body ?? route.Body)?.ToJsonString()) };
+
+    private static BadRequest Raw(Route route, string name, string body, int status, string code) =>
+        Make(route, name, status, code) with { Body = Bytes(body) };
+
+    private static JsonObject With(JsonObject body, string field, JsonNode? value)
+    {
+        var copy = body.DeepClone().AsObject();
+        copy[field] = value?.DeepClone();
+        return copy;
+    }
+
+    private static byte[]? Bytes(string? text) => text is null ? null : Encoding.UTF8.GetBytes(text);
+
+    private static string Base64Url(string text) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
+
+    private static string Short(string value)
+    {
+        var printable = new string([.. value.Select(c => char.IsControl(c) ? '?' : c)]);
+        return printable.Length > 40 ? $"{printable[..30]}...({value.Length} chars)" : printable;
+    }
+}

@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Approvals.Api.Data;
+using Approvals.Api.Tests.Infrastructure;
+using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Api.Tests;
+
+/// <summary>The original service's routes, with its exact JSON shapes, on top of the same rules as API v1.</summary>
+public class LegacyApiTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
+{
+    private static readonly string[] ApprovalKeys =
+        ["comment", "created_at", "deadline", "description", "id", "service_rule", "status", "title", "updated_at"];
+
+    [Fact]
+    public async Task Create_answers_the_original_envelope_with_snake_case_fields_and_integer_status()
+    {
+        var rule = await ServiceRuleAsync();
+        var deadline = FutureDeadline;
+
+        var response = await Client.PostAsJsonAsync("/request", new { title = "Badge", description = "New badge", service_rule = rule, deadline, comment = "c" });
+
+        await AssertStatusAsync(response, HttpStatusCode.OK);
+        var body = await ReadObjectAsync(response);
+        Assert.Equal(["approval_item"], body.Select(p => p.Key));
+        var item = body["approval_item"]!.AsObject();
+        Assert.Equal(ApprovalKeys, item.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(2, (int)item["status"]!);
+        Assert.Equal(rule, (int)item["service_rule"]!);
+        Assert.Equal("Badge", (string?)item["title"]);
+        Assert.Equal("c", (string?)item["comment"]);
+        Assert.Equal(deadline.ToUnixTimeMilliseconds(), DateTimeOffset.Parse((string)item["deadline"]!, null).ToUnixTimeMilliseconds());
+        Assert.True(Guid.TryParse((string?)item["id"], out _));
+
+        // The same approval, seen through v1: one set of rules, one history.
+        var v1 = await ReadObjectAsync(await Client.GetAsync($"/api/v1/approvals/{item["id"]}"));
+        Assert.Equal("PENDING", (string?)v1["status"]);
+        Assert.Equal("client:test", (string?)v1["createdBy"]);
+    }
+
+    [Fact]
+    public async Task Get_answers_the_plural_key_around_one_object()
+    {
+        var id = await CreateLegacyAsync("Plural");
+
+        var response = await Client.GetAsync($"/request?id={id}");
+
+        await AssertStatusAsync(response, HttpStatusCode.OK);
+        var body = await ReadObjectAsync(response);
+        Assert.Equal(["approval_items"], body.Select(p => p.Key));
+        var item = body["approval_items"]!.AsObject();
+        Assert.Equal(ApprovalKeys, item.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(id, (string?)item["id"]);
+    }
+
+    [Fact]
+    public async Task List_shows_pending_by_deadline_by_default_everything_with_default_1_and_pages_by_limit_and_offset()
+    {
+        var late = await CreateLegacyAsync("Late", days: 30);
+        var early = await CreateLegacyAsync("Early", days: 2);
+        var decided = await CreateLegacyAsync("Decided", days: 10);
+        var errored = await CreateLegacyAsync("Errored", days: 11);
+        await AssertStatusAsync(await PutAsync(new { id = decided, status = 4 }), HttpStatusCode.OK);
+        await SetStatusAsync(errored, ApprovalStatus.Error);
+
+        foreach (var query in new[] { "/requests", "/requests?default=0" })
+        {
+            var pending = await ListAsync(query + (query.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "limit=1000");
+            Assert.All(pending, item => Assert.Equal(2, (int)item["status"]!));
+            Assert.Equal([early, late], Ids(pending).Where(id => id == early || id == late));
+            Assert.DoesNotContain(decided, Ids(pending));
+            Assert.DoesNotContain(errored, Ids(pending));
+        }
+
+        var all = await ListAsync("/requests?default=1&limit=1000");
+        Assert.Equal([early, decided, errored, late], Ids(all).Where(id => id == early || id == late || id == decided || id == errored));
+        Assert.Equal(7, (int)all.Single(i => (string?)i["id"] == decided)["status"]!);
+        Assert.Equal(all.Select(i => i["deadline"]!.GetValue<DateTimeOffset>()).Order(), all.Select(i => i["deadline"]!.GetValue<DateTimeOffset>()));
+
+        var pages = new List<string>();
+        for (var offset = 0; offset < all.Count; offset += 2)
+        {
+            var page = await ListAsync($"/requests?default=1&limit=2&offset={offset}");
+            Assert.True(page.Count <= 2);
+            pages.AddRange(Ids(page));
+        }
+
+        Assert.Equal(Ids(all), pages);
+        Assert.Empty(await ListAsync($"/requests?default=1&offset={all.Count}"));
+    }
+
+    [Theory]
+    [InlineData(3, ApprovalStatus.AcknowledgedApproved)]
+    [InlineData(4, ApprovalStatus.AcknowledgedRejected)]
+    [InlineData(5, ApprovalStatus.AcknowledgedCancelled)]
+    public async Task Put_with_a_final_status_decides_and_queues_the_delivery(int status, ApprovalStatus expected)
+    {
+        var id = await CreateLegacyAsync("Decide me");
+
+        var response = await PutAsync(new { id, status, comment = "decided" });
+
+        await AssertStatusAsync(response, HttpStatusCode.OK);
+        var item = (await ReadObjectAsync(response))["approval_item"]!;
+        Assert.Equal((int)expected, (int)item["status"]!);
+        Assert.Equal("decided", (string?)item["comment"]);
+        await using var db = Factory.CreateDbContext();
+        var approvalId = Guid.Parse(id);
+        var job = await db.DeliveryJobs.SingleAsync(j => j.ApprovalId == approvalId);
+        Assert.Equal((ApprovalStatus)status, job.RequestedStatus);
+        Assert.Equal(["created", "decided"], await db.History.Where(h => h.ApprovalId == approvalId).OrderBy(h => h.Id).Select(h => h.Action).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Put_echoing_the_whole_object_is_an_edit_not_a_decision()
+    {
+        var id = await CreateLegacyAsync("Echo");
+        var item = (await ReadObjectAsync(await Client.GetAsync($"/request?id={id}")))["approval_items"]!.AsObject();
+
+        var unchanged = await Client.PutAsync("/request", Json(item.ToJsonString()));
+        await AssertStatusAsync(unchanged, HttpStatusCode.OK);
+        item["comment"] = "edited by an old client";
+        var edited = await Client.PutAsync("/request", Json(item.ToJsonString()));
+
+        await AssertStatusAsync(edited, HttpStatusCode.OK);
+        var result = (await ReadObjectAsync(edited))["approval_item"]!;
+        Assert.Equal(2, (int)result["status"]!);
+        Assert.Equal("edited by an old client", (string?)result["comment"]);
+        await using var db = Factory.CreateDbContext();
+        var approvalId = Guid.Parse(id);
+        Assert.False(await db.DeliveryJobs.AnyAsync(j => j.ApprovalId == approvalId));
+        Assert.Equal(["created", "edited"], await db.History.Where(h => h.ApprovalId == approvalId).OrderBy(h => h.Id).Select(h => h.Action).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Final_approval_takes_only_comments_even_when_the_whole_object_is_echoed()
+    {
+        var id = await CreateLegacyAsync("Final");
+        await SetStatusAsync(id, ApprovalStatus.Approved);
+        var item = (await ReadObjectAsync(await Client.GetAsync($"/request?id={id}")))["approval_items"]!.AsObject();
+        Assert.Equal(3, (int)item["status"]!);
+
+        await AssertProblemAsync(await PutAsync(new { id, title = "Renamed", comment = "too" }), 409, ErrorCodes.CommentOnly);
+        await AssertProblemAsync(await PutAsync(new { id, status = 4 }), 409, ErrorCodes.CommentOnly);
+        item["comment"] = "delivered, thanks";
+        var echoed = await Client.PutAsync("/request", Json(item.ToJsonString()));
+
+        await AssertStatusAsync(echoed, HttpStatusCode.OK);
+        var result = (await ReadObjectAsync(echoed))["approval_item"]!;
+        Assert.Equal("delivered, thanks", (string?)result["comment"]);
+        Assert.Equal("Final", (string?)result["title"]);
+        Assert.Equal(3, (int)result["status"]!);
+    }
+
+    [Fact]
+    public async Task Error_approval_can_be_approved_again_through_put()
+    {
+        var id = await CreateLegacyAsync("Retry");
+        await SetStatusAsync(id, ApprovalStatus.Error);
+
+        var response = await PutAsync(new { id, status = 3 });
+
+        await AssertStatusAsync(response, HttpStatusCode.OK);
+        Assert.Equal(6, (int)(await ReadObjectAsync(response))["approval_item"]!["status"]!);
+        await AssertProblemAsync(await PutAsync(new { id, status = 5 }), 409, ErrorCodes.AwaitingDelivery);
+    }
+
+    [Fact]
+    public async Task Edits_through_put_get_the_create_validation()
+    {
+        var id = await CreateLegacyAsync("Validate");
+
+        await AssertFieldErrorsAsync(await PutAsync(new { id, title = "" }), "title");
+        await AssertFieldErrorsAsync(await PutAsync(new { id, title = new string('t', 201) }), "title");
+        await AssertProblemAsync(await PutAsync(new { id, deadline = Factory.Clock.GetUtcNow().AddDays(-1) }), 422, ErrorCodes.DeadlineInPast);
+        await AssertProblemAsync(await PutAsync(new { id, service_rule = 424242 }), 422, ErrorCodes.ServiceRuleUnknown);
+        await AssertFieldErrorsAsync(await PutAsync(new { id, service_rule = 0 }), "service_rule");
+        await AssertProblemAsync(await PutAsync(new { id = Guid.NewGuid(), comment = "x" }), 404, ErrorCodes.ApprovalNotFound);
+        await AssertFieldErrorsAsync(await PutAsync(new { id, status = 9 }), "status");
+        await AssertProblemAsync(await PutAsync(new { id, status = 1 }), 409, ErrorCodes.InvalidTransition);
+    }
+
+    [Fact]
+    public async Task Routes_need_the_raw_key_in_authorization()
+    {
+        using var raw = new HttpRequestMessage(HttpMethod.Get, "/requests");
+        raw.Headers.TryAddWithoutValidation("Authorization", ApprovalsApiFactory.ApiKey);
+        await AssertStatusAsync(await Anonymous.SendAsync(raw), HttpStatusCode.OK);
+
+        await AssertProblemAsync(await Anonymous.GetAsync("/requests"), 401, ErrorCodes.Unauthenticated);
+        await AssertProblemAsync(await Anonymous.PostAsJsonAsync("/request", new { title = "x" }), 401, ErrorCodes.Unauthenticated);
+        await AssertProblemAsync(await Anonymous.PutAsJsonAsync("/request", new { id = Guid.NewGuid() }), 401, ErrorCodes.Unauthenticated);
+        await AssertProblemAsync(await Anonymous.GetAsync($"/request?id={Guid.NewGuid()}"), 401, ErrorCodes.Unauthenticated);
+    }
+
+    private async Task<string> CreateLegacyAsync(string title, int days = 7)
+    {
+        var rule = await ServiceRuleAsync();
+        var response = await Client.PostAsJsonAsync("/request", new
+        {
+            title,
+            description = "From an old client",
+            service_rule = rule,
+            deadline = Factory.Clock.GetUtcNow().AddDays(days),
+            comment = "",
+        });
+        await AssertStatusAsync(response, HttpStatusCode.OK);
+        return (string)(await ReadObjectAsync(response))["approval_item"]!["id"]!;
+    }
+
+    private Task<HttpResponseMessage> PutAsync(object body) => Client.PutAsJsonAsync("/request", body);
+
+    private async Task<List<JsonObject>> ListAsync(string path)
+    {
+        var response = await Client.GetAsync(path);
+        await AssertStatusAsync(response, HttpStatusCode.OK);
+        var body = await ReadObjectAsync(response);
+        Assert.Equal(["approval_items"], body.Select(p => p.Key));
+        return [.. body["approval_items"]!.AsArray().Select(i => i!.AsObject())];
+    }
+
+    private static List<string> Ids(IEnumerable<JsonObject> items) => [.. items.Select(i => (string)i["id"]!)];
+}
