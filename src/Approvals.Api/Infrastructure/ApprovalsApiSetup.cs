@@ -1,6 +1,7 @@
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
+using Approvals.Api.Delivery;
 using Approvals.Api.Legacy;
 using Approvals.Api.ServiceRules;
 using Approvals.Domain;
@@ -50,6 +51,7 @@ public static class ApprovalsApiSetup
 
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
+        services.AddDelivery();
 
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsJsonContext.Default));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -81,6 +83,13 @@ public static class ApprovalsApiSetup
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+
+        // A dispatcher-only process (--role dispatcher) answers the health checks and nothing else.
+        if (HostRoles.Of(app.Configuration) == HostRole.Dispatcher)
+        {
+            return app;
+        }
+
         app.MapOpenApi().AllowAnonymous();
         app.UseSwaggerUI(options =>
         {
@@ -92,6 +101,7 @@ public static class ApprovalsApiSetup
         app.MapLegacyEndpoints();
         app.MapApprovalEndpoints();
         app.MapServiceRuleEndpoints();
+        app.MapDeliveryEndpoints();
         return app;
     }
 

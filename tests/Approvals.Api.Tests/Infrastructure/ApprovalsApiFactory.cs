@@ -52,6 +52,9 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("ConnectionStrings:Approvals", ConnectionString);
         builder.UseSetting("Database:MigrateOnStartup", "true");
         builder.UseSetting("Database:SeedDemoData", "false");
+
+        // Jobs stay pending unless a test turns the dispatcher on (the delivery tests do, see DeliveryFixture).
+        builder.UseSetting("Delivery:Enabled", "false");
         builder.UseSetting("Auth:ApiKeys:0:Name", "test");
         builder.UseSetting("Auth:ApiKeys:0:Key", ApiKey);
         builder.UseSetting("Auth:ApiKeys:1:Name", "other");

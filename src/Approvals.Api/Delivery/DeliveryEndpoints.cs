@@ -1,0 +1,76 @@
+using Approvals.Api.Approvals;
+using Approvals.Api.Auth;
+using Approvals.Api.Data;
+using Approvals.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Api.Delivery;
+
+/// <summary>API v1: <c>/api/v1/approvals/{id}/deliveries</c>, the delivery jobs of an approval and their attempts.</summary>
+public static class DeliveryEndpoints
+{
+    public static IEndpointRouteBuilder MapDeliveryEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/approvals/{id}/deliveries").WithTags("Deliveries");
+        group.MapGet("/", ListDeliveries).RequireAuthorization().WithName(nameof(ListDeliveries));
+        group.MapPost("/{jobId}/retry", RetryDelivery).RequireAuthorization(AuthPolicies.Admin).WithName(nameof(RetryDelivery));
+        return app;
+    }
+
+    /// <summary>Every job of the approval, oldest first, including those of superseded decisions, with all their attempts.</summary>
+    public static async Task<Results<Ok<List<DeliveryJobResponse>>, ProblemHttpResult>> ListDeliveries(
+        string id, ApprovalsDbContext db, CancellationToken cancellationToken)
+    {
+        if (!RequestParsing.TryParseId(id, out var approvalId))
+        {
+            return RequestParsing.InvalidId().ToProblem();
+        }
+
+        var approval = await db.Approvals.AsNoTracking()
+            .Where(a => a.Id == approvalId)
+            .Select(a => new { a.CurrentDecisionId })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (approval is null)
+        {
+            return Problems.ApprovalNotFound(approvalId).ToProblem();
+        }
+
+        var jobs = await db.DeliveryJobs.AsNoTracking()
+            .Where(j => j.ApprovalId == approvalId)
+            .Include(j => j.AttemptLog)
+            .OrderBy(j => j.CreatedAt).ThenBy(j => j.Id)
+            .AsSplitQuery()
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(jobs.Select(j => DeliveryJobResponse.From(j, approval.CurrentDecisionId)).ToList());
+    }
+
+    /// <summary>Sends a failed job of an approval in ERROR again now; 202 with the approval back in ACKNOWLEDGED_*.</summary>
+    public static async Task<Results<Accepted<ApprovalResponse>, ProblemHttpResult>> RetryDelivery(
+        string id, string jobId, DeliveryRetries retries, ApprovalQueries queries, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!RequestParsing.TryParseId(id, out var approvalId))
+        {
+            return RequestParsing.InvalidId().ToProblem();
+        }
+
+        if (!RequestParsing.TryParseId(jobId, out var deliveryJobId))
+        {
+            return RequestParsing.InvalidId("jobId").ToProblem();
+        }
+
+        if (await retries.RetryAsync(approvalId, deliveryJobId, Caller.From(context), cancellationToken) is { } error)
+        {
+            return error.ToProblem();
+        }
+
+        var approval = await queries.GetAsync(approvalId, cancellationToken);
+        if (approval.Error is { } gone)
+        {
+            return gone.ToProblem();
+        }
+
+        context.Response.Headers.ETag = RequestParsing.ETagFor(approval.Value!.Version);
+        return TypedResults.Accepted($"/api/v1/approvals/{approvalId}", ApprovalResponse.From(approval.Value));
+    }
+}
