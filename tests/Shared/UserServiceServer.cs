@@ -1,5 +1,9 @@
+using System.Globalization;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
+using Approvals.Api.Delivery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -20,10 +24,12 @@ public sealed class UserServiceServer : IAsyncDisposable
     public const string SigningSecret = "whsec_ZGVtby1zaWduaW5nLXNlY3JldC1mb3ItdXNlcnN2Yw==";
 
     private readonly WebApplication _app;
+    private readonly TimeProvider _clock;
 
-    private UserServiceServer(WebApplication app, Uri baseAddress, string connectionString)
+    private UserServiceServer(WebApplication app, TimeProvider clock, Uri baseAddress, string connectionString)
     {
         _app = app;
+        _clock = clock;
         BaseAddress = baseAddress;
         ConnectionString = connectionString;
         Client = new HttpClient { BaseAddress = baseAddress };
@@ -67,7 +73,25 @@ public sealed class UserServiceServer : IAsyncDisposable
         });
         await app.MigrateDatabaseAsync();
         await app.StartAsync();
-        return new UserServiceServer(app, new Uri(app.Urls.First()), connectionString);
+        return new UserServiceServer(app, clock, new Uri(app.Urls.First()), connectionString);
+    }
+
+    /// <summary>
+    /// A delivery as the approval service sends it (signed by its <see cref="WebhookSignature"/>), for
+    /// <c>Client.SendAsync</c>. <paramref name="secrets"/> defaults to the demo secret.
+    /// </summary>
+    public HttpRequestMessage CreateDelivery(
+        Guid approvalId, int status, string? webhookId = null, DateTimeOffset? sentAt = null, string? body = null, params string[] secrets)
+    {
+        webhookId ??= Guid.NewGuid().ToString();
+        var bytes = Encoding.UTF8.GetBytes(body ?? $$$"""{"id":"{{{approvalId}}}","status":{{{status}}},"event":"approval.test","approval":{"title":"t"}}""");
+        var timestamp = (sentAt ?? _clock.GetUtcNow()).ToUnixTimeSeconds();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/approval") { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add("webhook-id", webhookId);
+        request.Headers.Add("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", WebhookSignature.Header(secrets.Length == 0 ? [SigningSecret] : secrets, webhookId, timestamp, bytes));
+        return request;
     }
 
     public async Task<JsonObject> SetFaultsAsync(int? failNextRequests = null, int? failStatus = null, int? delayMs = null)

@@ -28,21 +28,25 @@ public static class DeliveryEndpoints
         }
 
         var approval = await db.Approvals.AsNoTracking()
-            .Where(a => a.Id == approvalId)
-            .Select(a => new { a.CurrentDecisionId })
-            .FirstOrDefaultAsync(cancellationToken);
+            .Include(a => a.ServiceRules)
+            .Include(a => a.DeliveryJobs).ThenInclude(j => j.AttemptLog)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(a => a.Id == approvalId, cancellationToken);
         if (approval is null)
         {
             return Problems.ApprovalNotFound(approvalId).ToProblem();
         }
 
-        var jobs = await db.DeliveryJobs.AsNoTracking()
-            .Where(j => j.ApprovalId == approvalId)
-            .Include(j => j.AttemptLog)
-            .OrderBy(j => j.CreatedAt).ThenBy(j => j.Id)
-            .AsSplitQuery()
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(jobs.Select(j => DeliveryJobResponse.From(j, approval.CurrentDecisionId)).ToList());
+        // Earlier decisions first, the current one last; within a decision, in the approval's service rule order.
+        var position = approval.ServiceRules.ToDictionary(r => r.ServiceRuleId, r => r.Position);
+        var jobs = approval.DeliveryJobs
+            .OrderBy(j => j.DecisionId == approval.CurrentDecisionId)
+            .ThenBy(j => j.CreatedAt)
+            .ThenBy(j => j.DecisionId)
+            .ThenBy(j => position.GetValueOrDefault(j.ServiceRuleId, int.MaxValue))
+            .Select(j => DeliveryJobResponse.From(j, approval.CurrentDecisionId))
+            .ToList();
+        return TypedResults.Ok(jobs);
     }
 
     /// <summary>Sends a failed job of an approval in ERROR again now; 202 with the approval back in ACKNOWLEDGED_*.</summary>

@@ -33,14 +33,14 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
     /// <summary>Configuration added on top of the defaults, for tests that need other settings.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Postgres = await PostgresServer.GetAsync();
         var template = await EnsureTemplateAsync(Postgres);
         ConnectionString = await Postgres.CreateDatabaseAsync("approvals_test", template);
     }
 
-    public new async Task DisposeAsync()
+    public new virtual async Task DisposeAsync()
     {
         await base.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
