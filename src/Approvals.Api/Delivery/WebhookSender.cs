@@ -180,7 +180,7 @@ public sealed class WebhookSender(HttpClient http, TimeProvider clock)
         var reported = request.RequestedStatus;
         if (answer.TryGetProperty("status", out var statusElement))
         {
-            if (!statusElement.TryGetInt16(out var number) || !((ApprovalStatus)number).IsFinal())
+            if (statusElement.ValueKind != JsonValueKind.Number || !statusElement.TryGetInt16(out var number) || !((ApprovalStatus)number).IsFinal())
             {
                 return BadResponse(outcome, $"The answer's status {Shorten(statusElement.GetRawText())} is not a final status (3, 4 or 5).");
             }
