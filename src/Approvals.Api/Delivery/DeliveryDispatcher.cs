@@ -22,6 +22,7 @@ public sealed partial class DeliveryDispatcher(
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan HandBackTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
@@ -32,9 +33,20 @@ public sealed partial class DeliveryDispatcher(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // The host's shutdown timeout is the grace period for running attempts.
-        await using var registration = cancellationToken.Register(_abort.Cancel);
+        // The host's shutdown timeout (the token) is the grace period for running attempts: base.StopAsync returns
+        // when ExecuteAsync has finished or the grace period is over.
+        LogStopping(logger, OwnerId, _running.Count);
         await base.StopAsync(cancellationToken);
+        if (ExecuteTask is not { IsCompleted: false } running)
+        {
+            return;
+        }
+
+        // Past the grace period: abort, and let the aborted attempts hand their jobs back to the database, which the
+        // host is about to dispose. Host shutdown runs on wall-clock time, so this bound does too.
+        AbortRunningAttempts();
+        await running.WaitAsync(HandBackTimeout, TimeProvider.System, CancellationToken.None).ContinueWith(
+            static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public override void Dispose()
@@ -179,6 +191,18 @@ public sealed partial class DeliveryDispatcher(
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
+
+    private void AbortRunningAttempts()
+    {
+        LogAborting(logger, OwnerId, _running.Count);
+        _abort.Cancel();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery dispatcher {OwnerId} stopping; {Running} attempt(s) running")]
+    private static partial void LogStopping(ILogger logger, string ownerId, int running);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery dispatcher {OwnerId}: shutdown grace period over, aborting {Running} attempt(s) and handing their jobs back")]
+    private static partial void LogAborting(ILogger logger, string ownerId, int running);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery dispatcher disabled (Delivery:Enabled=false or --role api)")]
     private static partial void LogDisabled(ILogger logger);

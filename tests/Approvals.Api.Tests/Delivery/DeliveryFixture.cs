@@ -87,3 +87,9 @@ public sealed class DispatcherHost(string connectionString, TimeProvider clock, 
         });
     }
 }
+
+/// <summary>The API without a dispatcher of its own, for tests that run dispatchers as separate hosts.</summary>
+public sealed class ApiOnlyDeliveryFixture : DeliveryFixture
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [new("Delivery:Enabled", "false")];
+}

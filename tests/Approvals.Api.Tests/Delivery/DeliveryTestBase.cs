@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Approvals.Api.Tests.Delivery;
 
 /// <summary>Arrange and wait helpers for tests that watch decisions travel to the UserService.</summary>
-public abstract class DeliveryTestBase(DeliveryFixture fixture) : ApiTestBase<DeliveryFixture>(fixture), IAsyncLifetime
+public abstract class DeliveryTestBase<TFixture>(TFixture fixture) : ApiTestBase<TFixture>(fixture), IAsyncLifetime
+    where TFixture : DeliveryFixture
 {
     private static readonly TimeSpan RealTimeout = TimeSpan.FromSeconds(60);
 
@@ -91,3 +92,6 @@ public abstract class DeliveryTestBase(DeliveryFixture fixture) : ApiTestBase<De
         }
     }
 }
+
+/// <summary>Delivery tests against the API with its own dispatcher running.</summary>
+public abstract class DeliveryTestBase(DeliveryFixture fixture) : DeliveryTestBase<DeliveryFixture>(fixture);
