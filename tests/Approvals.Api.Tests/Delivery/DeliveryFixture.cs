@@ -25,10 +25,13 @@ public class DeliveryFixture : ApprovalsApiFactory
         new("Delivery:SweepInterval", "00:00:05"),
     ];
 
+    /// <summary>The clock both services run on; the fake one unless a fixture measures real time.</summary>
+    public virtual TimeProvider ServicesClock => Clock;
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        UserService = await UserServiceServer.StartAsync(Clock);
+        UserService = await UserServiceServer.StartAsync(ServicesClock);
     }
 
     public override async Task DisposeAsync()
