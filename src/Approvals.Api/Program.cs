@@ -2,6 +2,11 @@ using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
 
+// One program, three roles (setting "Role", e.g. `dotnet run --project src/Approvals.Api -- --role dispatcher`):
+//   all (default)  the HTTP API and the delivery dispatcher;
+//   api            the HTTP API only (the same as Delivery:Enabled=false);
+//   dispatcher     only the delivery dispatcher, answering /healthz and /readyz, so dispatchers scale apart from
+//                  the API. Any number of dispatchers can share the database (see Delivery/DeliveryDispatcher.cs).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApprovalsApi();
 

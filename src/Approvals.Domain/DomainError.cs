@@ -56,6 +56,13 @@ public static class ErrorCodes
     public const string IdempotencyInProgress = "idempotency.in_progress";
     public const string DeliveryJobNotFound = "delivery.job_not_found";
     public const string DeliveryNotRetryable = "delivery.not_retryable";
+
+    // Why a delivery failed, as stored in an approval's lastError (and a failed job's error).
+    public const string DeliveryInvalidUrl = "delivery.invalid_url";
+    public const string DeliveryRejected = "delivery.rejected";
+    public const string DeliveryBadResponse = "delivery.bad_response";
+    public const string DeliveryRetriesExhausted = "delivery.retries_exhausted";
+    public const string DeliveryTargetsDisagree = "delivery.targets_disagree";
     public const string ServiceUnavailable = "service.unavailable";
     public const string Internal = "server.internal_error";
 }

@@ -226,15 +226,46 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         if (decidedStatus is { } acknowledged)
         {
             await QueueDeliveriesAsync(approval, change.Decision!.Value, now, cancellationToken);
-            approval.PreviousStatus = fromStatus;
-            approval.Status = acknowledged;
-            approval.LastError = null;
+            MoveTo(approval, acknowledged, lastError: null);
         }
 
-        approval.Version++;
         var action = decidedStatus is null ? HistoryActions.Edited : HistoryActions.Decided;
-        db.History.Add(NewHistory(approval, caller, action, fromStatus, approval.Status, changes, now));
+        Record(approval, fromStatus, caller, action, changes, now);
         return true;
+    }
+
+    /// <summary>
+    /// Applies a command that only moves the status (the dispatcher's delivery outcomes, an admin's redelivery) to a
+    /// tracked approval: the table decides, then the status, previous status, last error, version and one history
+    /// row change together. The caller saves. Returns the table's rejection when the command is not allowed.
+    /// </summary>
+    internal DomainError? ApplyStatusCommand(
+        Approval approval, ApprovalCommand command, Caller caller, string action, DeliveryError? lastError, JsonObject? changes, DateTimeOffset now)
+    {
+        var transition = ApprovalStateMachine.Evaluate(approval.Status, command);
+        if (transition.Rejection is { } refused)
+        {
+            return refused;
+        }
+
+        var fromStatus = approval.Status;
+        MoveTo(approval, transition.Target!.Value, lastError);
+        Record(approval, fromStatus, caller, action, changes, now);
+        return null;
+    }
+
+    private static void MoveTo(Approval approval, ApprovalStatus target, DeliveryError? lastError)
+    {
+        approval.PreviousStatus = approval.Status;
+        approval.Status = target;
+        approval.LastError = lastError;
+    }
+
+    /// <summary>Every change bumps the version (the ETag and concurrency token) and writes exactly one history row.</summary>
+    private void Record(Approval approval, ApprovalStatus fromStatus, Caller caller, string action, JsonObject? changes, DateTimeOffset now)
+    {
+        approval.Version++;
+        db.History.Add(NewHistory(approval, caller, action, fromStatus, approval.Status, changes, now));
     }
 
     /// <summary>The outbox: one job per service rule, committed with the decision; older open jobs stop counting.</summary>
@@ -243,6 +274,13 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         await db.DeliveryJobs
             .Where(j => j.ApprovalId == approval.Id && (j.State == DeliveryState.Pending || j.State == DeliveryState.Sending))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, DeliveryState.Superseded).SetProperty(j => j.CompletedAt, now), cancellationToken);
+
+        // The first step of a rule's retry schedule is the delay before the first attempt (usually 0: send at once).
+        var ruleIds = approval.ServiceRules.Select(r => r.ServiceRuleId).ToList();
+        var firstDelays = await db.ServiceRules
+            .Where(r => ruleIds.Contains(r.Id))
+            .Select(r => new { r.Id, FirstDelay = r.RetrySchedule.Length > 0 ? r.RetrySchedule[0] : 0 })
+            .ToDictionaryAsync(r => r.Id, r => r.FirstDelay, cancellationToken);
 
         var decisionId = Guid.CreateVersion7(now);
         approval.CurrentDecisionId = decisionId;
@@ -256,7 +294,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
                 ServiceRuleId = rule.ServiceRuleId,
                 RequestedStatus = decision.FinalStatus(),
                 State = DeliveryState.Pending,
-                NextAttemptAt = now,
+                NextAttemptAt = now.AddSeconds(firstDelays.GetValueOrDefault(rule.ServiceRuleId)),
                 CreatedAt = now,
             });
         }

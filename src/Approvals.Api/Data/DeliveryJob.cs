@@ -18,7 +18,14 @@ public sealed class DeliveryJob
 
     public DeliveryState State { get; set; }
 
+    /// <summary>Attempts made over the job's whole life; numbers its attempt log.</summary>
     public int Attempts { get; set; }
+
+    /// <summary>
+    /// How many steps of the service rule's retry schedule the current round has used. A manual retry starts a new
+    /// round (back to 0) while <see cref="Attempts"/> keeps counting, so attempt numbers stay unique.
+    /// </summary>
+    public int ScheduleStep { get; set; }
 
     public DateTimeOffset NextAttemptAt { get; set; }
 
@@ -29,6 +36,9 @@ public sealed class DeliveryJob
     public ApprovalStatus? ReportedStatus { get; set; }
 
     public string? LastError { get; set; }
+
+    /// <summary>The stable code of <see cref="LastError"/> (such as <c>delivery.rejected</c>), for the approval's lastError.</summary>
+    public string? LastErrorCode { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

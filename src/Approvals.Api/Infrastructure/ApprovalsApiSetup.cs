@@ -1,6 +1,7 @@
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
+using Approvals.Api.Delivery;
 using Approvals.Api.Legacy;
 using Approvals.Api.ServiceRules;
 using Approvals.Domain;
@@ -47,6 +48,7 @@ public static class ApprovalsApiSetup
 
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
+        services.AddDelivery();
 
         services.ConfigureHttpJsonOptions(options =>
         {
@@ -87,6 +89,13 @@ public static class ApprovalsApiSetup
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+
+        // A dispatcher-only process (--role dispatcher) answers the health checks and nothing else.
+        if (HostRoles.Of(app.Configuration) == HostRole.Dispatcher)
+        {
+            return app;
+        }
+
         app.MapOpenApi().AllowAnonymous();
         app.UseSwaggerUI(options =>
         {
@@ -99,6 +108,7 @@ public static class ApprovalsApiSetup
         app.MapApprovalEndpoints();
         app.MapServiceRuleEndpoints();
         app.MapAuthEndpoints();
+        app.MapDeliveryEndpoints();
         return app;
     }
 

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
+using Approvals.Api.Data;
+using Approvals.Api.Delivery;
 using Approvals.Api.Legacy;
 using Approvals.Api.ServiceRules;
 
@@ -15,6 +17,9 @@ namespace Approvals.Api.Infrastructure;
 [JsonSerializable(typeof(ApprovalPage))]
 [JsonSerializable(typeof(List<HistoryEntryResponse>))]
 [JsonSerializable(typeof(StateMachineResponse))]
+[JsonSerializable(typeof(List<DeliveryJobResponse>))]
+[JsonSerializable(typeof(WebhookPayload))]
+[JsonSerializable(typeof(DeliveryError))]
 [JsonSerializable(typeof(ServiceRuleRequest))]
 [JsonSerializable(typeof(List<ServiceRuleResponse>))]
 [JsonSerializable(typeof(ServiceRuleResponse))]

@@ -33,14 +33,14 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
     /// <summary>Configuration added on top of the defaults, for tests that need other settings.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Postgres = await AcquirePostgresAsync();
         var template = await Templates.GetOrAdd(Postgres, server => new Lazy<Task<string>>(() => CreateTemplateAsync(server))).Value;
         ConnectionString = await Postgres.CreateDatabaseAsync("approvals_test", template);
     }
 
-    public new async Task DisposeAsync()
+    public new virtual async Task DisposeAsync()
     {
         await base.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
@@ -61,6 +61,9 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("ConnectionStrings:Approvals", ConnectionString);
         builder.UseSetting("Database:MigrateOnStartup", "true");
         builder.UseSetting("Database:SeedDemoData", "false");
+
+        // Jobs stay pending unless a test turns the dispatcher on (the delivery tests do, see DeliveryFixture).
+        builder.UseSetting("Delivery:Enabled", "false");
         builder.UseSetting("Auth:ApiKeys:0:Name", "test");
         builder.UseSetting("Auth:ApiKeys:0:Key", ApiKey);
         builder.UseSetting("Auth:ApiKeys:1:Name", "other");

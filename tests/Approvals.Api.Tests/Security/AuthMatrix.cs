@@ -60,6 +60,13 @@ public static class AuthMatrix
             async c => Send(HttpMethod.Post, $"/api/v1/approvals/{await c.NewApprovalAsync()}/decision", new { decision = "approve" })),
         Protected("GET", "/api/v1/approvals/{id}/history", 200, Readers, async c => Get($"/api/v1/approvals/{await c.NewApprovalAsync()}/history")),
         Protected("GET", "/api/v1/state-machine", 200, Everyone, _ => Get("/api/v1/state-machine")),
+        Protected("GET", "/api/v1/approvals/{id}/deliveries", 200, Readers,
+            async c => Get($"/api/v1/approvals/{await c.NewApprovalAsync()}/deliveries")),
+        Protected("POST", "/api/v1/approvals/{id}/deliveries/{jobId}/retry", 202, Admins, async c =>
+        {
+            var (approvalId, jobId) = await c.NewFailedDeliveryAsync();
+            return new HttpRequestMessage(HttpMethod.Post, $"/api/v1/approvals/{approvalId}/deliveries/{jobId}/retry");
+        }),
 
         // API v1: administration.
         Protected("GET", "/api/v1/service-rules", 200, Admins, _ => Get("/api/v1/service-rules")),

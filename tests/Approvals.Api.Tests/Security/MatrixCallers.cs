@@ -2,6 +2,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Approvals.Api.Auth;
+using Approvals.Api.Data;
+using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Tests.Security;
 
@@ -68,6 +71,39 @@ public sealed class MatrixCallers(SecurityApiFactory factory)
         });
         response.EnsureSuccessStatusCode();
         return Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+    }
+
+    /// <summary>
+    /// A fresh approval in ERROR whose approval job failed, arranged in the database as the dispatcher leaves it
+    /// (the default factory runs no dispatcher): what the redelivery endpoint needs.
+    /// </summary>
+    public async Task<(Guid ApprovalId, Guid JobId)> NewFailedDeliveryAsync()
+    {
+        var approvalId = await NewApprovalAsync();
+        await using var db = factory.CreateDbContext();
+        var approval = await db.Approvals.Include(a => a.ServiceRules).SingleAsync(a => a.Id == approvalId);
+        var now = factory.Clock.GetUtcNow();
+        var job = new DeliveryJob
+        {
+            Id = Guid.CreateVersion7(now),
+            ApprovalId = approvalId,
+            DecisionId = Guid.CreateVersion7(now),
+            ServiceRuleId = approval.ServiceRules[0].ServiceRuleId,
+            RequestedStatus = ApprovalStatus.Approved,
+            State = DeliveryState.Failed,
+            Attempts = 1,
+            NextAttemptAt = now,
+            CreatedAt = now,
+            CompletedAt = now,
+            LastError = "HTTP 400",
+        };
+        db.DeliveryJobs.Add(job);
+        approval.CurrentDecisionId = job.DecisionId;
+        approval.PreviousStatus = ApprovalStatus.AcknowledgedApproved;
+        approval.Status = ApprovalStatus.Error;
+        approval.Version++;
+        await db.SaveChangesAsync();
+        return (approvalId, job.Id);
     }
 
     private async Task<Dictionary<CallerKind, Action<HttpRequestHeaders>>> CredentialsAsync()

@@ -321,6 +321,11 @@ namespace Approvals.Api.Data.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("last_error");
 
+                    b.Property<string>("LastErrorCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("last_error_code");
+
                     b.Property<DateTimeOffset?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_expires_at");
@@ -341,6 +346,10 @@ namespace Approvals.Api.Data.Migrations
                     b.Property<short>("RequestedStatus")
                         .HasColumnType("smallint")
                         .HasColumnName("requested_status");
+
+                    b.Property<int>("ScheduleStep")
+                        .HasColumnType("integer")
+                        .HasColumnName("schedule_step");
 
                     b.Property<int>("ServiceRuleId")
                         .HasColumnType("integer")

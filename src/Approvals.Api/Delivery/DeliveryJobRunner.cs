@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Approvals.Api.Data;
+using Approvals.Api.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Api.Delivery;
+
+/// <summary>A claimed job with what sending it needs: its service rule and the request.</summary>
+public sealed record PreparedDelivery(ServiceRule Rule, WebhookRequest Request);
+
+/// <summary>Runs one claimed job: prepare the request, send it, record the outcome. One scope (DbContext) per job.</summary>
+public sealed partial class DeliveryJobRunner(
+    ApprovalsDbContext db, WebhookSender sender, DeliveryRecorder recorder, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
+{
+    /// <param name="abort">Fires when the dispatcher must stop now; the job is then handed back rather than recorded.</param>
+    public async Task RunAsync(ClaimedJob job, string owner, CancellationToken abort)
+    {
+        var prepared = await PrepareAsync(job, abort);
+        if (prepared is null)
+        {
+            // A new decision superseded this job between claim and send (the workflow marked it superseded).
+            LogStale(logger, job.Id, job.ApprovalId);
+            return;
+        }
+
+        var startedAt = clock.GetUtcNow();
+        DeliveryAttemptOutcome outcome;
+        try
+        {
+            outcome = await sender.SendAsync(prepared.Request, abort);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            await recorder.ReleaseAsync(job, owner, startedAt, CancellationToken.None);
+            return;
+        }
+
+        // Recording must not be abandoned half-way by a shutdown: the attempt already happened.
+        await recorder.RecordAsync(job, owner, prepared.Rule, outcome, CancellationToken.None);
+    }
+
+    /// <summary>Loads the rule and the approval and builds the signed request body; null when the job no longer counts.</summary>
+    public async Task<PreparedDelivery?> PrepareAsync(ClaimedJob job, CancellationToken cancellationToken)
+    {
+        var rule = await db.ServiceRules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == job.ServiceRuleId, cancellationToken);
+        var approval = await db.Approvals.AsNoTracking()
+            .Include(a => a.ServiceRules)
+            .Include(a => a.DeliveryJobs.Where(j => j.DecisionId == job.DecisionId))
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(a => a.Id == job.ApprovalId, cancellationToken);
+        if (rule is null || approval is null || approval.CurrentDecisionId != job.DecisionId)
+        {
+            return null;
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(WebhookPayload.For(approval, job.RequestedStatus), ApprovalsJsonContext.Default.WebhookPayload);
+        var request = new WebhookRequest(
+            job.Id,
+            approval.Id,
+            job.RequestedStatus,
+            rule.Url,
+            rule.ApiKey,
+            [rule.SigningSecret, rule.PreviousSigningSecret],
+            TimeSpan.FromSeconds(rule.TimeoutSeconds),
+            body);
+        return new PreparedDelivery(rule, request);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery job {JobId} of approval {ApprovalId} no longer counts (superseded); not sent")]
+    private static partial void LogStale(ILogger logger, Guid jobId, Guid approvalId);
+}

@@ -1,0 +1,90 @@
+using Approvals.Domain;
+using Npgsql;
+
+namespace Approvals.Api.Delivery;
+
+/// <summary>A job this dispatcher has claimed: its lease is held until <see cref="LeaseExpiresAt"/>.</summary>
+public sealed record ClaimedJob(
+    Guid Id,
+    Guid ApprovalId,
+    Guid DecisionId,
+    int ServiceRuleId,
+    ApprovalStatus RequestedStatus,
+    int Attempt,
+    int ScheduleStep,
+    DateTimeOffset LeaseExpiresAt);
+
+/// <summary>
+/// The dispatchers' view of <c>delivery_jobs</c>: claiming due jobs and finding when the next one falls due.
+/// Plain SQL, because the claim is one statement that must lock, skip and update together.
+/// </summary>
+public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
+{
+    // Due: pending and scheduled for now, or sending under someone else's lease that has run out (its owner is
+    // presumed dead). Only jobs of the approval's current decision: a superseded decision's job is never sent.
+    // SKIP LOCKED lets concurrent dispatchers take disjoint jobs without waiting on each other; claiming counts the
+    // attempt up front, so a job whose dispatcher keeps dying still runs out of attempts.
+    private const string ClaimSql = """
+        WITH due AS (
+            SELECT d.id
+            FROM delivery_jobs d
+            JOIN approvals a ON a.id = d.approval_id AND a.current_decision_id = d.decision_id
+            WHERE (d.state = 0 AND d.next_attempt_at <= @now)
+               OR (d.state = 1 AND d.lease_expires_at <= @now AND d.lease_owner <> @owner)
+            ORDER BY d.next_attempt_at
+            LIMIT @limit
+            FOR UPDATE OF d SKIP LOCKED)
+        UPDATE delivery_jobs j
+        SET state = 1,
+            lease_owner = @owner,
+            lease_expires_at = @now + greatest(@lease, make_interval(secs => r.timeout_seconds) + @margin),
+            attempts = j.attempts + 1,
+            schedule_step = j.schedule_step + 1
+        FROM due, service_rules r
+        WHERE j.id = due.id AND r.id = j.service_rule_id
+        RETURNING j.id, j.approval_id, j.decision_id, j.service_rule_id, j.requested_status, j.attempts, j.schedule_step, j.lease_expires_at
+        """;
+
+    private const string NextDueSql = """
+        SELECT min(CASE WHEN d.state = 0 THEN d.next_attempt_at ELSE d.lease_expires_at END)
+        FROM delivery_jobs d
+        JOIN approvals a ON a.id = d.approval_id AND a.current_decision_id = d.decision_id
+        WHERE d.state = 0 OR (d.state = 1 AND d.lease_owner <> @owner)
+        """;
+
+    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(
+        string owner, int limit, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(ClaimSql);
+        command.Parameters.AddWithValue("now", now);
+        command.Parameters.AddWithValue("owner", owner);
+        command.Parameters.AddWithValue("limit", limit);
+        command.Parameters.AddWithValue("lease", leaseDuration);
+        command.Parameters.AddWithValue("margin", DeliveryOptions.LeaseMargin);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var jobs = new List<ClaimedJob>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            jobs.Add(new ClaimedJob(
+                reader.GetGuid(0),
+                reader.GetGuid(1),
+                reader.GetGuid(2),
+                reader.GetInt32(3),
+                (ApprovalStatus)reader.GetInt16(4),
+                reader.GetInt32(5),
+                reader.GetInt32(6),
+                reader.GetFieldValue<DateTimeOffset>(7)));
+        }
+
+        return jobs;
+    }
+
+    /// <summary>When the next job falls due for this dispatcher (a retry, or another's lease running out), if any.</summary>
+    public async Task<DateTimeOffset?> NextDueAsync(string owner, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(NextDueSql);
+        command.Parameters.AddWithValue("owner", owner);
+        var result = await command.ExecuteScalarAsync(cancellationToken);
+        return result is DateTime utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
+    }
+}
