@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Net.Http.Headers;
 using Npgsql;
 
 namespace Approvals.Api.Infrastructure;
@@ -81,7 +82,7 @@ public static class ApprovalsApiSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCorrelationId();
-        app.Use(RejectOversizedBodies);
+        app.Use(GuardRequestBodies);
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -101,22 +102,27 @@ public static class ApprovalsApiSetup
         return app;
     }
 
-    /// <summary>Refuses a declared body over the limit before anything reads it; Kestrel catches undeclared ones.</summary>
-    private static async Task RejectOversizedBodies(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// Refuses, before anything reads them, bodies declared over the limit (Kestrel stops undeclared ones at the
+    /// limit) and bodies declared in a charset other than UTF-8: JSON is UTF-8 (RFC 8259), and the framework's
+    /// reader would fail on an unknown charset with a 500.
+    /// </summary>
+    private static async Task GuardRequestBodies(HttpContext context, RequestDelegate next)
     {
         if (context.Request.ContentLength > MaxRequestBodyBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Detail = $"The request body must be at most {MaxRequestBodyBytes / 1024} KB.",
-                    Extensions = { ["code"] = ErrorCodes.PayloadTooLarge },
-                },
-            });
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge,
+                $"The request body must be at most {MaxRequestBodyBytes / 1024} KB.");
+            return;
+        }
+
+        if (MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
+            && HeaderUtilities.RemoveQuotes(mediaType.Charset) is { HasValue: true } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            await RefuseAsync(context, StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType,
+                "The request body must be JSON in UTF-8.");
             return;
         }
 
@@ -126,5 +132,15 @@ public static class ApprovalsApiSetup
         }
 
         await next(context);
+    }
+
+    private static async Task RefuseAsync(HttpContext context, int status, string code, string detail)
+    {
+        context.Response.StatusCode = status;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Detail = detail, Extensions = { ["code"] = code } },
+        });
     }
 }
