@@ -239,6 +239,12 @@ public static class BadRequestCorpus
         }
 
         yield return Make(route, "empty body", 400, Malformed) with { Body = [] };
+        foreach (var charset in new[] { "klingon", "utf-16", "\"latin1\"" })
+        {
+            yield return Make(route, $"charset {charset}", 415, ErrorCodes.UnsupportedMediaType) with { ContentType = $"application/json; charset={charset}" };
+        }
+
+        yield return Make(route, "UTF-16 body declared as UTF-8", 400, Malformed) with { Body = Encoding.Unicode.GetBytes(valid) };
 
         // Text that is not Unicode (invalid UTF-8, lone surrogate escapes) is a bad value of its field; as a field name, unreadable.
         yield return Make(route, "invalid UTF-8", 400, Invalid) with { Body = [.. Encoding.UTF8.GetBytes($"{{\"{firstString}\":\""), 0xFF, 0xFE, 0xC3, .. "\"}"u8] };
@@ -249,7 +255,7 @@ public static class BadRequestCorpus
         }
 
         // Content types that are not JSON, with a valid JSON body.
-        foreach (var contentType in new[] { "text/plain", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b", null })
+        foreach (var contentType in new[] { "text/plain", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b", "application/jsonx", "json", null })
         {
             yield return Make(route, $"Content-Type {contentType ?? "missing"}", 415, ErrorCodes.UnsupportedMediaType) with { Body = Bytes(valid), ContentType = contentType };
         }
