@@ -159,12 +159,12 @@ public static class BadRequestCorpus
             "/api/v1/approvals" =>
             [
                 ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
-                ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00"]),
+                ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00", "%FF%FE", "PENDING," + new string('x', 2000)]),
                 ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999"]),
                 ("overdue", ["maybe", "2", "yes", "%00"]),
                 ("sort", ["title", "+deadline", "DEADLINE", "deadline,createdAt", "-id"]),
                 ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url("123.notaguid"), Base64Url($"-5.{Guid.Empty:N}"),
-                    Base64Url($"99999999999999999999.{Guid.Empty:N}"), new('A', 200), "%00"]),
+                    Base64Url($"99999999999999999999.{Guid.Empty:N}"), Base64Url($"9.1.{Guid.Empty:N}"), new('A', 200), "%00", "%FF"]),
             ],
             "/requests" =>
             [
