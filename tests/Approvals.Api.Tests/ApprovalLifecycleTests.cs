@@ -78,7 +78,7 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     [Fact]
     public async Task Acknowledged_approval_is_locked_until_delivery()
     {
-        var id = (string)(await CreateApprovalAsync())["id"]!;
+        var id = await CreateApprovalIdAsync();
         await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "reject" });
 
         var edit = await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"later"}"""));
@@ -90,7 +90,7 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     [Fact]
     public async Task Final_approval_accepts_only_comment_changes()
     {
-        var id = (string)(await CreateApprovalAsync())["id"]!;
+        var id = await CreateApprovalIdAsync();
         await SetStatusAsync(id, ApprovalStatus.Approved);
 
         var titleAndComment = await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"title":"new","comment":"c"}"""));
@@ -109,7 +109,7 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     [Fact]
     public async Task Every_change_writes_exactly_one_history_row_with_the_caller()
     {
-        var id = (string)(await CreateApprovalAsync())["id"]!;
+        var id = await CreateApprovalIdAsync();
         await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"title":"Renamed","comment":"why"}"""));
         await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"only comment"}"""));
         await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"only comment"}""")); // no change, no row
@@ -132,7 +132,7 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     [Fact]
     public async Task History_table_refuses_update_and_delete()
     {
-        var id = Guid.Parse((string)(await CreateApprovalAsync())["id"]!);
+        var id = Guid.Parse(await CreateApprovalIdAsync());
         await using var db = Factory.CreateDbContext();
 
         await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() =>
@@ -145,7 +145,7 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     [Fact]
     public async Task Updated_at_is_set_by_the_database_on_every_update()
     {
-        var id = Guid.Parse((string)(await CreateApprovalAsync())["id"]!);
+        var id = Guid.Parse(await CreateApprovalIdAsync());
         await using var db = Factory.CreateDbContext();
         var before = await db.Approvals.Where(a => a.Id == id).Select(a => a.UpdatedAt).SingleAsync();
 
@@ -158,7 +158,7 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     [Fact]
     public async Task Stale_if_match_gets_412_and_changes_nothing()
     {
-        var id = (string)(await CreateApprovalAsync())["id"]!;
+        var id = await CreateApprovalIdAsync();
         await Client.PatchAsync($"/api/v1/approvals/{id}", Json("""{"comment":"v2"}"""));
 
         using var stale = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/approvals/{id}") { Content = Json("""{"title":"stale"}""", "application/merge-patch+json") };
@@ -175,7 +175,7 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     [Fact]
     public async Task Error_approval_can_be_edited_and_decided_again_superseding_old_jobs()
     {
-        var id = Guid.Parse((string)(await CreateApprovalAsync())["id"]!);
+        var id = Guid.Parse(await CreateApprovalIdAsync());
         await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "approve" });
         await SetStatusAsync(id.ToString(), ApprovalStatus.Error);
 

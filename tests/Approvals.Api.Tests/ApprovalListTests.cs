@@ -31,8 +31,8 @@ public class ApprovalListTests(ApprovalsApiFactory factory) : ApiTestBase<Approv
     public async Task Service_rule_filter_matches_any_of_an_approvals_rules()
     {
         var (first, second, other) = (await ServiceRuleAsync(), await ServiceRuleAsync(), await ServiceRuleAsync());
-        var both = (string)(await CreateApprovalAsync("Both", FutureDeadline, first, second))["id"]!;
-        var secondOnly = (string)(await CreateApprovalAsync("Second", FutureDeadline.AddHours(1), second))["id"]!;
+        var both = await CreateApprovalIdAsync("Both", FutureDeadline, first, second);
+        var secondOnly = await CreateApprovalIdAsync("Second", FutureDeadline.AddHours(1), second);
         await CreateApprovalAsync("Other", FutureDeadline, other);
 
         Assert.Equal([both], await IdsAsync($"serviceRule={first}"));
@@ -45,10 +45,10 @@ public class ApprovalListTests(ApprovalsApiFactory factory) : ApiTestBase<Approv
     {
         var rule = await ServiceRuleAsync();
         var now = Factory.Clock.GetUtcNow();
-        var late = (string)(await CreateApprovalAsync("Late", now.AddMinutes(1), rule))["id"]!;
-        var lateButDecided = (string)(await CreateApprovalAsync("Decided", now.AddMinutes(2), rule))["id"]!;
-        var lateInError = (string)(await CreateApprovalAsync("Error", now.AddMinutes(3), rule))["id"]!;
-        var onTime = (string)(await CreateApprovalAsync("On time", now.AddDays(30), rule))["id"]!;
+        var late = await CreateApprovalIdAsync("Late", now.AddMinutes(1), rule);
+        var lateButDecided = await CreateApprovalIdAsync("Decided", now.AddMinutes(2), rule);
+        var lateInError = await CreateApprovalIdAsync("Error", now.AddMinutes(3), rule);
+        var onTime = await CreateApprovalIdAsync("On time", now.AddDays(30), rule);
         await AssertStatusAsync(await DecideAsync(lateButDecided, "reject"), HttpStatusCode.Accepted);
         await SetStatusAsync(lateInError, ApprovalStatus.Error);
 
@@ -152,7 +152,7 @@ public class ApprovalListTests(ApprovalsApiFactory factory) : ApiTestBase<Approv
     }
 
     private async Task<string> CreateIdAsync(int rule, int days) =>
-        (string)(await CreateApprovalAsync($"Approval {days}", Factory.Clock.GetUtcNow().AddDays(days), rule))["id"]!;
+        await CreateApprovalIdAsync($"Approval {days}", Factory.Clock.GetUtcNow().AddDays(days), rule);
 
     private async Task<JsonObject> ListAsync(string query)
     {

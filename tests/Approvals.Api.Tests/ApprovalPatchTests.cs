@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Approvals.Api.Data;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
-using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Tests;
 
@@ -35,7 +35,7 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     public async Task Edit_validation_equals_create_validation(string field, string json)
     {
         var rule = await ServiceRuleAsync();
-        var id = (string)(await CreateApprovalAsync("Validated", rule))["id"]!;
+        var id = await CreateApprovalIdAsync("Validated", rule);
         var create = JsonNode.Parse(Serialize(new { title = "t", description = "d", deadline = FutureDeadline, serviceRules = new[] { rule } }))!.AsObject();
         create[field] = JsonNode.Parse(json);
         var before = await SnapshotAsync();
@@ -55,7 +55,7 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     public async Task Disabled_service_rule_is_refused_as_unknown()
     {
         var disabled = await ServiceRuleAsync(enabled: false);
-        var id = (string)(await CreateApprovalAsync("Disabled rule"))["id"]!;
+        var id = await CreateApprovalIdAsync("Disabled rule");
 
         await AssertProblemAsync(await PatchAsync(id, $$"""{"serviceRules": [{{disabled}}]}"""), 422, ErrorCodes.ServiceRuleUnknown);
     }
@@ -63,7 +63,7 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     [Fact]
     public async Task Unknown_and_read_only_fields_are_each_named()
     {
-        var id = (string)(await CreateApprovalAsync("Unknown fields"))["id"]!;
+        var id = await CreateApprovalIdAsync("Unknown fields");
 
         var response = await PatchAsync(id, """{"titel": "x", "status": "APPROVED", "version": 9, "comment": "fine"}""");
 
@@ -77,7 +77,7 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     [InlineData("serviceRules")]
     public async Task Null_for_a_required_field_is_a_400(string field)
     {
-        var id = (string)(await CreateApprovalAsync("Nulls"))["id"]!;
+        var id = await CreateApprovalIdAsync("Nulls");
 
         await AssertFieldErrorsAsync(await PatchAsync(id, $$"""{"{{field}}": null}"""), field);
     }
@@ -103,7 +103,7 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     public async Task Every_editable_field_changes_in_one_patch_and_plain_json_is_accepted_too()
     {
         var (first, second) = (await ServiceRuleAsync(), await ServiceRuleAsync());
-        var id = (string)(await CreateApprovalAsync("Everything", first))["id"]!;
+        var id = await CreateApprovalIdAsync("Everything", first);
         var deadline = FutureDeadline.AddDays(3);
 
         var response = await Client.PatchAsync($"/api/v1/approvals/{id}", JsonContent.Create(new
@@ -124,7 +124,7 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     [Fact]
     public async Task Empty_or_unchanged_patch_writes_nothing()
     {
-        var id = (string)(await CreateApprovalAsync("Untouched"))["id"]!;
+        var id = await CreateApprovalIdAsync("Untouched");
         var before = await SnapshotAsync();
 
         await AssertStatusAsync(await PatchAsync(id, "{}"), HttpStatusCode.OK);
@@ -139,7 +139,7 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     public async Task Edits_of_open_approvals_keep_the_status_and_never_queue_deliveries(ApprovalStatus status)
     {
         var (first, second) = (await ServiceRuleAsync(), await ServiceRuleAsync());
-        var id = (string)(await CreateApprovalAsync("Open", first))["id"]!;
+        var id = await CreateApprovalIdAsync("Open", first);
         await SetStatusAsync(id, status);
 
         foreach (var patch in new[] { """{"title":"t2"}""", """{"description":"d2"}""", """{"comment":"c2"}""",
@@ -150,10 +150,9 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
             Assert.Equal(status.ToWireName(), (string?)(await ReadObjectAsync(response))["status"]);
         }
 
-        await using var db = Factory.CreateDbContext();
-        var approvalId = Guid.Parse(id);
-        Assert.False(await db.DeliveryJobs.AnyAsync(j => j.ApprovalId == approvalId));
-        Assert.Equal(5, await db.History.CountAsync(h => h.ApprovalId == approvalId && h.Action == "edited" && h.FromStatus == status && h.ToStatus == status));
+        var (jobs, history) = await StoredTrailAsync(id);
+        Assert.Empty(jobs);
+        Assert.Equal(5, history.Count(h => h.Action == HistoryActions.Edited && h.FromStatus == status && h.ToStatus == status));
     }
 
     [Fact]

@@ -23,21 +23,23 @@ public class BadInputCorpusTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
         Assert.Equal(corpus.Count, corpus.Select(c => (c.Route, c.Name, c.Path)).Distinct().Count());
 
         var failures = new List<string>();
-        var before = await SnapshotAsync();
-        foreach (var bad in corpus)
+        foreach (var route in corpus.GroupBy(c => c.Route))
         {
-            using var request = bad.ToRequest(ApprovalsApiFactory.ApiKey);
-            using var response = await Anonymous.SendAsync(request);
-            if (await CheckAsync(bad, response) is { } failure)
+            // One snapshot per route keeps a thousand requests fast; the difference shows which row changed.
+            var before = await SnapshotAsync();
+            foreach (var bad in route)
             {
-                failures.Add(failure);
+                using var request = bad.ToRequest(ApprovalsApiFactory.ApiKey);
+                using var response = await Anonymous.SendAsync(request);
+                if (await CheckAsync(bad, response) is { } failure)
+                {
+                    failures.Add(failure);
+                }
             }
 
-            var after = await SnapshotAsync();
-            if (before.Difference(after) is { } difference)
+            if (before.Difference(await SnapshotAsync()) is { } difference)
             {
-                failures.Add($"{bad}: changed the database: {difference}");
-                before = after;
+                failures.Add($"A bad request to {route.Key} changed the database: {difference}");
             }
         }
 

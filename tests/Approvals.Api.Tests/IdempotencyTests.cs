@@ -39,7 +39,7 @@ public class IdempotencyTests(ApprovalsApiFactory factory) : ApiTestBase<Approva
     [Fact]
     public async Task Retried_decision_replays_the_202_and_queues_one_set_of_jobs()
     {
-        var id = (string)(await CreateApprovalAsync("Decide once"))["id"]!;
+        var id = await CreateApprovalIdAsync("Decide once");
         var decision = Serialize(new { decision = "approve", comment = "ok" });
 
         var first = await SendAsync($"/api/v1/approvals/{id}/decision", decision, "decide-1");
@@ -49,16 +49,15 @@ public class IdempotencyTests(ApprovalsApiFactory factory) : ApiTestBase<Approva
         await AssertStatusAsync(first, HttpStatusCode.Accepted);
         await AssertReplayOfAsync(first, retry);
         await AssertProblemAsync(withoutKey, 409, ErrorCodes.AwaitingDelivery);
-        await using var db = Factory.CreateDbContext();
-        var approvalId = Guid.Parse(id);
-        Assert.Equal(1, await db.DeliveryJobs.CountAsync(j => j.ApprovalId == approvalId));
-        Assert.Equal(1, await db.History.CountAsync(h => h.ApprovalId == approvalId && h.Action == HistoryActions.Decided));
+        var (jobs, history) = await StoredTrailAsync(id);
+        Assert.Single(jobs);
+        Assert.Equal([HistoryActions.Created, HistoryActions.Decided], history.Select(h => h.Action));
     }
 
     [Fact]
     public async Task Same_key_with_another_body_or_route_is_refused_and_changes_nothing()
     {
-        var id = (string)(await CreateApprovalAsync("Key reuse"))["id"]!;
+        var id = await CreateApprovalIdAsync("Key reuse");
         var different = await CreateBodyAsync("Different");
         await AssertStatusAsync(await SendAsync("/api/v1/approvals", await CreateBodyAsync("Original"), "reused"), HttpStatusCode.Created);
         var before = await SnapshotAsync();

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Net.Http.Headers;
 using Npgsql;
 
 namespace Approvals.Api.Infrastructure;
@@ -82,7 +83,7 @@ public static class ApprovalsApiSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCorrelationId();
-        app.Use(RejectOversizedBodies);
+        app.Use(GuardRequestBodies);
         app.UseAuthentication();
         app.UseApprovalsRateLimiting();
         app.UseAuthorization();
@@ -112,13 +113,27 @@ public static class ApprovalsApiSetup
         return app;
     }
 
-    /// <summary>Refuses a declared body over the limit before anything reads it; Kestrel catches undeclared ones.</summary>
-    private static async Task RejectOversizedBodies(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// Refuses, before anything reads them, bodies declared over the limit (Kestrel stops undeclared ones at the
+    /// limit) and bodies declared in a charset other than UTF-8: JSON is UTF-8 (RFC 8259), and the framework's
+    /// reader would fail on an unknown charset with a 500.
+    /// </summary>
+    private static async Task GuardRequestBodies(HttpContext context, RequestDelegate next)
     {
         if (context.Request.ContentLength > MaxRequestBodyBytes)
         {
             await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge,
                 $"The request body must be at most {MaxRequestBodyBytes / 1024} KB.");
+            return;
+        }
+
+        if (MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
+            && HeaderUtilities.RemoveQuotes(mediaType.Charset) is { HasValue: true } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType,
+                "The request body must be JSON in UTF-8.");
             return;
         }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Approvals.Api.Data;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 
@@ -55,6 +56,12 @@ public abstract class ApiTestBase<TFactory>(TFactory factory) : IClassFixture<TF
         return await ReadObjectAsync(response);
     }
 
+    protected async Task<string> CreateApprovalIdAsync(string title = "Laptop purchase", params int[] serviceRules) =>
+        (string)(await CreateApprovalAsync(title, serviceRules))["id"]!;
+
+    protected async Task<string> CreateApprovalIdAsync(string title, DateTimeOffset deadline, params int[] serviceRules) =>
+        (string)(await CreateApprovalAsync(title, deadline, serviceRules))["id"]!;
+
     protected Task<HttpResponseMessage> DecideAsync(string id, string decision, string? comment = null, HttpClient? client = null) =>
         (client ?? Client).PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision, comment });
 
@@ -67,6 +74,15 @@ public abstract class ApiTestBase<TFactory>(TFactory factory) : IClassFixture<TF
         await using var db = Factory.CreateDbContext();
         var approvalId = Guid.Parse(id);
         await db.Approvals.Where(a => a.Id == approvalId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, status));
+    }
+
+    /// <summary>What the database holds for one approval besides its row: delivery jobs and history, oldest first.</summary>
+    protected async Task<(List<DeliveryJob> Jobs, List<ApprovalHistoryEntry> History)> StoredTrailAsync(string id)
+    {
+        await using var db = Factory.CreateDbContext();
+        var approvalId = Guid.Parse(id);
+        return (await db.DeliveryJobs.Where(j => j.ApprovalId == approvalId).OrderBy(j => j.CreatedAt).ThenBy(j => j.ServiceRuleId).ToListAsync(),
+            await db.History.Where(h => h.ApprovalId == approvalId).OrderBy(h => h.Id).ToListAsync());
     }
 
     protected Task<DatabaseSnapshot> SnapshotAsync() => DatabaseSnapshot.TakeAsync(Factory.ConnectionString);

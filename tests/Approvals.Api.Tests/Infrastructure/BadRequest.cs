@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace Approvals.Api.Tests.Infrastructure;
 
 /// <summary>One bad request and the exact answer the API owes it: a 4xx ProblemDetails with this status and code.</summary>
@@ -22,7 +20,11 @@ public sealed record BadRequest(string Route, string Name, HttpMethod Method, st
         if (Body is not null)
         {
             request.Content = new ByteArrayContent(Body);
-            request.Content.Headers.ContentType = ContentType is null ? null : MediaTypeHeaderValue.Parse(ContentType);
+            if (ContentType is not null)
+            {
+                // Unvalidated, so that malformed media types can be sent too.
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
+            }
         }
 
         var headers = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["Authorization"] = apiKey };

@@ -16,11 +16,9 @@ public static class BadRequestCorpus
 {
     private const string Malformed = ErrorCodes.MalformedJson;
     private const string Invalid = ErrorCodes.ValidationFailed;
-    private const string UnknownApproval = "00000000-0000-0000-0000-000000000000";
+    internal const string UnknownApproval = "00000000-0000-0000-0000-000000000000";
 
-    private enum Kind { Title, Text, OptionalText, Deadline, RuleList, Rule, Decision, LegacyId, LegacyStatus, Name, Url, ApiKey, Timeout, Delays, Flag }
-
-    private sealed record Field(string Name, Kind Kind, bool NullIsBad);
+    private sealed record Field(string Name, FieldKind Kind, bool NullIsBad);
 
     private sealed record Route(string Name, HttpMethod Method, string Path, JsonObject? Body = null, Field[]? Fields = null, bool RejectsUnknownFields = true)
     {
@@ -38,9 +36,9 @@ public static class BadRequestCorpus
         var approval = $"/api/v1/approvals/{t.PendingApprovalId}";
         var rule = $"/api/v1/service-rules/{t.UnusedRuleId}";
         var deadline = t.Now.AddDays(3).ToString("O");
-        Field[] editable = [new("title", Kind.Title, true), new("description", Kind.Text, true), new("deadline", Kind.Deadline, true), new("comment", Kind.OptionalText, false)];
-        Field[] legacyEditable = [new("title", Kind.Title, false), new("description", Kind.Text, false), new("deadline", Kind.Deadline, false), new("comment", Kind.OptionalText, false)];
-        Field[] serviceRule = [new("name", Kind.Name, true), new("url", Kind.Url, true), new("enabled", Kind.Flag, false), new("timeoutSeconds", Kind.Timeout, false), new("retrySchedule", Kind.Delays, false), new("allowSelfApproval", Kind.Flag, false)];
+        Field[] editable = [new("title", FieldKind.Title, true), new("description", FieldKind.Text, true), new("deadline", FieldKind.Deadline, true), new("comment", FieldKind.OptionalText, false)];
+        Field[] legacyEditable = [new("title", FieldKind.Title, false), new("description", FieldKind.Text, false), new("deadline", FieldKind.Deadline, false), new("comment", FieldKind.OptionalText, false)];
+        Field[] serviceRule = [new("name", FieldKind.Name, true), new("url", FieldKind.Url, true), new("enabled", FieldKind.Flag, false), new("timeoutSeconds", FieldKind.Timeout, false), new("retrySchedule", FieldKind.Delays, false), new("allowSelfApproval", FieldKind.Flag, false)];
         JsonObject ServiceRuleBody(string name) => new() { ["name"] = name, ["url"] = "https://example.com/hook", ["apiKey"] = "downstream-key" };
 
         return
@@ -48,26 +46,26 @@ public static class BadRequestCorpus
             new("GET /status", HttpMethod.Get, "/status"),
             new("POST /request", HttpMethod.Post, "/request",
                 new() { ["title"] = "t", ["description"] = "d", ["service_rule"] = t.UsedRuleId, ["deadline"] = deadline, ["comment"] = "" },
-                [.. legacyEditable.Select(f => f with { NullIsBad = f.Kind != Kind.OptionalText }), new("service_rule", Kind.Rule, true)], RejectsUnknownFields: false),
+                [.. legacyEditable.Select(f => f with { NullIsBad = f.Kind != FieldKind.OptionalText }), new("service_rule", FieldKind.Rule, true)], RejectsUnknownFields: false),
             new("GET /request", HttpMethod.Get, $"/request?id={t.PendingApprovalId}"),
             new("GET /requests", HttpMethod.Get, "/requests"),
             new("PUT /request", HttpMethod.Put, "/request",
                 new() { ["id"] = t.PendingApprovalId, ["comment"] = "changed" },
-                [new("id", Kind.LegacyId, true), .. legacyEditable, new("service_rule", Kind.Rule, false), new("status", Kind.LegacyStatus, false)], RejectsUnknownFields: false),
+                [new("id", FieldKind.LegacyId, true), .. legacyEditable, new("service_rule", FieldKind.Rule, false), new("status", FieldKind.LegacyStatus, false)], RejectsUnknownFields: false),
             new("POST approvals", HttpMethod.Post, "/api/v1/approvals",
                 new() { ["title"] = "t", ["description"] = "d", ["deadline"] = deadline, ["serviceRules"] = new JsonArray(t.UsedRuleId) },
-                [.. editable, new("serviceRules", Kind.RuleList, true)]),
+                [.. editable, new("serviceRules", FieldKind.RuleList, true)]),
             new("GET approvals", HttpMethod.Get, "/api/v1/approvals"),
             new("GET approval", HttpMethod.Get, approval),
-            new("PATCH approval", HttpMethod.Patch, approval, new() { ["comment"] = "changed" }, [.. editable, new("serviceRules", Kind.RuleList, true)]),
+            new("PATCH approval", HttpMethod.Patch, approval, new() { ["comment"] = "changed" }, [.. editable, new("serviceRules", FieldKind.RuleList, true)]),
             new("POST decision", HttpMethod.Post, approval + "/decision", new() { ["decision"] = "approve" },
-                [new("decision", Kind.Decision, true), new("comment", Kind.OptionalText, false)]),
+                [new("decision", FieldKind.Decision, true), new("comment", FieldKind.OptionalText, false)]),
             new("GET history", HttpMethod.Get, approval + "/history"),
             new("GET state-machine", HttpMethod.Get, "/api/v1/state-machine"),
             new("GET service-rules", HttpMethod.Get, "/api/v1/service-rules"),
             new("GET service-rule", HttpMethod.Get, rule),
-            new("POST service-rules", HttpMethod.Post, "/api/v1/service-rules", ServiceRuleBody("new-rule"), [.. serviceRule, new("apiKey", Kind.ApiKey, true)]),
-            new("PUT service-rule", HttpMethod.Put, rule, ServiceRuleBody("renamed-rule"), [.. serviceRule, new("apiKey", Kind.ApiKey, false)]),
+            new("POST service-rules", HttpMethod.Post, "/api/v1/service-rules", ServiceRuleBody("new-rule"), [.. serviceRule, new("apiKey", FieldKind.ApiKey, true)]),
+            new("PUT service-rule", HttpMethod.Put, rule, ServiceRuleBody("renamed-rule"), [.. serviceRule, new("apiKey", FieldKind.ApiKey, false)]),
             new("DELETE service-rule", HttpMethod.Delete, rule),
             new("POST rotate-secret", HttpMethod.Post, rule + "/rotate-secret"),
         ];
@@ -159,12 +157,12 @@ public static class BadRequestCorpus
             "/api/v1/approvals" =>
             [
                 ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
-                ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00"]),
+                ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00", "%FF%FE", "PENDING," + new string('x', 2000)]),
                 ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999"]),
                 ("overdue", ["maybe", "2", "yes", "%00"]),
                 ("sort", ["title", "+deadline", "DEADLINE", "deadline,createdAt", "-id"]),
                 ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url("123.notaguid"), Base64Url($"-5.{Guid.Empty:N}"),
-                    Base64Url($"99999999999999999999.{Guid.Empty:N}"), new('A', 200), "%00"]),
+                    Base64Url($"99999999999999999999.{Guid.Empty:N}"), Base64Url($"9.1.{Guid.Empty:N}"), new('A', 200), "%00", "%FF"]),
             ],
             "/requests" =>
             [
@@ -213,7 +211,7 @@ public static class BadRequestCorpus
     private static IEnumerable<BadRequest> BodyCases(Route route, CorpusTargets t)
     {
         var valid = route.Body!.ToJsonString();
-        var firstString = route.Fields!.First(f => JsonType(f.Kind) == "string").Name;
+        var firstString = route.Fields!.First(f => BadFieldValues.JsonType(f.Kind) == "string").Name;
 
         // Syntax: truncations of the valid body, classic mistakes, bytes that are not UTF-8 JSON.
         foreach (var length in new[] { 1, valid.Length / 3, valid.Length / 2, valid.Length - 1 })
@@ -239,6 +237,12 @@ public static class BadRequestCorpus
         }
 
         yield return Make(route, "empty body", 400, Malformed) with { Body = [] };
+        foreach (var charset in new[] { "klingon", "utf-16", "\"latin1\"" })
+        {
+            yield return Make(route, $"charset {charset}", 415, ErrorCodes.UnsupportedMediaType) with { ContentType = $"application/json; charset={charset}" };
+        }
+
+        yield return Make(route, "UTF-16 body declared as UTF-8", 400, Malformed) with { Body = Encoding.Unicode.GetBytes(valid) };
 
         // Text that is not Unicode (invalid UTF-8, lone surrogate escapes) is a bad value of its field; as a field name, unreadable.
         yield return Make(route, "invalid UTF-8", 400, Invalid) with { Body = [.. Encoding.UTF8.GetBytes($"{{\"{firstString}\":\""), 0xFF, 0xFE, 0xC3, .. "\"}"u8] };
@@ -249,7 +253,7 @@ public static class BadRequestCorpus
         }
 
         // Content types that are not JSON, with a valid JSON body.
-        foreach (var contentType in new[] { "text/plain", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b", null })
+        foreach (var contentType in new[] { "text/plain", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b", "application/jsonx", "json", null })
         {
             yield return Make(route, $"Content-Type {contentType ?? "missing"}", 415, ErrorCodes.UnsupportedMediaType) with { Body = Bytes(valid), ContentType = contentType };
         }
@@ -276,7 +280,7 @@ public static class BadRequestCorpus
 
         foreach (var field in route.Fields!)
         {
-            foreach (var wrong in WrongTypes(JsonType(field.Kind)))
+            foreach (var wrong in BadFieldValues.WrongTypes(field.Kind))
             {
                 yield return Make(route, $"{field.Name} = {Short(wrong?.ToJsonString() ?? "null")}", 400, Invalid, body: With(route.Body, field.Name, wrong));
             }
@@ -286,7 +290,7 @@ public static class BadRequestCorpus
                 yield return Make(route, $"{field.Name} = null", 400, Invalid, body: With(route.Body, field.Name, null));
             }
 
-            foreach (var (value, status, code) in BadValues(field.Kind, t))
+            foreach (var (value, status, code) in BadFieldValues.For(field.Kind, t))
             {
                 yield return Make(route, $"{field.Name} = {Short(value?.ToJsonString() ?? "null")}", status, code, body: With(route.Body, field.Name, value));
             }
@@ -297,58 +301,6 @@ public static class BadRequestCorpus
             yield return Raw(route, "empty object", "{}", 400, Invalid);
         }
     }
-
-    private static IEnumerable<(JsonNode? Value, int Status, string Code)> BadValues(Kind kind, CorpusTargets t)
-    {
-        (JsonNode?, int, string) Bad(JsonNode? value) => (value, 400, Invalid);
-        string[] controls = ["a\u0000b", "bell\u0007", "\u001b[31mred", "\u007f", "nel\u0085"];
-        return kind switch
-        {
-            Kind.Title => [.. new[] { "", "   ", new string('x', 201), new string('x', 60_000), "line\nbreak", "tab\there" }.Concat(controls).Select(v => Bad(v))],
-            Kind.Text => [.. new[] { "", " \n ", new string('x', 10_001) }.Concat(controls).Select(v => Bad(v))],
-            Kind.OptionalText => [.. new[] { new string('x', 10_001) }.Concat(controls).Select(v => Bad(v))],
-            Kind.Deadline =>
-            [
-                .. new[] { "tomorrow", "", "2026-02-30T00:00:00Z", "2030-01-01T25:00:00Z", "30/12/2030", "2030-01-01T00:00:00Z\u0000" }.Select(v => Bad(v)),
-                ("2000-01-01T00:00:00Z", 422, ErrorCodes.DeadlineInPast), ("0001-01-01T00:00:00Z", 422, ErrorCodes.DeadlineInPast),
-                (t.Now.AddMinutes(-1).ToString("O"), 422, ErrorCodes.DeadlineInPast),
-            ],
-            Kind.RuleList =>
-            [
-                Bad(new JsonArray()), Bad(new JsonArray(0)), Bad(new JsonArray(-1)), Bad(new JsonArray(t.UsedRuleId, t.UsedRuleId)),
-                Bad(new JsonArray([.. Enumerable.Range(1, 21).Select(i => JsonValue.Create(i))])),
-                (new JsonArray(int.MaxValue), 422, ErrorCodes.ServiceRuleUnknown), (new JsonArray(t.DisabledRuleId), 422, ErrorCodes.ServiceRuleUnknown),
-            ],
-            Kind.Rule => [Bad(0), Bad(-1), (int.MaxValue, 422, ErrorCodes.ServiceRuleUnknown), (t.DisabledRuleId, 422, ErrorCodes.ServiceRuleUnknown)],
-            Kind.Decision => [.. new[] { "", "approved", "yes", "3", "approve\u0000" }.Select(v => Bad(v))],
-            Kind.LegacyId => [.. new[] { "", "x", "123", "00000000-0000-0000-0000-00000000000g" }.Select(v => Bad(v)), (UnknownApproval, 404, ErrorCodes.ApprovalNotFound)],
-            Kind.LegacyStatus => [Bad(9), Bad(-1), Bad(100), Bad(int.MaxValue), .. new[] { 1, 6, 7, 8 }.Select(s => ((JsonNode?)s, 409, ErrorCodes.InvalidTransition))],
-            Kind.Name => [.. new[] { "", "   ", new string('n', 101), "a\u0000b", "tab\tname" }.Select(v => Bad(v)), (t.UsedRuleName, 409, ErrorCodes.ServiceRuleNameTaken)],
-            Kind.Url => [.. new[] { "", "not a url", "/relative", "ftp://example.com/x", "javascript:alert(1)", "http://", "http://exa mple.com",
-                "https://example.com/" + new string('p', 2000), "http://example.com/\u0000", "http://example.com/\u0007" }.Select(v => Bad(v))],
-            Kind.ApiKey => [Bad(""), Bad(new string('k', 501)), Bad("key\u0000"), Bad("key\nnext")],
-            Kind.Timeout => [Bad(0), Bad(-1), Bad(301)],
-            Kind.Delays => [Bad(new JsonArray()), Bad(new JsonArray(-1)), Bad(new JsonArray(86_401)), Bad(new JsonArray([.. Enumerable.Repeat(0, 21).Select(i => JsonValue.Create(i))]))],
-            Kind.Flag => [],
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
-    }
-
-    private static string JsonType(Kind kind) => kind switch
-    {
-        Kind.RuleList or Kind.Delays => "int[]",
-        Kind.Rule or Kind.LegacyStatus or Kind.Timeout => "int",
-        Kind.Flag => "bool",
-        _ => "string",
-    };
-
-    private static JsonNode?[] WrongTypes(string jsonType) => jsonType switch
-    {
-        "string" => [42, true, new JsonArray(), new JsonObject { ["x"] = 1 }],
-        "int" => ["1", 1.5, true, new JsonArray(), new JsonObject(), 99_999_999_999],
-        "int[]" => ["1", 1, new JsonArray("1"), new JsonArray(1.5), new JsonArray((JsonNode?)null), new JsonObject(), new JsonArray(true), new JsonArray(99_999_999_999)],
-        _ => ["true", 1, new JsonArray(), new JsonObject(), "yes"],
-    };
 
     private static IEnumerable<BadRequest> WrongMethodsAndUnknownRoutes(CorpusTargets t)
     {
