@@ -93,7 +93,7 @@ public sealed partial class DeliveryDispatcher(
                 var free = settings.MaxConcurrency - _running.Count;
                 if (free > 0)
                 {
-                    var claimed = await queue.ClaimAsync(OwnerId, free, clock.GetUtcNow(), settings.LeaseDuration, stoppingToken);
+                    var claimed = await queue.ClaimAsync(OwnerId, free, clock.GetUtcNow(), settings.LeaseDuration, [.. _running.Keys], stoppingToken);
                     foreach (var job in claimed)
                     {
                         Start(job);
@@ -140,7 +140,7 @@ public sealed partial class DeliveryDispatcher(
             return settings.SweepInterval; // A finishing job wakes us.
         }
 
-        var nextDue = await queue.NextDueAsync(OwnerId, stoppingToken);
+        var nextDue = await queue.NextDueAsync([.. _running.Keys], stoppingToken);
         if (nextDue is not { } due)
         {
             return settings.SweepInterval;

@@ -20,8 +20,10 @@ public sealed record ClaimedJob(
 /// </summary>
 public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
 {
-    // Due: pending and scheduled for now, or sending under someone else's lease that has run out (its owner is
-    // presumed dead). Only jobs of the approval's current decision: a superseded decision's job is never sent.
+    // Due: pending and scheduled for now, or sending under a lease that has run out (its owner is presumed dead,
+    // or its attempt crashed; this process's own running attempts are excluded by id, not by owner, so a crashed
+    // attempt of a single dispatcher is still retried). Only jobs of the approval's current decision: a superseded
+    // decision's job is never sent.
     // SKIP LOCKED lets concurrent dispatchers take disjoint jobs without waiting on each other; claiming counts the
     // attempt up front, so a job whose dispatcher keeps dying still runs out of attempts.
     private const string ClaimSql = """
@@ -30,7 +32,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
             FROM delivery_jobs d
             JOIN approvals a ON a.id = d.approval_id AND a.current_decision_id = d.decision_id
             WHERE (d.state = 0 AND d.next_attempt_at <= @now)
-               OR (d.state = 1 AND d.lease_expires_at <= @now AND d.lease_owner <> @owner)
+               OR (d.state = 1 AND d.lease_expires_at <= @now AND d.id <> ALL(@running))
             ORDER BY d.next_attempt_at
             LIMIT @limit
             FOR UPDATE OF d SKIP LOCKED)
@@ -49,15 +51,17 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         SELECT min(CASE WHEN d.state = 0 THEN d.next_attempt_at ELSE d.lease_expires_at END)
         FROM delivery_jobs d
         JOIN approvals a ON a.id = d.approval_id AND a.current_decision_id = d.decision_id
-        WHERE d.state = 0 OR (d.state = 1 AND d.lease_owner <> @owner)
+        WHERE d.state = 0 OR (d.state = 1 AND d.id <> ALL(@running))
         """;
 
+    /// <param name="running">Jobs this process is sending right now, which must not be claimed again.</param>
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(
-        string owner, int limit, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
+        string owner, int limit, DateTimeOffset now, TimeSpan leaseDuration, Guid[] running, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(ClaimSql);
         command.Parameters.AddWithValue("now", now);
         command.Parameters.AddWithValue("owner", owner);
+        command.Parameters.AddWithValue("running", running);
         command.Parameters.AddWithValue("limit", limit);
         command.Parameters.AddWithValue("lease", leaseDuration);
         command.Parameters.AddWithValue("margin", DeliveryOptions.LeaseMargin);
@@ -79,11 +83,11 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         return jobs;
     }
 
-    /// <summary>When the next job falls due for this dispatcher (a retry, or another's lease running out), if any.</summary>
-    public async Task<DateTimeOffset?> NextDueAsync(string owner, CancellationToken cancellationToken)
+    /// <summary>When the next job falls due for this dispatcher (a retry, or a lease running out), if any.</summary>
+    public async Task<DateTimeOffset?> NextDueAsync(Guid[] running, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(NextDueSql);
-        command.Parameters.AddWithValue("owner", owner);
+        command.Parameters.AddWithValue("running", running);
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return result is DateTime utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
     }

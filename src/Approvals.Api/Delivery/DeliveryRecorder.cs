@@ -28,7 +28,7 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         // Completions of one approval's jobs take turns on its row, so whichever finishes last sees all the others.
-        await LockApprovalAsync(job.ApprovalId, cancellationToken);
+        await LockApprovalAsync(db, job.ApprovalId, cancellationToken);
         db.DeliveryAttempts.Add(ToAttempt(job, outcome));
         var stillOurs = await ClaimOf(job, owner).ExecuteUpdateAsync(set =>
         {
@@ -115,7 +115,11 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
         }
     }
 
-    private Task LockApprovalAsync(Guid approvalId, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Locks the approval's row until the transaction ends. Everything that resolves or re-queues an approval's
+    /// deliveries takes this lock first, so those changes take turns and each sees the others' committed results.
+    /// </summary>
+    internal static Task LockApprovalAsync(ApprovalsDbContext db, Guid approvalId, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync($"SELECT 1 FROM approvals WHERE id = {approvalId} FOR UPDATE", cancellationToken);
 
     /// <summary>The job, but only while this dispatcher still holds this attempt's claim on it.</summary>

@@ -21,7 +21,7 @@ public sealed class DeliveryRetries(ApprovalsDbContext db, ApprovalWorkflow work
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         // Serialised with the dispatcher's completions for this approval (they lock the same row).
-        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM approvals WHERE id = {approvalId} FOR UPDATE", cancellationToken);
+        await DeliveryRecorder.LockApprovalAsync(db, approvalId, cancellationToken);
         var approval = await db.Approvals.FirstOrDefaultAsync(a => a.Id == approvalId, cancellationToken);
         if (approval is null)
         {

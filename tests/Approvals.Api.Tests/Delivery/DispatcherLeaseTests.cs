@@ -19,7 +19,7 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
         // Another dispatcher, with its own view of "now", claims the job with the real queue and sends it with the
         // real sender, and dies before it can record anything.
         var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
-        var claimed = Assert.Single(await queue.ClaimAsync("doomed-dispatcher", 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), default));
+        var claimed = Assert.Single(await queue.ClaimAsync("doomed-dispatcher", 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), [], default));
         Assert.Equal(id, claimed.ApprovalId);
         await using (var scope = Factory.Services.CreateAsyncScope())
         {
@@ -52,6 +52,26 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
 
         // The same webhook-id arrived twice; the downstream counted it once.
         Assert.Equal(2, (await UserService.TimesReceivedAsync(id))[claimed.Id.ToString()]);
+        Assert.Equal(1, (int?)(await UserService.ReceivedAsync(id))!["receivedCount"]);
+    }
+
+    [Fact]
+    public async Task A_crashed_attempt_of_the_only_dispatcher_is_retried_by_that_dispatcher_when_its_lease_expires()
+    {
+        var rule = await Factory.AddUserServiceRuleAsync(retrySchedule: [60, 2]);
+        var id = await CreateApprovalForAsync(rule);
+        await DecideAsync(id, "approve");
+
+        // A claim under the live dispatcher's own name whose attempt never reports back, as when it crashes.
+        var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
+        var claimed = Assert.Single(await queue.ClaimAsync(DeliveryFixture.OwnerId, 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), [], default));
+        await using (var db = Factory.CreateDbContext())
+        {
+            var job = await db.DeliveryJobs.SingleAsync(j => j.Id == claimed.Id);
+            Factory.Clock.Advance(job.LeaseExpiresAt!.Value - Factory.Clock.GetUtcNow());
+        }
+
+        await WaitForStatusAsync(id, "APPROVED");
         Assert.Equal(1, (int?)(await UserService.ReceivedAsync(id))!["receivedCount"]);
     }
 
