@@ -26,7 +26,16 @@ public sealed class PostgresServer
     /// <summary>Connects to the <c>postgres</c> maintenance database as a superuser.</summary>
     public string AdminConnectionString { get; }
 
+    /// <summary>The PostgreSQL binaries of the throwaway cluster (initdb, pg_ctl, pgbench), or null for an external server.</summary>
+    public string? BinDirectory => _binDirectory;
+
     public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>
+    /// Starts a throwaway cluster of its own rather than the shared one, with extra server options appended (such as
+    /// <c>-c shared_preload_libraries=pg_stat_statements</c>); the benchmark uses it. <see cref="Destroy"/> removes it.
+    /// </summary>
+    public static Task<PostgresServer> StartNewAsync(string extraServerOptions) => StartClusterAsync(extraServerOptions);
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix, string? template = null)
@@ -60,6 +69,11 @@ public sealed class PostgresServer
             return new PostgresServer(configured, null, null);
         }
 
+        return await StartClusterAsync("");
+    }
+
+    private static async Task<PostgresServer> StartClusterAsync(string extraServerOptions)
+    {
         var bin = FindBinDirectory();
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"approvals-test-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(dataDirectory);
@@ -77,7 +91,7 @@ public sealed class PostgresServer
 
         RunAs(asRoot, Path.Combine(bin, "initdb"), "-D", Path.Combine(dataDirectory, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8");
         var options = $"-p {port} -k {dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-                      "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+                      "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB " + extraServerOptions;
         File.WriteAllText(Path.Combine(dataDirectory, "options"), options);
         if (asRoot)
         {
@@ -107,8 +121,14 @@ public sealed class PostgresServer
         }
     }
 
-    private void Destroy()
+    /// <summary>Stops the throwaway cluster and deletes its files; it also runs when the process exits.</summary>
+    public void Destroy()
     {
+        if (_dataDirectory is null || !Directory.Exists(_dataDirectory))
+        {
+            return;
+        }
+
         try
         {
             RunPgCtl("stop", "-m", "immediate");
@@ -138,7 +158,7 @@ public sealed class PostgresServer
             [.. arguments, "-D", Path.Combine(dataDirectory, "data"), "-o", options]);
     }
 
-    private static string FindBinDirectory()
+    public static string FindBinDirectory()
     {
         var configured = Environment.GetEnvironmentVariable("PG_BIN");
         if (!string.IsNullOrEmpty(configured) && File.Exists(Path.Combine(configured, "initdb")))

@@ -1,0 +1,8 @@
+-- get: GET /api/v1/approvals/{id} of a random existing approval.
+local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
+setup = common.setup
+init = common.init
+
+function request()
+   return wrk.format("GET", "/api/v1/approvals/" .. common.random_id())
+end
