@@ -62,7 +62,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         if (approvalsUrl is null)
         {
             _approvals = await ServiceProcess.BuildAsync("ApprovalService", paths.Project("Approvals.Api"), "/readyz",
-                ApprovalServiceSettings(connectionString), Path.Combine(paths.Results, "approval-service.log"), cancellationToken);
+                ApprovalServiceSettings(connectionString, options.ServiceEnvironment), Path.Combine(paths.Results, "approval-service.log"), cancellationToken);
             await _approvals.StartAsync(cancellationToken);
             approvalsUrl = _approvals.BaseUrl;
             Console.WriteLine($"ApprovalService on {approvalsUrl} (pid {_approvals.ProcessId})");
@@ -109,15 +109,24 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     /// Configuration of the ApprovalService under test: production defaults plus the bench API key. Rate limiting and
     /// the delivery dispatcher are off (those keys arrive with the security and delivery work and are ignored before).
     /// </summary>
-    private static Dictionary<string, string> ApprovalServiceSettings(string connectionString) => new()
+    private static Dictionary<string, string> ApprovalServiceSettings(string connectionString, IReadOnlyDictionary<string, string> extra)
     {
-        ["ASPNETCORE_ENVIRONMENT"] = "Production",
-        ["ConnectionStrings__Approvals"] = connectionString,
-        ["Auth__ApiKeys__0__Name"] = "bench",
-        ["Auth__ApiKeys__0__Key"] = BenchApiKey,
-        ["Database__MigrateOnStartup"] = "true",
-        ["Database__SeedDemoData"] = "false",
-        ["RateLimiting__Enabled"] = "false",
-        ["Delivery__Enabled"] = "false",
-    };
+        var settings = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Approvals"] = connectionString,
+            ["Auth__ApiKeys__0__Name"] = "bench",
+            ["Auth__ApiKeys__0__Key"] = BenchApiKey,
+            ["Database__MigrateOnStartup"] = "true",
+            ["Database__SeedDemoData"] = "false",
+            ["RateLimiting__Enabled"] = "false",
+            ["Delivery__Enabled"] = "false",
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
 }

@@ -14,7 +14,8 @@ internal sealed record BenchOptions
         Options:
           --duration <s>            measured seconds per scenario, for the service and for its ceiling (default 30)
           --rounds <n>              split the measured time into n rounds alternating service and ceiling (default 3)
-          --warmup <s>              warm-up seconds before each measurement (default 10)
+          --warmup <s>              minimum warm-up seconds before each measurement (default 10)
+          --max-warmup <s>          longest warm-up, for a service still getting faster (default 90)
           --connections <n>         concurrent connections of wrk and clients of pgbench (default 16)
           --threads <n>             wrk and pgbench threads (default 2)
           --approvals <n>           approvals in the data set (default 100000)
@@ -22,6 +23,7 @@ internal sealed record BenchOptions
           --approvals-url <url>     use this running ApprovalService instead of starting one (needs --connection and --api-key)
           --api-key <key>           the API key for --approvals-url
           --user-service-url <url>  a running UserService (for the scenarios that need one)
+          --service-env <KEY=VALUE> extra environment for the ApprovalService it starts (repeatable; for experiments)
           --no-ceiling              skip the pgbench ceiling
           --output <path>           where the Markdown report goes (default docs/benchmarks.md; "-" prints only)
         """;
@@ -33,6 +35,8 @@ internal sealed record BenchOptions
     public int Rounds { get; init; } = 3;
 
     public int WarmupSeconds { get; init; } = 10;
+
+    public int MaxWarmupSeconds { get; init; } = 90;
 
     public int Connections { get; init; } = 16;
 
@@ -47,6 +51,8 @@ internal sealed record BenchOptions
     public string? ApiKey { get; init; }
 
     public Uri? UserServiceUrl { get; init; }
+
+    public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
 
     public bool Ceiling { get; init; } = true;
 
@@ -70,6 +76,7 @@ internal sealed record BenchOptions
                 "--duration" => options with { DurationSeconds = PositiveInt(arg, Value(args, ref i)) },
                 "--rounds" => options with { Rounds = PositiveInt(arg, Value(args, ref i)) },
                 "--warmup" => options with { WarmupSeconds = NonNegativeInt(arg, Value(args, ref i)) },
+                "--max-warmup" => options with { MaxWarmupSeconds = NonNegativeInt(arg, Value(args, ref i)) },
                 "--connections" => options with { Connections = PositiveInt(arg, Value(args, ref i)) },
                 "--threads" => options with { Threads = PositiveInt(arg, Value(args, ref i)) },
                 "--approvals" => options with { Approvals = PositiveInt(arg, Value(args, ref i)) },
@@ -77,6 +84,7 @@ internal sealed record BenchOptions
                 "--approvals-url" => options with { ApprovalsUrl = Url(arg, Value(args, ref i)) },
                 "--api-key" => options with { ApiKey = Value(args, ref i) },
                 "--user-service-url" => options with { UserServiceUrl = Url(arg, Value(args, ref i)) },
+                "--service-env" => options with { ServiceEnvironment = WithSetting(options.ServiceEnvironment, Value(args, ref i)) },
                 "--no-ceiling" => options with { Ceiling = false },
                 "--output" => options with { Output = Value(args, ref i) },
                 _ => throw new UsageException($"Unknown option {arg}."),
@@ -98,6 +106,14 @@ internal sealed record BenchOptions
 
     private static string Value(IReadOnlyList<string> args, ref int i) =>
         ++i < args.Count ? args[i] : throw new UsageException($"{args[i - 1]} needs a value.");
+
+    private static Dictionary<string, string> WithSetting(IReadOnlyDictionary<string, string> settings, string assignment)
+    {
+        var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0
+            ? new Dictionary<string, string>(settings) { [assignment[..equals]] = assignment[(equals + 1)..] }
+            : throw new UsageException("--service-env takes KEY=VALUE.");
+    }
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0

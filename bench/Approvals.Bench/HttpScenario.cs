@@ -18,7 +18,7 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         var options = context.Options;
         var roundSeconds = Math.Max(1, options.DurationSeconds / options.Rounds);
         var pgbench = ceiling is null ? null : context.Pgbench;
-        Console.WriteLine($"[{name}] {description}: {options.WarmupSeconds} s warm-up, {options.Rounds} × {roundSeconds} s measured" +
+        Console.WriteLine($"[{name}] {description}: warm-up, then {options.Rounds} × {roundSeconds} s measured" +
             $"{(pgbench is null ? "" : ", alternating with the pgbench ceiling")}, {options.Connections} connections");
 
         var script = context.Paths.WrkScript(wrkScript);
@@ -31,32 +31,32 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         };
 
         context.Approvals?.ResetPeakMemory();
-        if (options.WarmupSeconds > 0)
+        var warmup = await WarmUpAsync(context, script, scriptArguments, cancellationToken);
+        if (pgbench is not null && options.WarmupSeconds > 0)
         {
-            await context.Wrk.RunAsync(context.ApprovalsUrl, script, options.WarmupSeconds, scriptArguments, cancellationToken);
-            if (pgbench is not null)
-            {
-                await pgbench.RunAsync(pgbenchScript, options.WarmupSeconds, variables, cancellationToken);
-            }
+            await pgbench.RunAsync(pgbenchScript, options.WarmupSeconds, variables, cancellationToken);
         }
 
         var loads = new List<LoadResult>();
         var ceilings = new List<CeilingResult>();
         IReadOnlyList<StatementStats> serviceStatements = [];
         IReadOnlyList<StatementStats>? ceilingStatements = null;
+        var serviceCpu = TimeSpan.Zero;
         for (var round = 1; round <= options.Rounds; round++)
         {
             // The SQL is recorded in the first round only: it is the same in every round.
             await context.Statements.ResetAsync(cancellationToken);
+            var cpuBefore = context.Approvals?.CpuTime();
             var load = await context.Wrk.RunAsync(context.ApprovalsUrl, script, roundSeconds, scriptArguments, cancellationToken);
             loads.Add(load);
+            serviceCpu += context.Approvals?.CpuTime() - cpuBefore ?? TimeSpan.Zero;
             if (round == 1)
             {
                 serviceStatements = await context.Statements.ReadAsync(cancellationToken);
                 await StatementLog.SaveAsync(StatementFile(context, "service"), serviceStatements, load.Requests, cancellationToken);
             }
 
-            var line = $"[{name}] round {round}: {load.RequestsPerSecond:0} requests/s, p50 {Report.Milliseconds(load.P50)}, p99 {Report.Milliseconds(load.P99)}, {load.Errors} errors";
+            var line = $"[{name}] round {round}: {load.RequestsPerSecond:0} requests/s, p50 {Report.Milliseconds(load.P50)}, p99 {Report.Milliseconds(load.P99)}, {load.Errors} errors, service CPU {Report.Microseconds(CpuPerRequest(context, cpuBefore, load))}/request";
             if (pgbench is not null)
             {
                 await context.Statements.ResetAsync(cancellationToken);
@@ -74,14 +74,71 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
             Console.WriteLine(line);
         }
 
+        var combined = LoadResult.Combine(loads);
         return new ScenarioResult(
             name,
-            LoadResult.Combine(loads),
+            combined,
             context.Approvals?.PeakMemoryBytes(),
+            context.Approvals is null || combined.Requests == 0 ? null : serviceCpu / combined.Requests,
             serviceStatements,
             ceilings.Count > 0 ? CeilingResult.Combine(ceilings) : null,
-            ceilingStatements);
+            ceilingStatements)
+        {
+            Warmup = warmup,
+        };
     }
+
+    /// <summary>
+    /// Loads the service until it runs its steady-state code: at least --warmup seconds, then on while its CPU time
+    /// per request still reaches new lows (by 5 %) in five-second slices (tiered JIT compilation can take a minute on
+    /// two busy cores), at most --max-warmup seconds. A service the tool did not start gets --warmup seconds.
+    /// </summary>
+    private async Task<TimeSpan> WarmUpAsync(BenchContext context, string script, string[] scriptArguments, CancellationToken cancellationToken)
+    {
+        const int SliceSeconds = 5;
+        var options = context.Options;
+        var service = context.Approvals;
+        if (service is null)
+        {
+            if (options.WarmupSeconds > 0)
+            {
+                await context.Wrk.RunAsync(context.ApprovalsUrl, script, options.WarmupSeconds, scriptArguments, cancellationToken);
+            }
+
+            return TimeSpan.FromSeconds(options.WarmupSeconds);
+        }
+
+        var elapsed = 0;
+        var slicesSinceBest = 0;
+        TimeSpan? best = null;
+        while (elapsed < Math.Max(options.WarmupSeconds, options.MaxWarmupSeconds))
+        {
+            var before = service.CpuTime();
+            var slice = await context.Wrk.RunAsync(context.ApprovalsUrl, script, SliceSeconds, scriptArguments, cancellationToken);
+            elapsed += SliceSeconds;
+            if (CpuPerRequest(context, before, slice) is { } perRequest && (best is null || perRequest < best * 0.95))
+            {
+                best = perRequest;
+                slicesSinceBest = 0;
+            }
+            else
+            {
+                slicesSinceBest++;
+            }
+
+            // One slice can be slow for reasons of its own on a shared machine: steady means three without progress.
+            if (elapsed >= options.WarmupSeconds && slicesSinceBest >= 3)
+            {
+                break;
+            }
+        }
+
+        Console.WriteLine($"[{name}] warmed up for {elapsed} s; service CPU {Report.Microseconds(best)}/request at best");
+        return TimeSpan.FromSeconds(elapsed);
+    }
+
+    private static TimeSpan? CpuPerRequest(BenchContext context, TimeSpan? before, LoadResult load) =>
+        load.Requests > 0 ? (context.Approvals?.CpuTime() - before) / load.Requests : null;
 
     private string StatementFile(BenchContext context, string side) => Path.Combine(context.Paths.Results, $"statements-{name}-{side}.sql");
 }

@@ -20,19 +20,20 @@ internal static class Report
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Run on {machine}, {at:yyyy-MM-dd HH:mm} UTC: {options.Connections} connections, " +
-            $"{options.Threads} wrk/pgbench threads, {options.Approvals:N0} approvals; per scenario {options.WarmupSeconds} s warm-up, then " +
+            $"{options.Threads} wrk/pgbench threads, {options.Approvals:N0} approvals; per scenario a warm-up (at least {options.WarmupSeconds} s, " +
+            $"longer while the service's CPU time per request still reaches new lows, at most {options.MaxWarmupSeconds} s), then " +
             $"{options.DurationSeconds} s measured for the service and for its ceiling, in {options.Rounds} alternating rounds " +
             $"(p50: the median round's; p99: the worst round's).");
         text.AppendLine();
-        text.AppendLine("| Scenario | Requests/s | p50 | p99 | Errors | Peak RSS (ApprovalService) | Ceiling (pgbench tps) | Ratio |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| Scenario | Requests/s | p50 | p99 | Errors | Peak RSS (ApprovalService) | Ceiling (pgbench tps) | Ratio | ApprovalService CPU per request | Warm-up |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var result in results)
         {
             var load = result.Load;
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {result.Name} | {load.RequestsPerSecond:N0} | {Milliseconds(load.P50)} | {Milliseconds(load.P99)} | {Errors(load)} | " +
                 $"{Megabytes(result.PeakMemoryBytes)} | {(result.Ceiling is { } c ? c.TransactionsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : "–")} | " +
-                $"{(result.Ratio is { } ratio ? ratio.ToString("P0", CultureInfo.InvariantCulture) : "–")} |");
+                $"{(result.Ratio is { } ratio ? ratio.ToString("P0", CultureInfo.InvariantCulture) : "–")} | {Microseconds(result.ServiceCpuPerRequest)} | {result.Warmup.TotalSeconds:0} s |");
         }
 
         text.AppendLine();
@@ -88,6 +89,9 @@ internal static class Report
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, document);
     }
+
+    public static string Microseconds(TimeSpan? value) =>
+        value is { } time ? $"{time.TotalMicroseconds.ToString("0", CultureInfo.InvariantCulture)} µs" : "–";
 
     public static string Milliseconds(TimeSpan value) => $"{value.TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture)} ms";
 

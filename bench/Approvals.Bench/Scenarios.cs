@@ -13,17 +13,22 @@ internal interface IScenario
 }
 
 /// <summary>
-/// A scenario's figures: the service's load result, its pgbench ceiling, ApprovalService's peak RSS, and the SQL
+/// A scenario's figures: the service's load result, its pgbench ceiling, ApprovalService's peak RSS and CPU time per
+/// request (which background load hardly moves, unlike the rate), and the SQL
 /// PostgreSQL saw during each (to check that the ceiling script matches what the service sends).
 /// </summary>
 internal sealed record ScenarioResult(
     string Name,
     LoadResult Load,
     long? PeakMemoryBytes,
+    TimeSpan? ServiceCpuPerRequest,
     IReadOnlyList<StatementStats> ServiceStatements,
     CeilingResult? Ceiling = null,
     IReadOnlyList<StatementStats>? CeilingStatements = null)
 {
+    /// <summary>How long the service was loaded before the measurement.</summary>
+    public TimeSpan Warmup { get; init; }
+
     public double? Ratio => Ceiling is { TransactionsPerSecond: > 0 } ceiling ? Load.RequestsPerSecond / ceiling.TransactionsPerSecond : null;
 }
 
