@@ -14,8 +14,8 @@ internal sealed record BenchOptions
         Options:
           --duration <s>            measured seconds per scenario, for the service and for its ceiling (default 30)
           --rounds <n>              split the measured time into n rounds alternating service and ceiling (default 3)
-          --warmup <s>              minimum warm-up seconds before each measurement (default 10)
-          --max-warmup <s>          longest warm-up, for a service still getting faster (default 90)
+          --warmup <s>              minimum warm-up seconds before each measurement (default 45)
+          --max-warmup <s>          longest warm-up, for a service still getting faster (default 120)
           --connections <n>         concurrent connections of wrk and clients of pgbench (default 16)
           --threads <n>             wrk and pgbench threads (default 2)
           --approvals <n>           approvals in the data set (default 100000)
@@ -34,9 +34,9 @@ internal sealed record BenchOptions
 
     public int Rounds { get; init; } = 3;
 
-    public int WarmupSeconds { get; init; } = 10;
+    public int WarmupSeconds { get; init; } = 45;
 
-    public int MaxWarmupSeconds { get; init; } = 90;
+    public int MaxWarmupSeconds { get; init; } = 120;
 
     public int Connections { get; init; } = 16;
 

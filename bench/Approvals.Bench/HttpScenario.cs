@@ -34,7 +34,8 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         var warmup = await WarmUpAsync(context, script, scriptArguments, cancellationToken);
         if (pgbench is not null && options.WarmupSeconds > 0)
         {
-            await pgbench.RunAsync(pgbenchScript, options.WarmupSeconds, variables, cancellationToken);
+            // PostgreSQL needs no JIT warm-up: enough to fill its caches and prepare the statements.
+            await pgbench.RunAsync(pgbenchScript, Math.Min(options.WarmupSeconds, 10), variables, cancellationToken);
         }
 
         var loads = new List<LoadResult>();

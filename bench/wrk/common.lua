@@ -20,6 +20,13 @@ function common.random_id()
    return string.format("018f0000-0000-7000-8000-%012x", math.random(1, common.approvals))
 end
 
+-- GET of a random existing approval: the path is the prefix followed by the id.
+function common.random_get(path_prefix)
+   return function()
+      return wrk.format("GET", path_prefix .. common.random_id())
+   end
+end
+
 -- A request that is the same every time: wrk formats it once per thread after init().
 function common.fixed(method, path, body)
    return function(args)

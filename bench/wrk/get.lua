@@ -2,7 +2,4 @@
 local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 setup = common.setup
 init = common.init
-
-function request()
-   return wrk.format("GET", "/api/v1/approvals/" .. common.random_id())
-end
+request = common.random_get("/api/v1/approvals/")
