@@ -28,10 +28,16 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Connects to the <c>postgres</c> maintenance database as a superuser.</summary>
     public string AdminConnectionString { get; }
 
+    /// <summary>The PostgreSQL binaries of the throwaway cluster (initdb, pg_ctl, pgbench), or null for an external server.</summary>
+    public string? BinDirectory => _binDirectory;
+
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
-    /// <summary>Starts a throwaway cluster of its own (always local, whatever APPROVALS_TEST_CONNECTION says); dispose it.</summary>
-    public static Task<PostgresServer> StartDedicatedAsync() => StartClusterAsync();
+    /// <summary>
+    /// Starts a throwaway cluster of its own (always local, whatever APPROVALS_TEST_CONNECTION says), with extra server
+    /// options appended (the benchmark adds <c>-c shared_preload_libraries=pg_stat_statements</c>); dispose it.
+    /// </summary>
+    public static Task<PostgresServer> StartDedicatedAsync(string extraServerOptions = "") => StartClusterAsync(extraServerOptions);
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix, string? template = null)
@@ -74,12 +80,12 @@ public sealed class PostgresServer : IDisposable
             return new PostgresServer(configured, null, null);
         }
 
-        var server = await StartClusterAsync();
+        var server = await StartClusterAsync("");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Destroy();
         return server;
     }
 
-    private static async Task<PostgresServer> StartClusterAsync()
+    private static async Task<PostgresServer> StartClusterAsync(string extraServerOptions)
     {
         var bin = FindBinDirectory();
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"approvals-test-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
@@ -98,7 +104,7 @@ public sealed class PostgresServer : IDisposable
 
         RunAs(asRoot, Path.Combine(bin, "initdb"), "-D", Path.Combine(dataDirectory, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8");
         var options = $"-p {port} -k {dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-                      "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+                      "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB " + extraServerOptions;
         File.WriteAllText(Path.Combine(dataDirectory, "options"), options);
         if (asRoot)
         {
@@ -127,8 +133,14 @@ public sealed class PostgresServer : IDisposable
         }
     }
 
+    /// <summary>Stops the throwaway cluster and deletes its files; it also runs when the process exits.</summary>
     private void Destroy()
     {
+        if (_dataDirectory is null || !Directory.Exists(_dataDirectory))
+        {
+            return;
+        }
+
         try
         {
             RunPgCtl("stop", "-m", "immediate");
@@ -158,7 +170,7 @@ public sealed class PostgresServer : IDisposable
             [.. arguments, "-D", Path.Combine(dataDirectory, "data"), "-o", options]);
     }
 
-    private static string FindBinDirectory()
+    public static string FindBinDirectory()
     {
         var configured = Environment.GetEnvironmentVariable("PG_BIN");
         if (!string.IsNullOrEmpty(configured) && File.Exists(Path.Combine(configured, "initdb")))

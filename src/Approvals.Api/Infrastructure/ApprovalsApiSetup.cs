@@ -40,7 +40,7 @@ public static class ApprovalsApiSetup
                 throw new InvalidOperationException("ConnectionStrings:Approvals is not set. Use ./run.sh, or set ConnectionStrings__Approvals.");
             }
 
-            var dataSource = new NpgsqlDataSourceBuilder(connectionString);
+            var dataSource = DatabaseSetup.CreateDataSourceBuilder(connectionString);
             dataSource.UseLoggerFactory(serviceProvider.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
         });

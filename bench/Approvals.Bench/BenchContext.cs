@@ -1,0 +1,29 @@
+namespace Approvals.Bench;
+
+/// <summary>What every scenario runs against: the services, the database, the load and ceiling runners.</summary>
+internal sealed class BenchContext
+{
+    public required BenchOptions Options { get; init; }
+
+    public required BenchPaths Paths { get; init; }
+
+    /// <summary>The approvals database (the service's, where the data set lives).</summary>
+    public required string ConnectionString { get; init; }
+
+    public required Uri ApprovalsUrl { get; init; }
+
+    public required string ApiKey { get; init; }
+
+    /// <summary>The ApprovalService child process; null when the benchmark was given a running one.</summary>
+    public ServiceProcess? Approvals { get; init; }
+
+    /// <summary>Where UserService answers, when one runs (the delivery scenarios need it).</summary>
+    public Uri? UserServiceUrl { get; init; }
+
+    public required WrkRunner Wrk { get; init; }
+
+    /// <summary>Null with --no-ceiling.</summary>
+    public PgbenchRunner? Pgbench { get; init; }
+
+    public required StatementLog Statements { get; init; }
+}

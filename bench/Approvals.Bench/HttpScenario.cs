@@ -1,0 +1,145 @@
+using System.Globalization;
+
+namespace Approvals.Bench;
+
+/// <summary>
+/// Closed-loop HTTP load with wrk against ApprovalService, and its ceiling: pgbench running the same SQL. After a
+/// warm-up of each, the measured time is split into rounds that alternate service and ceiling, so both see the same
+/// background load on a shared machine. ApprovalService's peak RSS and the SQL reaching PostgreSQL are recorded.
+/// </summary>
+internal sealed class HttpScenario(string name, string description, string wrkScript, CeilingScript? ceiling) : IScenario
+{
+    public string Name => name;
+
+    public string Description => description;
+
+    public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var roundSeconds = Math.Max(1, options.DurationSeconds / options.Rounds);
+        var pgbench = ceiling is null ? null : context.Pgbench;
+        Console.WriteLine($"[{name}] {description}: warm-up, then {options.Rounds} × {roundSeconds} s measured" +
+            $"{(pgbench is null ? "" : ", alternating with the pgbench ceiling")}, {options.Connections} connections");
+
+        var script = context.Paths.WrkScript(wrkScript);
+        string[] scriptArguments = [context.ApiKey, options.Approvals.ToString(CultureInfo.InvariantCulture)];
+        var pgbenchScript = ceiling is null ? "" : context.Paths.PgbenchScript(ceiling.File);
+        var variables = new Dictionary<string, string>(ceiling?.Variables ?? new Dictionary<string, string>())
+        {
+            ["approvals"] = options.Approvals.ToString(CultureInfo.InvariantCulture),
+            ["id_prefix"] = DataSet.IdPrefix,
+        };
+
+        context.Approvals?.ResetPeakMemory();
+        var warmup = await WarmUpAsync(context, script, scriptArguments, cancellationToken);
+        if (pgbench is not null && options.WarmupSeconds > 0)
+        {
+            // PostgreSQL needs no JIT warm-up: enough to fill its caches and prepare the statements.
+            await pgbench.RunAsync(pgbenchScript, Math.Min(options.WarmupSeconds, 10), variables, cancellationToken);
+        }
+
+        var loads = new List<LoadResult>();
+        var ceilings = new List<CeilingResult>();
+        IReadOnlyList<StatementStats> serviceStatements = [];
+        IReadOnlyList<StatementStats>? ceilingStatements = null;
+        var serviceCpu = TimeSpan.Zero;
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            // The SQL is recorded in the first round only: it is the same in every round.
+            await context.Statements.ResetAsync(cancellationToken);
+            var cpuBefore = context.Approvals?.CpuTime();
+            var load = await context.Wrk.RunAsync(context.ApprovalsUrl, script, roundSeconds, scriptArguments, cancellationToken);
+            loads.Add(load);
+            serviceCpu += context.Approvals?.CpuTime() - cpuBefore ?? TimeSpan.Zero;
+            if (round == 1)
+            {
+                serviceStatements = await context.Statements.ReadAsync(cancellationToken);
+                await StatementLog.SaveAsync(StatementFile(context, "service"), serviceStatements, load.Requests, cancellationToken);
+            }
+
+            var line = $"[{name}] round {round}: {load.RequestsPerSecond:0} requests/s, p50 {Report.Milliseconds(load.P50)}, p99 {Report.Milliseconds(load.P99)}, {load.Errors} errors, service CPU {Report.Microseconds(CpuPerRequest(context, cpuBefore, load))}/request";
+            if (pgbench is not null)
+            {
+                await context.Statements.ResetAsync(cancellationToken);
+                var measured = await pgbench.RunAsync(pgbenchScript, roundSeconds, variables, cancellationToken);
+                ceilings.Add(measured);
+                if (round == 1)
+                {
+                    ceilingStatements = await context.Statements.ReadAsync(cancellationToken);
+                    await StatementLog.SaveAsync(StatementFile(context, "ceiling"), ceilingStatements, measured.Transactions, cancellationToken);
+                }
+
+                line += $"; ceiling {measured.TransactionsPerSecond:0} tps ({load.RequestsPerSecond / measured.TransactionsPerSecond:P0})";
+            }
+
+            Console.WriteLine(line);
+        }
+
+        var combined = LoadResult.Combine(loads);
+        return new ScenarioResult(
+            name,
+            combined,
+            context.Approvals?.PeakMemoryBytes(),
+            context.Approvals is null || combined.Requests == 0 ? null : serviceCpu / combined.Requests,
+            serviceStatements,
+            ceilings.Count > 0 ? CeilingResult.Combine(ceilings) : null,
+            ceilingStatements)
+        {
+            Warmup = warmup,
+        };
+    }
+
+    /// <summary>
+    /// Loads the service until it runs its steady-state code: at least --warmup seconds, then on while its CPU time
+    /// per request still reaches new lows (by 5 %) in five-second slices (tiered JIT compilation can take a minute on
+    /// two busy cores), at most --max-warmup seconds. A service the tool did not start gets --warmup seconds.
+    /// </summary>
+    private async Task<TimeSpan> WarmUpAsync(BenchContext context, string script, string[] scriptArguments, CancellationToken cancellationToken)
+    {
+        const int SliceSeconds = 5;
+        var options = context.Options;
+        var service = context.Approvals;
+        if (service is null)
+        {
+            if (options.WarmupSeconds > 0)
+            {
+                await context.Wrk.RunAsync(context.ApprovalsUrl, script, options.WarmupSeconds, scriptArguments, cancellationToken);
+            }
+
+            return TimeSpan.FromSeconds(options.WarmupSeconds);
+        }
+
+        var elapsed = 0;
+        var slicesSinceBest = 0;
+        TimeSpan? best = null;
+        while (elapsed < Math.Max(options.WarmupSeconds, options.MaxWarmupSeconds))
+        {
+            var before = service.CpuTime();
+            var slice = await context.Wrk.RunAsync(context.ApprovalsUrl, script, SliceSeconds, scriptArguments, cancellationToken);
+            elapsed += SliceSeconds;
+            if (CpuPerRequest(context, before, slice) is { } perRequest && (best is null || perRequest < best * 0.95))
+            {
+                best = perRequest;
+                slicesSinceBest = 0;
+            }
+            else
+            {
+                slicesSinceBest++;
+            }
+
+            // One slice can be slow for reasons of its own on a shared machine: steady means three without progress.
+            if (elapsed >= options.WarmupSeconds && slicesSinceBest >= 3)
+            {
+                break;
+            }
+        }
+
+        Console.WriteLine($"[{name}] warmed up for {elapsed} s; service CPU {Report.Microseconds(best)}/request at best");
+        return TimeSpan.FromSeconds(elapsed);
+    }
+
+    private static TimeSpan? CpuPerRequest(BenchContext context, TimeSpan? before, LoadResult load) =>
+        load.Requests > 0 ? (context.Approvals?.CpuTime() - before) / load.Requests : null;
+
+    private string StatementFile(BenchContext context, string side) => Path.Combine(context.Paths.Results, $"statements-{name}-{side}.sql");
+}

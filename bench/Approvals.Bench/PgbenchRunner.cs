@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Approvals.Testing;
+using Npgsql;
+
+namespace Approvals.Bench;
+
+/// <summary>What pgbench measured: transactions per second and failed transactions.</summary>
+internal sealed record CeilingResult(double TransactionsPerSecond, long Transactions, long Failed)
+{
+    /// <summary>Rounds of equal length as one: their mean rate.</summary>
+    public static CeilingResult Combine(IReadOnlyList<CeilingResult> rounds) =>
+        new(rounds.Average(r => r.TransactionsPerSecond), rounds.Sum(r => r.Transactions), rounds.Sum(r => r.Failed));
+}
+
+/// <summary>
+/// The ceiling: pgbench runs a script from bench/pgbench with the same statements the service issues for a request,
+/// at the same concurrency, with prepared statements (<c>-M prepared</c>), as fast as PostgreSQL can.
+/// </summary>
+internal sealed partial class PgbenchRunner(string connectionString, int clients, int threads)
+{
+    private readonly string _pgbench = FindPgbench();
+
+    /// <summary>Numbers pgbench invocations, starting from a random point so runs on one database do not collide.</summary>
+    private int _runs = Random.Shared.Next(1 << 20);
+
+    /// <summary>Runs <paramref name="script"/> for <paramref name="seconds"/>; <paramref name="variables"/> become pgbench -D variables.</summary>
+    public async Task<CeilingResult> RunAsync(string script, int seconds, IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString);
+        List<string> arguments =
+        [
+            "--no-vacuum", "--protocol=prepared", "--client", Invariant(clients), "--jobs", Invariant(threads),
+            "--time", Invariant(seconds), "--file", script,
+            "--host", database.Host ?? "127.0.0.1", "--port", Invariant(database.Port), "--username", database.Username ?? "postgres",
+        ];
+        // Scripts that insert build unique ids from the run number, the client and a per-client counter.
+        var run = Interlocked.Increment(ref _runs) % (1 << 20);
+        arguments.AddRange(["--define", $"run={Invariant(run)}", "--define", "seq=0"]);
+        foreach (var (name, value) in variables)
+        {
+            arguments.AddRange(["--define", $"{name}={value}"]);
+        }
+
+        arguments.Add(database.Database ?? "postgres");
+        var environment = database.Password is { } password ? new Dictionary<string, string> { ["PGPASSWORD"] = password } : null;
+        var result = await Commands.RunAsync(_pgbench, arguments, TimeSpan.FromSeconds(seconds + 60), cancellationToken, environment);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pgbench failed, {result.Describe()}");
+        }
+
+        return Parse(result.Output);
+    }
+
+    internal static CeilingResult Parse(string output)
+    {
+        var tps = TpsPattern().Match(output);
+        var processed = ProcessedPattern().Match(output);
+        if (!tps.Success || !processed.Success)
+        {
+            throw new FormatException($"pgbench printed no tps line:\n{output}");
+        }
+
+        var failed = FailedPattern().Match(output) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        return new CeilingResult(
+            double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
+            long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture),
+            failed);
+    }
+
+    /// <summary>pgbench of the installed PostgreSQL server, else the one on PATH.</summary>
+    private static string FindPgbench()
+    {
+        try
+        {
+            var beside = Path.Combine(PostgresServer.FindBinDirectory(), "pgbench");
+            if (File.Exists(beside))
+            {
+                return beside;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // No server binaries here (an external server); a client-only pgbench may still be on PATH.
+        }
+
+        return Commands.FindOnPath("pgbench")
+            ?? throw new InvalidOperationException("pgbench not found: apt-get install postgresql-contrib (or postgresql), or use --no-ceiling.");
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^tps = ([\d.]+) \(without initial connection time\)", RegexOptions.Multiline)]
+    private static partial Regex TpsPattern();
+
+    [GeneratedRegex(@"^number of transactions actually processed: (\d+)", RegexOptions.Multiline)]
+    private static partial Regex ProcessedPattern();
+
+    [GeneratedRegex(@"^number of failed transactions: (\d+)", RegexOptions.Multiline)]
+    private static partial Regex FailedPattern();
+}
