@@ -84,6 +84,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         var approval = await db.Approvals
             .FromSql($"SELECT * FROM approvals WHERE id = {id} FOR UPDATE")
             .Include(a => a.ServiceRules)
+            .Where(a => a.Id == id) // already filtered in SQL; stated again so EF knows First is deterministic
             .FirstOrDefaultAsync(cancellationToken);
         if (approval is null)
         {
