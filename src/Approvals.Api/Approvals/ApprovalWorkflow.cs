@@ -77,7 +77,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
 
     public async Task<Result<Approval>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
 
         // The row lock makes concurrent changes to one approval queue up here, so each one is decided on the state the
         // previous one committed: one decision wins, later ones see ACKNOWLEDGED, and no edit is lost or retried.
@@ -109,7 +109,11 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         return approval;
     }
 

@@ -15,6 +15,9 @@ namespace Approvals.Api.Infrastructure;
 /// with the same key and body gets that response again; the same key with another body gets 422. Claims are per
 /// caller, so two callers cannot collide. Only successful responses are stored: a refused or failed request changes
 /// nothing, not even the key, so its retry runs again.
+/// The claim, the change and the stored response are one transaction (the workflow joins it), so a process that
+/// dies mid-request leaves neither a change without its response nor a claim without its change, and a retry
+/// arriving while the first request still runs waits on the claim's row lock, then gets the stored response.
 /// </summary>
 /// <typeparam name="TBody">The endpoint's body type; its bound value identifies the request.</typeparam>
 internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
@@ -38,6 +41,7 @@ internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvid
 
         var caller = Caller.From(http).Actor;
         var requestHash = HashRequest(http, context.Arguments);
+        await using var transaction = await db.Database.BeginTransactionAsync(http.RequestAborted);
         var claimed = await db.Database.ExecuteSqlInterpolatedAsync(
             $"INSERT INTO idempotency_keys (caller, key, request_hash, created_at) VALUES ({caller}, {key}, {requestHash}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING",
             http.RequestAborted);
@@ -48,7 +52,7 @@ internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvid
                 .FirstOrDefaultAsync(r => r.Caller == caller && r.Key == key, http.RequestAborted);
             if (existing is null)
             {
-                // The first request failed and released the key between our insert and read: let the caller retry.
+                // Not expected (a rolled-back claim lets our insert through); answer as for a claim still running.
                 return InProgress();
             }
 
@@ -61,16 +65,8 @@ internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvid
             return existing.StatusCode is null ? InProgress() : new ReplayedResult(existing);
         }
 
-        object? result;
-        try
-        {
-            result = await next(context);
-        }
-        catch
-        {
-            await ReleaseAsync(caller, key);
-            throw;
-        }
+        // An exception rolls the claim back with everything else (the transaction is disposed uncommitted).
+        var result = await next(context);
 
         // Handlers return a Results<...> union; what was produced is the result inside it.
         var produced = result is INestedHttpResult nested ? nested.Result : result;
@@ -92,18 +88,12 @@ internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvid
                     .SetProperty(r => r.ResponseBody, body)
                     .SetProperty(r => r.Location, location)
                     .SetProperty(r => r.ETag, etag.Length == 0 ? null : etag), CancellationToken.None);
-        }
-        else
-        {
-            await ReleaseAsync(caller, key);
+            await transaction.CommitAsync(CancellationToken.None);
         }
 
+        // Otherwise the request was refused: disposing the transaction rolls the claim back, so a retry runs again.
         return result;
     }
-
-    private Task ReleaseAsync(string caller, string key) =>
-        db.IdempotencyRecords.Where(r => r.Caller == caller && r.Key == key && r.StatusCode == null)
-            .ExecuteDeleteAsync(CancellationToken.None);
 
     private static IResult InProgress() =>
         new DomainError(ErrorKind.Conflict, ErrorCodes.IdempotencyInProgress,
