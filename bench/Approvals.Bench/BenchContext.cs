@@ -20,6 +20,12 @@ internal sealed class BenchContext
     /// <summary>Where UserService answers, when one runs (the delivery scenarios need it).</summary>
     public Uri? UserServiceUrl { get; init; }
 
+    /// <summary>The UserService child process; null when none is needed or the benchmark was given a running one.</summary>
+    public ServiceProcess? UserService { get; init; }
+
+    /// <summary>The throwaway cluster; null with --connection (chaos-db needs it, to restart PostgreSQL).</summary>
+    public Approvals.Testing.PostgresServer? Postgres { get; init; }
+
     public required WrkRunner Wrk { get; init; }
 
     /// <summary>Null with --no-ceiling.</summary>

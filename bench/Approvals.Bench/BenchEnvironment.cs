@@ -19,6 +19,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     private PostgresServer? _postgres;
     private ServiceProcess? _approvals;
+    private ServiceProcess? _userService;
 
     private BenchEnvironment()
     {
@@ -26,12 +27,13 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     public BenchContext Context { get; private set; } = null!;
 
-    public static async Task<BenchEnvironment> StartAsync(BenchOptions options, BenchPaths paths, CancellationToken cancellationToken)
+    /// <param name="withDelivery">Start UserService (unless --user-service-url names one) and enable the dispatcher.</param>
+    public static async Task<BenchEnvironment> StartAsync(BenchOptions options, BenchPaths paths, bool withDelivery, CancellationToken cancellationToken)
     {
         var environment = new BenchEnvironment();
         try
         {
-            await environment.StartServicesAsync(options, paths, cancellationToken);
+            await environment.StartServicesAsync(options, paths, withDelivery, cancellationToken);
             return environment;
         }
         catch
@@ -48,21 +50,36 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             await _approvals.DisposeAsync();
         }
 
+        if (_userService is not null)
+        {
+            await _userService.DisposeAsync();
+        }
+
         _postgres?.Dispose();
     }
 
-    private async Task StartServicesAsync(BenchOptions options, BenchPaths paths, CancellationToken cancellationToken)
+    private async Task StartServicesAsync(BenchOptions options, BenchPaths paths, bool withDelivery, CancellationToken cancellationToken)
     {
         var wrk = new WrkRunner(options.Connections, options.Threads);
         await wrk.EnsureInstalledAsync(cancellationToken);
 
         var connectionString = options.ConnectionString ?? await StartPostgresAsync();
         var userServiceUrl = options.UserServiceUrl ?? NoUserService;
+        if (withDelivery && options.UserServiceUrl is null)
+        {
+            // UserService keeps its tables in its own schema, so it can share the benchmark's database.
+            _userService = await ServiceProcess.BuildAsync("UserService", paths.Project("UserService"), "/status",
+                UserServiceSettings(connectionString), Path.Combine(paths.Results, "user-service.log"), cancellationToken);
+            await _userService.StartAsync(cancellationToken);
+            userServiceUrl = _userService.BaseUrl;
+            Console.WriteLine($"UserService on {userServiceUrl} (pid {_userService.ProcessId})");
+        }
+
         var approvalsUrl = options.ApprovalsUrl;
         if (approvalsUrl is null)
         {
             _approvals = await ServiceProcess.BuildAsync("ApprovalService", paths.Project("Approvals.Api"), "/readyz",
-                ApprovalServiceSettings(connectionString, options.ServiceEnvironment), Path.Combine(paths.Results, "approval-service.log"), cancellationToken);
+                ApprovalServiceSettings(connectionString, withDelivery, options.ServiceEnvironment), Path.Combine(paths.Results, "approval-service.log"), cancellationToken);
             await _approvals.StartAsync(cancellationToken);
             approvalsUrl = _approvals.BaseUrl;
             Console.WriteLine($"ApprovalService on {approvalsUrl} (pid {_approvals.ProcessId})");
@@ -79,7 +96,9 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             ApprovalsUrl = approvalsUrl,
             ApiKey = options.ApiKey ?? BenchApiKey,
             Approvals = _approvals,
-            UserServiceUrl = options.UserServiceUrl,
+            UserServiceUrl = withDelivery ? userServiceUrl : null,
+            UserService = _userService,
+            Postgres = _postgres,
             Wrk = wrk,
             Pgbench = options.Ceiling ? new PgbenchRunner(connectionString, options.Connections, options.Threads) : null,
             Statements = new StatementLog(connectionString),
@@ -106,10 +125,10 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     }
 
     /// <summary>
-    /// Configuration of the ApprovalService under test: production defaults plus the bench API key. Rate limiting and
-    /// the delivery dispatcher are off (those keys arrive with the security and delivery work and are ignored before).
+    /// Configuration of the ApprovalService under test: production defaults plus the bench API key, rate limiting off.
+    /// The delivery dispatcher runs when a scenario needs it (its jobs would otherwise go nowhere).
     /// </summary>
-    private static Dictionary<string, string> ApprovalServiceSettings(string connectionString, IReadOnlyDictionary<string, string> extra)
+    private static Dictionary<string, string> ApprovalServiceSettings(string connectionString, bool withDelivery, IReadOnlyDictionary<string, string> extra)
     {
         var settings = new Dictionary<string, string>
         {
@@ -120,7 +139,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             ["Database__MigrateOnStartup"] = "true",
             ["Database__SeedDemoData"] = "false",
             ["RateLimiting__Enabled"] = "false",
-            ["Delivery__Enabled"] = "false",
+            ["Delivery__Enabled"] = withDelivery ? "true" : "false",
         };
         foreach (var (key, value) in extra)
         {
@@ -129,4 +148,14 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
         return settings;
     }
+
+    /// <summary>UserService with production defaults, the key and signing secret of the data set's service rules.</summary>
+    private static Dictionary<string, string> UserServiceSettings(string connectionString) => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["ConnectionStrings__UserService"] = connectionString,
+        ["UserService__ApiKey"] = DataSet.DownstreamApiKey,
+        ["UserService__SigningSecret"] = DataSet.DownstreamSigningSecret,
+        ["UserService__MigrateOnStartup"] = "true",
+    };
 }

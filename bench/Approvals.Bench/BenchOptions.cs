@@ -8,8 +8,8 @@ internal sealed record BenchOptions
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Approvals.Bench -- [scenario...] [options]
 
-        Scenarios (default: all that can run here): get, list, create, legacy-get, legacy-create
-        Planned (need UserService): decide, chaos-kill, chaos-downstream
+        Load scenarios (the default: all of them): get, list, create, legacy-get, legacy-create, decide
+        Reliability scenarios (only when named; "chaos" names all three): chaos-kill, chaos-downstream, chaos-db
 
         Options:
           --duration <s>            measured seconds per scenario, for the service and for its ceiling (default 30)
@@ -22,7 +22,7 @@ internal sealed record BenchOptions
           --connection <cs>         use this PostgreSQL database instead of a throwaway cluster (empty or holding the data set)
           --approvals-url <url>     use this running ApprovalService instead of starting one (needs --connection and --api-key)
           --api-key <key>           the API key for --approvals-url
-          --user-service-url <url>  a running UserService (for the scenarios that need one)
+          --user-service-url <url>  a running UserService for decide (the chaos scenarios need the tool's own)
           --service-env <KEY=VALUE> extra environment for the ApprovalService it starts (repeatable; for experiments)
           --no-ceiling              skip the pgbench ceiling
           --output <path>           where the Markdown report goes (default docs/benchmarks.md; "-" prints only)

@@ -21,8 +21,6 @@ internal sealed class BenchPaths
 
     public string Project(string name) => Path.Combine(Root, "src", name);
 
-    public bool HasProject(string name) => Directory.Exists(Project(name));
-
     /// <summary>The checkout that holds Approvals.slnx, searched upwards from the working directory, then from the tool.</summary>
     public static BenchPaths Find()
     {

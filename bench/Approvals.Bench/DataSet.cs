@@ -16,13 +16,18 @@ internal static class DataSet
 
     public const string Actor = "client:bench";
 
+    /// <summary>What the service rules send to UserService, and what the UserService the tool starts expects.</summary>
+    public const string DownstreamApiKey = "bench-downstream-key";
+
+    public const string DownstreamSigningSecret = "whsec_YmVuY2gtc2lnbmluZy1zZWNyZXQtYmVuY2gtc2lnbmluZw==";
+
     /// <summary>Status mix: 70 % PENDING, 15 % APPROVED, 10 % REJECTED, 5 % CANCELLED (final ones came through ACKNOWLEDGED_*).</summary>
     private const string LoadSql = """
         SELECT setseed(0.4242);
 
         INSERT INTO service_rules (id, name, url, api_key, signing_secret, retry_schedule, allow_self_approval)
-        VALUES (1, 'bench-user-service', @userServiceUrl, 'bench-downstream-key', 'whsec_YmVuY2gtc2lnbmluZy1zZWNyZXQtYmVuY2gtc2lnbmluZw==', '{0,2,10,60,300,1800}', false),
-               (2, 'bench-second-service', @userServiceUrl, 'bench-downstream-key', 'whsec_YmVuY2gtc2lnbmluZy1zZWNyZXQtYmVuY2gtc2lnbmluZw==', '{0,2,10,60,300,1800}', false);
+        VALUES (1, 'bench-user-service', @userServiceUrl, @downstreamKey, @signingSecret, '{0,2,10,60,300,1800}', false),
+               (2, 'bench-second-service', @userServiceUrl, @downstreamKey, @signingSecret, '{0,2,10,60,300,1800}', false);
         SELECT setval(pg_get_serial_sequence('service_rules', 'id'), 2);
 
         INSERT INTO approvals (id, title, description, comment, status, previous_status, deadline, created_by, created_at, updated_at, version)
@@ -56,6 +61,10 @@ internal static class DataSet
             $"SELECT count(*) FROM approvals WHERE created_by = '{Actor}' AND id::text LIKE '{IdPrefix}%'", cancellationToken);
         if (ours == count)
         {
+            // A data set loaded by an earlier run: its rules may point at a UserService port that is gone.
+            await using var repoint = dataSource.CreateCommand("UPDATE service_rules SET url = @url WHERE id IN (1, 2)");
+            repoint.Parameters.AddWithValue("url", new Uri(userServiceUrl, "approval").ToString());
+            await repoint.ExecuteNonQueryAsync(cancellationToken);
             Console.WriteLine($"Data set: {count:N0} approvals already loaded.");
             return;
         }
@@ -72,6 +81,8 @@ internal static class DataSet
             load.Parameters.AddWithValue("userServiceUrl", new Uri(userServiceUrl, "approval").ToString());
             load.Parameters.AddWithValue("prefix", IdPrefix);
             load.Parameters.AddWithValue("actor", Actor);
+            load.Parameters.AddWithValue("downstreamKey", DownstreamApiKey);
+            load.Parameters.AddWithValue("signingSecret", DownstreamSigningSecret);
             load.Parameters.AddWithValue("count", count);
             load.CommandTimeout = 300;
             await load.ExecuteNonQueryAsync(cancellationToken);

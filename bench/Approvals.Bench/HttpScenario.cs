@@ -13,6 +13,8 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
 
     public string Description => description;
 
+    public bool NeedsDelivery => false;
+
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;

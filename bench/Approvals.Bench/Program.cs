@@ -14,7 +14,7 @@ try
 {
     options = BenchOptions.Parse(args);
     paths = BenchPaths.Find();
-    scenarios = ScenarioCatalog.Resolve(options.Scenarios, paths);
+    scenarios = ScenarioCatalog.Resolve(options.Scenarios);
 }
 catch (UsageException exception)
 {
@@ -35,7 +35,7 @@ Console.CancelKeyPress += (_, e) =>
 var results = new List<ScenarioResult>();
 try
 {
-    await using var environment = await BenchEnvironment.StartAsync(options, paths, cancellation.Token);
+    await using var environment = await BenchEnvironment.StartAsync(options, paths, scenarios.Any(s => s.NeedsDelivery), cancellation.Token);
     foreach (var scenario in scenarios)
     {
         results.Add(await scenario.RunAsync(environment.Context, cancellation.Token));

@@ -14,7 +14,7 @@ internal static class Report
     private const long MaxPeakMemoryBytes = 250L * 1024 * 1024;
 
     /// <summary>Issue 4's rate targets: service requests/s as a share of the pgbench ceiling.</summary>
-    private static readonly Dictionary<string, double> RatioTargets = new() { ["get"] = 0.40, ["create"] = 0.70 };
+    private static readonly Dictionary<string, double> RatioTargets = new() { ["get"] = 0.40, ["create"] = 0.70, ["decide"] = 0.50 };
 
     public static string Build(IReadOnlyList<ScenarioResult> results, BenchOptions options, string machine, DateTimeOffset at)
     {
@@ -25,15 +25,21 @@ internal static class Report
             $"{options.DurationSeconds} s measured for the service and for its ceiling, in {options.Rounds} alternating rounds " +
             $"(p50: the median round's; p99: the worst round's).");
         text.AppendLine();
-        text.AppendLine("| Scenario | Requests/s | p50 | p99 | Errors | Peak RSS (ApprovalService) | Ceiling (pgbench tps) | Ratio | ApprovalService CPU per request | Warm-up |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var result in results)
+        var loads = results.Where(r => !r.IsReliability).ToList();
+        if (loads.Count > 0)
         {
-            var load = result.Load;
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {result.Name} | {load.RequestsPerSecond:N0} | {Milliseconds(load.P50)} | {Milliseconds(load.P99)} | {Errors(load)} | " +
-                $"{Megabytes(result.PeakMemoryBytes)} | {(result.Ceiling is { } c ? c.TransactionsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : "–")} | " +
-                $"{(result.Ratio is { } ratio ? ratio.ToString("P0", CultureInfo.InvariantCulture) : "–")} | {Microseconds(result.ServiceCpuPerRequest)} | {result.Warmup.TotalSeconds:0} s |");
+            AppendLoadTable(text, loads);
+        }
+
+        var reliability = results.Where(r => r.IsReliability).ToList();
+        if (reliability.Count > 0)
+        {
+            AppendReliabilityTable(text, reliability);
+        }
+
+        foreach (var note in results.SelectMany(r => r.Notes))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
         }
 
         text.AppendLine();
@@ -55,21 +61,57 @@ internal static class Report
         return text.ToString();
     }
 
-    /// <summary>Every target line of issue 4 that these results can be held against.</summary>
-    public static IReadOnlyList<(string Text, bool Met)> CheckTargets(IReadOnlyList<ScenarioResult> results)
+    private static void AppendLoadTable(StringBuilder text, IReadOnlyList<ScenarioResult> results)
     {
-        var lines = new List<(string, bool)>();
+        text.AppendLine("| Scenario | Requests/s | p50 | p99 | Errors | Peak RSS (ApprovalService) | Ceiling (pgbench tps) | Ratio | ApprovalService CPU per request | Warm-up |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var result in results)
         {
-            if (RatioTargets.TryGetValue(result.Name, out var target) && result.Ratio is { } ratio)
+            var load = result.Load;
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {result.Name} | {load.RequestsPerSecond:N0} | {Milliseconds(load.P50)} | {Milliseconds(load.P99)} | {Errors(load)} | " +
+                $"{Megabytes(result.PeakMemoryBytes)} | {(result.Ceiling is { } c ? c.TransactionsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : "–")} | " +
+                $"{(result.Ratio is { } ratio ? ratio.ToString("P0", CultureInfo.InvariantCulture) : "–")} | {Microseconds(result.ServiceCpuPerRequest)} | {result.Warmup.TotalSeconds:0} s |");
+        }
+
+        text.AppendLine();
+    }
+
+    private static void AppendReliabilityTable(StringBuilder text, IReadOnlyList<ScenarioResult> results)
+    {
+        text.AppendLine("| Reliability scenario | Result | Decisions | Checked |");
+        text.AppendLine("|---|---|---:|---|");
+        foreach (var result in results)
+        {
+            var checks = string.Join("; ", result.Checks.Select(c => (c.Met ? "" : "**FAILED** ") + c.Text));
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {result.Name} | {(result.Checks.All(c => c.Met) ? "PASS" : "**FAIL**")} | {result.Load.Requests:N0} | {checks} |");
+        }
+
+        text.AppendLine();
+    }
+
+    /// <summary>Every target line of issue 4 that these results can be held against.</summary>
+    public static IReadOnlyList<TargetCheck> CheckTargets(IReadOnlyList<ScenarioResult> results)
+    {
+        var lines = new List<TargetCheck>();
+        foreach (var result in results)
+        {
+            lines.AddRange(result.Checks);
+            if (result.IsReliability)
             {
-                lines.Add(($"{result.Name} at least {target:P0} of its ceiling (measured {ratio:P0})", ratio >= target));
+                continue;
             }
 
-            lines.Add(($"{result.Name} without errors ({Errors(result.Load)})", result.Load.Errors == 0));
+            if (RatioTargets.TryGetValue(result.Name, out var target) && result.Ratio is { } ratio)
+            {
+                lines.Add(new($"{result.Name} at least {target:P0} of its ceiling (measured {ratio:P0})", ratio >= target));
+            }
+
+            lines.Add(new($"{result.Name} without errors ({Errors(result.Load)})", result.Load.Errors == 0));
             if (result.PeakMemoryBytes is { } peak)
             {
-                lines.Add(($"{result.Name} peak RSS at most 250 MB ({Megabytes(peak)})", peak <= MaxPeakMemoryBytes));
+                lines.Add(new($"{result.Name} peak RSS at most 250 MB ({Megabytes(peak)})", peak <= MaxPeakMemoryBytes));
             }
         }
 

@@ -2,12 +2,15 @@ using System.Globalization;
 
 namespace Approvals.Bench;
 
-/// <summary>One named measurement. HTTP load scenarios exist now; the delivery and chaos ones slot in beside them.</summary>
+/// <summary>One named measurement: an HTTP load scenario, the decision scenario or a reliability (chaos) scenario.</summary>
 internal interface IScenario
 {
     string Name { get; }
 
     string Description { get; }
+
+    /// <summary>Whether it needs UserService and the delivery dispatcher (the decision scenarios do).</summary>
+    bool NeedsDelivery { get; }
 
     Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken);
 }
@@ -30,12 +33,24 @@ internal sealed record ScenarioResult(
     public TimeSpan Warmup { get; init; }
 
     public double? Ratio => Ceiling is { TransactionsPerSecond: > 0 } ceiling ? Load.RequestsPerSecond / ceiling.TransactionsPerSecond : null;
+
+    /// <summary>Checks of the scenario's own (decision targets, chaos outcomes), held against it besides the common ones.</summary>
+    public IReadOnlyList<TargetCheck> Checks { get; init; } = [];
+
+    /// <summary>What the scenario measured beyond the table's columns, one line each.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>A reliability scenario: reported as PASS/FAIL with its checks, not as a row of rates.</summary>
+    public bool IsReliability { get; init; }
 }
+
+/// <summary>One target or expectation and whether the run met it.</summary>
+internal sealed record TargetCheck(string Text, bool Met);
 
 /// <summary>The ceiling of a scenario: a pgbench script and the -D variables it needs besides the data set's.</summary>
 internal sealed record CeilingScript(string File, IReadOnlyDictionary<string, string> Variables);
 
-/// <summary>The scenarios the tool knows, and those it will know once UserService exists.</summary>
+/// <summary>The scenarios the tool knows.</summary>
 internal static class ScenarioCatalog
 {
     /// <summary>What create.lua and legacy-create.lua send, as the service stores it (bench/pgbench/create.sql).</summary>
@@ -64,18 +79,14 @@ internal static class ScenarioCatalog
         new HttpScenario("create", "POST /api/v1/approvals with one service rule", "create.lua", CreateCeiling),
         new HttpScenario("legacy-get", "GET /request?id= (the original route) of a random existing approval", "legacy-get.lua", GetCeiling),
         new HttpScenario("legacy-create", "POST /request (the original route)", "legacy-create.lua", CreateCeiling),
+        new DecideScenario(),
     ];
 
-    /// <summary>Issue 4's delivery scenarios; they need the dispatcher and UserService (issue 3).</summary>
-    public static IReadOnlyDictionary<string, string> Planned { get; } = new Dictionary<string, string>
-    {
-        ["decide"] = "decisions through delivery to UserService: completed decisions/s and commit-to-final latency",
-        ["chaos-kill"] = "ApprovalService killed with SIGKILL twice during 2,000 decisions",
-        ["chaos-downstream"] = "UserService stopped for 30 s during load",
-    };
+    /// <summary>The reliability scenarios: run only when named (or all of them with "chaos"), since each takes minutes.</summary>
+    public static IReadOnlyList<IScenario> Reliability { get; } = [new ChaosKillScenario(), new ChaosDownstreamScenario(), new ChaosDatabaseScenario()];
 
-    /// <summary>The scenarios named on the command line (all available ones when none is named), or a usage error.</summary>
-    public static IReadOnlyList<IScenario> Resolve(IReadOnlyList<string> names, BenchPaths paths)
+    /// <summary>The scenarios named on the command line (all load scenarios when none is named), or a usage error.</summary>
+    public static IReadOnlyList<IScenario> Resolve(IReadOnlyList<string> names)
     {
         if (names.Count == 0)
         {
@@ -85,15 +96,13 @@ internal static class ScenarioCatalog
         var chosen = new List<IScenario>();
         foreach (var name in names)
         {
-            if (Available.FirstOrDefault(s => s.Name == name) is { } scenario)
+            if (name == "chaos")
+            {
+                chosen.AddRange(Reliability);
+            }
+            else if (Available.Concat(Reliability).FirstOrDefault(s => s.Name == name) is { } scenario)
             {
                 chosen.Add(scenario);
-            }
-            else if (Planned.TryGetValue(name, out var what))
-            {
-                throw new UsageException(paths.HasProject("UserService")
-                    ? $"{name} ({what}) is not in this version of the benchmark yet."
-                    : $"{name} ({what}) needs UserService, and src/UserService does not exist in this checkout yet.");
             }
             else
             {

@@ -25,7 +25,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         _assemblyPath = assemblyPath;
         _readinessPath = readinessPath;
         BaseUrl = new Uri($"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}");
-        _environment = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = BaseUrl.ToString().TrimEnd('/') };
+        // Urls as well: an appsettings.json "Urls" (UserService has one) overrides ASPNETCORE_URLS, plain variables override both.
+        var url = BaseUrl.ToString().TrimEnd('/');
+        _environment = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = url, ["Urls"] = url };
         _log = new StreamWriter(logPath, append: false) { AutoFlush = true };
     }
 
@@ -77,6 +79,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
+        _process?.Dispose(); // killed or stopped: a restart
         _process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Name}.");
         _process.OutputDataReceived += (_, e) => WriteLog(e.Data);
         _process.ErrorDataReceived += (_, e) => WriteLog(e.Data);

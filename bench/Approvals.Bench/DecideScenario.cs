@@ -1,0 +1,166 @@
+using System.Globalization;
+
+namespace Approvals.Bench;
+
+/// <summary>
+/// Decisions through delivery to UserService and the final status. Each round first sends decisions on pending
+/// approvals as fast as the service takes them (closed loop, one client per connection) and waits until every
+/// accepted one has settled; the completed decisions per second run from the first decision's commit to the last
+/// final status, from the history's timestamps. Then, at half of that maximum rate and as an open loop, it measures
+/// commit-to-final latency (p50/p99) the same way. The ceiling is pgbench running the statements of one whole
+/// decision (the decision transaction, the claim, the preparation and the recording with its resolution).
+/// </summary>
+internal sealed class DecideScenario : IScenario
+{
+    /// <summary>Issue 4: commit-to-final p99 at half of the maximum rate.</summary>
+    public static readonly TimeSpan LatencyTarget = TimeSpan.FromMilliseconds(50);
+
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(3);
+
+    public string Name => "decide";
+
+    public string Description => "POST /api/v1/approvals/{id}/decision through delivery to UserService and the final status";
+
+    public bool NeedsDelivery => true;
+
+    public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var roundSeconds = Math.Max(1, options.DurationSeconds / options.Rounds);
+        var pgbench = context.Pgbench;
+        Console.WriteLine($"[decide] {Description}: warm-up, then {options.Rounds} × {roundSeconds} s at the maximum rate" +
+            $"{(pgbench is null ? "" : " alternating with the pgbench ceiling")}, then {options.DurationSeconds} s at half of it, {options.Connections} connections");
+
+        var ledger = new DecisionLedger(context.ConnectionString);
+        var pool = await ledger.PendingAsync(onlyFirstRule: true, cancellationToken);
+        using var client = new DecisionClient(context.ApprovalsUrl, context.ApiKey, options.Connections);
+        var ceiling = pgbench is null ? null : new DecideCeiling(context, pgbench);
+
+        context.Approvals?.ResetPeakMemory();
+        var warmup = TimeSpan.FromSeconds(Math.Max(5, options.WarmupSeconds));
+        var warm = await client.RunClosedLoopAsync(pool, options.Connections, warmup, retry: false, cancellationToken);
+        await ledger.WaitUntilSettledAsync(AcceptedIds(warm), SettleTimeout, cancellationToken);
+        Console.WriteLine($"[decide] warmed up with {warm.Sent.Count:N0} decisions in {warm.Elapsed.TotalSeconds:0} s");
+        if (ceiling is not null)
+        {
+            await ceiling.RunAsync(Math.Min(options.WarmupSeconds, 10), cancellationToken);
+        }
+
+        var rounds = new List<DecideRound>();
+        var ceilings = new List<CeilingResult>();
+        IReadOnlyList<StatementStats> serviceStatements = [];
+        IReadOnlyList<StatementStats>? ceilingStatements = null;
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            await context.Statements.ResetAsync(cancellationToken);
+            var cpuBefore = context.Approvals?.CpuTime();
+            var batch = await client.RunClosedLoopAsync(pool, options.Connections, TimeSpan.FromSeconds(roundSeconds), retry: false, cancellationToken);
+            var outcomes = await ledger.WaitUntilSettledAsync(AcceptedIds(batch), SettleTimeout, cancellationToken);
+            var measured = new DecideRound(batch, outcomes, context.Approvals?.CpuTime() - cpuBefore);
+            rounds.Add(measured);
+            if (round == 1)
+            {
+                // UserService shares the database; its statements are not the ApprovalService's.
+                serviceStatements = [.. (await context.Statements.ReadAsync(cancellationToken)).Where(s => !s.Query.Contains("user_service.", StringComparison.Ordinal))];
+                await StatementLog.SaveAsync(Path.Combine(context.Paths.Results, "statements-decide-service.sql"), serviceStatements, measured.Completed, cancellationToken);
+            }
+
+            var line = $"[decide] round {round}: {measured.Batch.Sent.Count:N0} decisions sent, {measured.Completed:N0} completed at " +
+                $"{measured.CompletedPerSecond:0} decisions/s, HTTP p50 {Report.Milliseconds(batch.Percentile(0.5))}, " +
+                $"commit-to-final p50 {Report.Milliseconds(measured.CommitToFinal(0.5))} p99 {Report.Milliseconds(measured.CommitToFinal(0.99))}, " +
+                $"{measured.NotCompleted} not completed, service CPU {Report.Microseconds(measured.CpuPerDecision)}/decision";
+            if (ceiling is not null)
+            {
+                await context.Statements.ResetAsync(cancellationToken);
+                var result = await ceiling.RunAsync(roundSeconds, cancellationToken);
+                ceilings.Add(result);
+                if (round == 1)
+                {
+                    ceilingStatements = await context.Statements.ReadAsync(cancellationToken);
+                    await StatementLog.SaveAsync(Path.Combine(context.Paths.Results, "statements-decide-ceiling.sql"), ceilingStatements, result.Transactions, cancellationToken);
+                }
+
+                line += $"; ceiling {result.TransactionsPerSecond:0} tps ({measured.CompletedPerSecond / result.TransactionsPerSecond:P0})";
+            }
+
+            Console.WriteLine(line);
+        }
+
+        var maximum = rounds.Sum(r => r.Completed) / rounds.Sum(r => r.Window.TotalSeconds);
+        var halfRate = maximum / 2;
+        var count = (int)Math.Ceiling(halfRate * options.DurationSeconds);
+        Console.WriteLine($"[decide] {count:N0} decisions at half the maximum rate, {halfRate:0} decisions/s (open loop)");
+        var open = await client.RunOpenLoopAsync(pool, halfRate, count, retry: false, onSent: null, cancellationToken);
+        var latency = new DecideRound(open, await ledger.WaitUntilSettledAsync(AcceptedIds(open), SettleTimeout, cancellationToken), null);
+        var p50 = latency.CommitToFinal(0.5);
+        var p99 = latency.CommitToFinal(0.99);
+        Console.WriteLine($"[decide] at {halfRate:0}/s: commit-to-final p50 {Report.Milliseconds(p50)}, p99 {Report.Milliseconds(p99)}, " +
+            $"HTTP p99 {Report.Milliseconds(open.Percentile(0.99))}, {latency.NotCompleted} not completed");
+
+        List<DecideRound> all = [.. rounds, latency];
+        var httpErrors = all.Sum(r => r.Batch.Errors);
+        var notCompleted = all.Sum(r => r.NotCompleted);
+        var load = new LoadResult(
+            rounds.Sum(r => r.Completed),
+            TimeSpan.FromSeconds(rounds.Sum(r => r.Window.TotalSeconds)),
+            p50,
+            p99,
+            all.Sum(r => r.Batch.Sent.Count(s => s.HttpStatus != 0 && !s.Accepted)),
+            all.Sum(r => r.Batch.Sent.Count(s => s.HttpStatus == 0)));
+        var generatorCpu = all.Sum(r => r.Batch.GeneratorCpu.TotalMicroseconds) / Math.Max(1, all.Sum(r => r.Batch.Sent.Count));
+        var serviceCpu = rounds.Sum(r => r.ServiceCpu?.TotalMicroseconds ?? 0) / Math.Max(1, rounds.Sum(r => r.Completed));
+        return new ScenarioResult(
+            Name,
+            load,
+            context.Approvals?.PeakMemoryBytes(),
+            context.Approvals is null ? null : TimeSpan.FromMicroseconds(serviceCpu),
+            serviceStatements,
+            ceilings.Count > 0 ? CeilingResult.Combine(ceilings) : null,
+            ceilingStatements)
+        {
+            Warmup = warm.Elapsed,
+            Checks =
+            [
+                new TargetCheck($"decide commit-to-final p99 at most {LatencyTarget.TotalMilliseconds:0} ms at half the maximum rate ({halfRate:0}/s; measured {Report.Milliseconds(p99)})", p99 <= LatencyTarget && latency.Completed > 0),
+                new TargetCheck($"decide: every accepted decision reached its final status ({notCompleted} did not: ERROR or still in delivery after {SettleTimeout.TotalMinutes:0} min)", notCompleted == 0),
+            ],
+            Notes =
+            [
+                string.Create(CultureInfo.InvariantCulture,
+                    $"decide: requests/s is completed decisions per second at the maximum rate (first commit to last final status, {rounds.Sum(r => r.Completed):N0} decisions); " +
+                    $"p50/p99 are commit-to-final at half that rate ({latency.Completed:N0} decisions, open loop at {halfRate:0}/s); " +
+                    $"HTTP p50/p99 of the decision requests at the maximum rate {Report.Milliseconds(rounds[rounds.Count / 2].Batch.Percentile(0.5))}/{Report.Milliseconds(rounds.Max(r => r.Batch.Percentile(0.99)))}, " +
+                    $"at half of it {Report.Milliseconds(open.Percentile(0.5))}/{Report.Milliseconds(open.Percentile(0.99))}; " +
+                    $"ApprovalService CPU per request is per completed decision (intake and delivery); the in-process generator used {generatorCpu:0} µs of CPU per decision request."),
+            ],
+        };
+    }
+
+    private static List<Guid> AcceptedIds(DecisionBatch batch) => [.. batch.Sent.Where(s => s.Accepted).Select(s => s.ApprovalId)];
+
+    /// <summary>One batch of decisions and what the database says became of them.</summary>
+    private sealed class DecideRound(DecisionBatch batch, IReadOnlyList<DecisionOutcome> outcomes, TimeSpan? serviceCpu)
+    {
+        private readonly List<DecisionOutcome> _completed = [.. outcomes.Where(o => o.IsFinal && o.CommitToFinal is not null)];
+
+        public DecisionBatch Batch => batch;
+
+        public TimeSpan? ServiceCpu => serviceCpu;
+
+        public int Completed => _completed.Count;
+
+        /// <summary>Accepted decisions that ended in ERROR or never left delivery.</summary>
+        public int NotCompleted => outcomes.Count - _completed.Count;
+
+        /// <summary>From the first decision's commit to the last final status.</summary>
+        public TimeSpan Window => _completed.Count == 0
+            ? TimeSpan.FromSeconds(1)
+            : _completed.Max(o => o.FinalAt!.Value) - _completed.Min(o => o.DecidedAt!.Value);
+
+        public double CompletedPerSecond => Completed / Window.TotalSeconds;
+
+        public TimeSpan? CpuPerDecision => Completed > 0 ? serviceCpu / Completed : null;
+
+        public TimeSpan CommitToFinal(double fraction) => Percentiles.Of([.. _completed.Select(o => o.CommitToFinal!.Value)], fraction);
+    }
+}

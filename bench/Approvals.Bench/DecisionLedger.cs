@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace Approvals.Bench;
+
+/// <summary>
+/// Where one decided approval stands, from the database: its status, when the decision and its final status were
+/// written (the history's timestamps), how many decisions and delivery jobs it has, and what UserService recorded.
+/// </summary>
+internal sealed record DecisionOutcome(
+    Guid Id,
+    short Status,
+    DateTimeOffset? DecidedAt,
+    DateTimeOffset? FinalAt,
+    int Decisions,
+    int Jobs,
+    int? WebhooksReceived,
+    short? ReceivedStatus)
+{
+    public const short Error = 1;
+    public const short Pending = 2;
+
+    /// <summary>APPROVED, REJECTED or CANCELLED.</summary>
+    public bool IsFinal => Status is 3 or 4 or 5;
+
+    /// <summary>ACKNOWLEDGED_*: decided, delivery not finished.</summary>
+    public bool IsAcknowledged => Status is 6 or 7 or 8;
+
+    public TimeSpan? CommitToFinal => FinalAt - DecidedAt;
+}
+
+/// <summary>The database side of the decision scenarios: pending approvals to decide, and what became of them.</summary>
+internal sealed class DecisionLedger(string connectionString)
+{
+    /// <summary>
+    /// Every pending approval of the data set that no earlier run has decided, in id order; with
+    /// <paramref name="onlyFirstRule"/> only those naming service rule 1 alone (one delivery per decision).
+    /// </summary>
+    public async Task<ApprovalPool> PendingAsync(bool onlyFirstRule, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"""
+            SELECT a.id FROM approvals a
+            WHERE a.status = 2 AND a.current_decision_id IS NULL AND a.id BETWEEN @first AND @last
+            {(onlyFirstRule ? "AND NOT EXISTS (SELECT 1 FROM approval_service_rules r WHERE r.approval_id = a.id AND r.service_rule_id <> 1)" : "")}
+            ORDER BY a.id
+            """, connection);
+        command.Parameters.AddWithValue("first", Guid.Parse(DataSet.IdPrefix + "000000000000"));
+        command.Parameters.AddWithValue("last", Guid.Parse(DataSet.IdPrefix + "ffffffffffff"));
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return new ApprovalPool(ids);
+    }
+
+    /// <summary>What became of these approvals. UserService's figures are null when its tables are not in this database.</summary>
+    public async Task<IReadOnlyList<DecisionOutcome>> OutcomesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var withUserService = await HasUserServiceTablesAsync(connection, cancellationToken);
+        var received = withUserService
+            ? """
+              (SELECT count(*)::int FROM user_service.received_webhooks w WHERE w.approval_id = a.id),
+              (SELECT r.status FROM user_service.received_approvals r WHERE r.id = a.id)
+              """
+            : "NULL::int, NULL::smallint";
+        await using var command = new NpgsqlCommand($"""
+            SELECT a.id, a.status,
+                   (SELECT min(h.at) FROM approval_history h WHERE h.approval_id = a.id AND h.action = 'decided'),
+                   (SELECT max(h.at) FROM approval_history h
+                    WHERE h.approval_id = a.id AND h.action = 'status_changed' AND h.to_status IN (1, 3, 4, 5)),
+                   (SELECT count(*)::int FROM approval_history h WHERE h.approval_id = a.id AND h.action = 'decided'),
+                   (SELECT count(*)::int FROM delivery_jobs j WHERE j.approval_id = a.id AND j.decision_id = a.current_decision_id),
+                   {received}
+            FROM approvals a
+            WHERE a.id = ANY (@ids)
+            """, connection);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        command.CommandTimeout = 120;
+        var outcomes = new List<DecisionOutcome>(ids.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            outcomes.Add(new DecisionOutcome(
+                reader.GetGuid(0),
+                reader.GetInt16(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetInt32(4),
+                reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetInt16(7)));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Waits until every one of these approvals that was decided has left ACKNOWLEDGED_* (reached a final status or
+    /// ERROR), checking every second, for at most <paramref name="timeout"/>; returns the last outcomes either way.
+    /// </summary>
+    public async Task<IReadOnlyList<DecisionOutcome>> WaitUntilSettledAsync(
+        IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        while (true)
+        {
+            var outcomes = await OutcomesAsync(ids, cancellationToken);
+            var open = outcomes.Count(o => o.IsAcknowledged);
+            if (open == 0 || clock.Elapsed > timeout)
+            {
+                return outcomes;
+            }
+
+            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(15))
+            {
+                lastReport = clock.Elapsed;
+                Console.WriteLine($"  waiting for {open:N0} decision(s) still in delivery ({clock.Elapsed.TotalSeconds:0} s)");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static async Task<bool> HasUserServiceTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT to_regclass('user_service.received_webhooks') IS NOT NULL", connection);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}
