@@ -1,0 +1,142 @@
+-- decide: every statement ApprovalService sends for one decision with an Idempotency-Key, from the request to the
+-- final status (see bench/results/statements-decide-service.sql after a run), for an approval naming one service
+-- rule. Round trips as Npgsql makes them; EF Core's SaveChanges batches are one \startpipeline block each.
+--   1. POST .../decision: the filter's transaction with the key's claim, the locking read, superseding older jobs,
+--      the rule's first retry delay, the job + approval + history batch, the stored response.
+--   2. The dispatcher: the claim, then the preparation (the rule, the approval in EF's three-statement split query).
+--   3. The recording: lock, job update, the approval and its jobs' standings, attempt + approval + history batch.
+-- The differences: the claim also filters on this transaction's own approval, since a pgbench client must not
+-- claim another client's job (the service's claim takes any due job); and the jobs fall due at :due_at, far in the
+-- future, so the service's own dispatcher, still running beside pgbench, never takes them.
+-- (pgbench reads ":name" as a variable even inside quotes, so values with a colon come in as -D variables.)
+-- DecideCeiling.cs writes a pending pool approval per (client, seq) under :pool_prefix and checks afterwards that
+-- every transaction brought one to its final status; :job_prefix and :decision_prefix number the job and decision.
+\set seq :seq + 1
+\set k :client_id * 1048576 + :seq
+\set pending 2
+\set acknowledged 6
+\set approved 3
+\set rule 1
+BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
+INSERT INTO idempotency_keys (caller, key, request_hash, created_at)
+VALUES (:actor, 'bench-' || lpad(to_hex(:k::bigint), 12, '0') || :pool_prefix, :request_hash, :now) ON CONFLICT DO NOTHING;
+SELECT a1.id, a1.comment, a1.created_at, a1.created_by, a1.current_decision_id, a1.deadline, a1.description, a1.previous_status, a1.status, a1.title, a1.updated_at, a1.version, a1.c, a0.approval_id, a0.service_rule_id, a0.position
+FROM (
+    SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error AS c
+    FROM (
+        SELECT * FROM approvals WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid FOR UPDATE
+    ) AS a
+    WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+    LIMIT 1
+) AS a1
+LEFT JOIN approval_service_rules AS a0 ON a1.id = a0.approval_id
+ORDER BY a1.id, a0.approval_id;
+UPDATE delivery_jobs AS d
+SET state = 4,
+    completed_at = :now
+WHERE d.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.state IN (0, 1);
+SELECT s.id AS "Id", CASE
+    WHEN cardinality(s.retry_schedule) > 0 THEN s.retry_schedule[1]
+    ELSE 0
+END AS "FirstDelay"
+FROM service_rules AS s
+WHERE s.id = ANY (:rules);
+\startpipeline
+INSERT INTO delivery_jobs (id, approval_id, attempts, completed_at, created_at, decision_id, last_error, last_error_code, lease_expires_at, lease_owner, next_attempt_at, reported_status, requested_status, schedule_step, service_rule_id, state)
+VALUES ((:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 0, NULL, :now, (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, NULL, NULL, NULL, NULL, :due_at, NULL, :approved, 0, :rule, 0);
+UPDATE approvals SET current_decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, previous_status = :pending, status = :acknowledged, version = 2
+WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND version = 1
+RETURNING updated_at;
+INSERT INTO approval_history (action, actor, approval_id, at, changes, correlation_id, from_status, to_status)
+VALUES ('decided', :actor, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :decided_changes, :correlation_id, :pending, :acknowledged)
+RETURNING id;
+\endpipeline
+UPDATE idempotency_keys AS i
+SET status_code = 202,
+    response_body = :response_body,
+    location = '/api/v1/approvals/' || :pool_prefix || lpad(to_hex(:k::bigint), 12, '0'),
+    e_tag = '"2"'
+WHERE i.caller = :actor AND i.key = 'bench-' || lpad(to_hex(:k::bigint), 12, '0') || :pool_prefix;
+COMMIT;
+WITH due AS (
+    SELECT d.id
+    FROM delivery_jobs d
+    JOIN approvals a ON a.id = d.approval_id AND a.current_decision_id = d.decision_id
+    WHERE ((d.state = 0 AND d.next_attempt_at <= :due_at)
+       OR (d.state = 1 AND d.lease_expires_at <= :due_at AND d.id <> ALL('{}'::uuid[])))
+      AND d.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+    ORDER BY d.next_attempt_at
+    LIMIT 16
+    FOR UPDATE OF d SKIP LOCKED)
+UPDATE delivery_jobs j
+SET state = 1,
+    lease_owner = :owner,
+    lease_expires_at = :now::timestamptz + greatest(interval '60 seconds', make_interval(secs => r.timeout_seconds) + interval '5 seconds'),
+    attempts = j.attempts + 1,
+    schedule_step = j.schedule_step + 1
+FROM due, service_rules r
+WHERE j.id = due.id AND r.id = j.service_rule_id
+RETURNING j.id, j.approval_id, j.decision_id, j.service_rule_id, j.requested_status, j.attempts, j.schedule_step, j.lease_expires_at;
+SELECT s.id, s.allow_self_approval, s.api_key, s.created_at, s.enabled, s.name, s.previous_signing_secret, s.retry_schedule, s.signing_secret, s.timeout_seconds, s.updated_at, s.url
+FROM service_rules AS s
+WHERE s.id = :rule
+LIMIT 1;
+SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error
+FROM approvals AS a
+WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+ORDER BY a.id
+LIMIT 1;
+SELECT a0.approval_id, a0.service_rule_id, a0.position, a1.id
+FROM (
+    SELECT a.id
+    FROM approvals AS a
+    WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+    ORDER BY a.id
+    LIMIT 1
+) AS a1
+INNER JOIN approval_service_rules AS a0 ON a1.id = a0.approval_id
+ORDER BY a1.id;
+SELECT d0.id, d0.approval_id, d0.attempts, d0.completed_at, d0.created_at, d0.decision_id, d0.last_error, d0.last_error_code, d0.lease_expires_at, d0.lease_owner, d0.next_attempt_at, d0.reported_status, d0.requested_status, d0.schedule_step, d0.service_rule_id, d0.state, a2.id
+FROM (
+    SELECT a.id
+    FROM approvals AS a
+    WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+    ORDER BY a.id
+    LIMIT 1
+) AS a2
+INNER JOIN (
+    SELECT d.id, d.approval_id, d.attempts, d.completed_at, d.created_at, d.decision_id, d.last_error, d.last_error_code, d.lease_expires_at, d.lease_owner, d.next_attempt_at, d.reported_status, d.requested_status, d.schedule_step, d.service_rule_id, d.state
+    FROM delivery_jobs AS d
+    WHERE d.decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+) AS d0 ON a2.id = d0.approval_id
+ORDER BY a2.id;
+BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
+SELECT 1 FROM approvals WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid FOR UPDATE;
+UPDATE delivery_jobs AS d
+SET state = 2,
+    lease_expires_at = NULL,
+    last_error = NULL,
+    last_error_code = NULL,
+    completed_at = :now,
+    reported_status = :approved
+WHERE d.id = (:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.state = 1 AND d.lease_owner = :owner AND d.attempts = 1;
+SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error
+FROM approvals AS a
+WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+LIMIT 1;
+SELECT d.id, d.service_rule_id, s.name, d.state, d.reported_status, d.last_error_code, d.last_error
+FROM delivery_jobs AS d
+INNER JOIN service_rules AS s ON d.service_rule_id = s.id
+WHERE d.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid;
+\startpipeline
+INSERT INTO delivery_attempts (duration_ms, error, http_status, job_id, number, response_excerpt, started_at)
+VALUES (3, NULL, 200, (:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 1, :response_excerpt, :now)
+RETURNING id;
+UPDATE approvals SET previous_status = :acknowledged, status = :approved, version = 3
+WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND version = 2
+RETURNING updated_at;
+INSERT INTO approval_history (action, actor, approval_id, at, changes, correlation_id, from_status, to_status)
+VALUES ('status_changed', :dispatcher_actor, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, NULL, NULL, :acknowledged, :approved)
+RETURNING id;
+\endpipeline
+COMMIT;
