@@ -45,12 +45,15 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         IReadOnlyList<StatementStats> serviceStatements = [];
         IReadOnlyList<StatementStats>? ceilingStatements = null;
         var serviceCpu = TimeSpan.Zero;
+        var wrkCpu = TimeSpan.Zero;
         for (var round = 1; round <= options.Rounds; round++)
         {
             // The SQL is recorded in the first round only: it is the same in every round.
             await context.Statements.ResetAsync(cancellationToken);
             var cpuBefore = context.Approvals?.CpuTime();
+            var wrkCpuBefore = ProcStatus.FinishedChildrenCpuTime();
             var load = await context.Wrk.RunAsync(context.ApprovalsUrl, script, roundSeconds, scriptArguments, cancellationToken);
+            wrkCpu += ProcStatus.FinishedChildrenCpuTime() - wrkCpuBefore;
             loads.Add(load);
             serviceCpu += context.Approvals?.CpuTime() - cpuBefore ?? TimeSpan.Zero;
             if (round == 1)
@@ -88,6 +91,7 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
             ceilingStatements)
         {
             Warmup = warmup,
+            Notes = combined.Requests == 0 ? [] : [$"{name}: wrk used {Report.Microseconds(wrkCpu / combined.Requests)} of CPU per request."],
         };
     }
 

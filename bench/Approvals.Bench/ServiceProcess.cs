@@ -229,6 +229,15 @@ internal static class ProcStatus
         return null;
     }
 
+    /// <summary>CPU time of this process's finished child processes (cutime + cstime): a tool's cost once it has exited.</summary>
+    public static TimeSpan FinishedChildrenCpuTime()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds((double)ticks / TicksPerSecond);
+    }
+
     public static TimeSpan? CpuTime(int pid)
     {
         try

@@ -276,9 +276,13 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
     /// <summary>The outbox: one job per service rule, committed with the decision; older open jobs stop counting.</summary>
     private async Task QueueDeliveriesAsync(Approval approval, Decision decision, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await db.DeliveryJobs
-            .Where(j => j.ApprovalId == approval.Id && (j.State == DeliveryState.Pending || j.State == DeliveryState.Sending))
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, DeliveryState.Superseded).SetProperty(j => j.CompletedAt, now), cancellationToken);
+        if (approval.CurrentDecisionId is not null)
+        {
+            // Jobs exist only for an earlier decision: the first one (the usual case) has none to supersede.
+            await db.DeliveryJobs
+                .Where(j => j.ApprovalId == approval.Id && (j.State == DeliveryState.Pending || j.State == DeliveryState.Sending))
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, DeliveryState.Superseded).SetProperty(j => j.CompletedAt, now), cancellationToken);
+        }
 
         // The first step of a rule's retry schedule is the delay before the first attempt (usually 0: send at once).
         var ruleIds = approval.ServiceRules.Select(r => r.ServiceRuleId).ToList();

@@ -46,7 +46,7 @@ public sealed partial class DeliveryJobRunner(
         var approval = await db.Approvals.AsNoTracking()
             .Include(a => a.ServiceRules)
             .Include(a => a.DeliveryJobs.Where(j => j.DecisionId == job.DecisionId))
-            .AsSplitQuery()
+            .AsSingleQuery() // one approval with a few rules and jobs: one round trip beats three
             .FirstOrDefaultAsync(a => a.Id == job.ApprovalId, cancellationToken);
         if (rule is null || approval is null || approval.CurrentDecisionId != job.DecisionId)
         {

@@ -28,7 +28,11 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         // Completions of one approval's jobs take turns on its row, so whichever finishes last sees all the others.
-        await LockApprovalAsync(db, job.ApprovalId, cancellationToken);
+        // The locked row is loaded (tracked) at once, for the resolution below.
+        var approval = await db.Approvals
+            .FromSql($"SELECT * FROM approvals WHERE id = {job.ApprovalId} FOR UPDATE")
+            .Where(a => a.Id == job.ApprovalId) // already filtered in SQL; stated again so EF knows First is deterministic
+            .FirstOrDefaultAsync(cancellationToken);
         db.DeliveryAttempts.Add(ToAttempt(job, outcome));
         var stillOurs = await ClaimOf(job, owner).ExecuteUpdateAsync(set =>
         {
@@ -52,9 +56,9 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
             // attempt happened, so it is logged, but its result no longer counts.
             LogLeaseLost(logger, job.Id, job.Attempt);
         }
-        else if (next.State is DeliveryState.Succeeded or DeliveryState.Failed)
+        else if ((next.State is DeliveryState.Succeeded or DeliveryState.Failed) && approval is not null)
         {
-            await ResolveApprovalAsync(job, rule, now, cancellationToken);
+            await ResolveApprovalAsync(approval, job, rule, now, cancellationToken);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -79,10 +83,9 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task ResolveApprovalAsync(ClaimedJob job, ServiceRule rule, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task ResolveApprovalAsync(Approval approval, ClaimedJob job, ServiceRule rule, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var approval = await db.Approvals.FirstOrDefaultAsync(a => a.Id == job.ApprovalId, cancellationToken);
-        if (approval is null || approval.CurrentDecisionId != job.DecisionId)
+        if (approval.CurrentDecisionId != job.DecisionId)
         {
             return;
         }
