@@ -7,6 +7,8 @@ namespace Approvals.Bench;
 /// </summary>
 internal sealed class ChaosKillScenario : ChaosScenario
 {
+    private static readonly TimeSpan KillSpacing = TimeSpan.FromSeconds(10);
+
     public override string Name => "chaos-kill";
 
     public override string Description => "ApprovalService killed with SIGKILL twice during 2,000 decisions, restarted each time";
@@ -24,6 +26,9 @@ internal sealed class ChaosKillScenario : ChaosScenario
         await service.KillAsync();
         await service.StartAsync(cancellationToken);
         log($"ApprovalService ready again (pid {service.ProcessId})");
+
+        // Let it work under load before the next kill, so that one lands on a busy process, not one just started.
+        await Task.Delay(KillSpacing, cancellationToken);
     }
 }
 

@@ -138,7 +138,8 @@ internal sealed class DecisionClient : IDisposable
                 return new DecisionSent(id, decision, status, answered, attempts);
             }
 
-            await Task.Delay(RetryPause, cancellationToken);
+            // Backing off, as a client should, so a restarting service is not flooded by every waiting decision.
+            await Task.Delay(RetryPause * Math.Min(8, 1 << Math.Min(attempts - 1, 3)), cancellationToken);
         }
     }
 

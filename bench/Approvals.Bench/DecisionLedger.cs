@@ -129,7 +129,8 @@ internal sealed class DecisionLedger(string connectionString)
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(connectionString);
+        // Unpooled: a pooled connection would be a dead one after chaos-db has restarted PostgreSQL.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
