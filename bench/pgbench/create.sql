@@ -1,25 +1,24 @@
--- create: the statements ApprovalService sends for POST /api/v1/approvals (see
--- bench/results/statements-create-service.sql after a run), with the values create.lua posts (-D variables from
--- Scenarios.cs). Round trips as Npgsql makes them: the service-rule check; BEGIN sent with EF Core's batch of three
--- INSERTs; COMMIT. Ids are unique per run, client and transaction (run and seq come from PgbenchRunner).
+-- create: the statement ApprovalService sends for POST /api/v1/approvals (src/Approvals.Api/Approvals/ApprovalInsert.cs;
+-- see bench/results/statements-create-service.sql after a run), with the values create.lua posts (-D variables from
+-- Scenarios.cs): one round trip that checks the service rules and inserts the approval, its rules and its history row.
+-- Ids are unique per run, client and transaction (run and seq come from PgbenchRunner). The casts stand in for the
+-- parameter types Npgsql sends (pgbench sends untyped text).
 \set seq :seq + 1
 \set k :run * 268435456 + :client_id * 1048576 + :seq
 \set pending 2
 \set one 1
-\set rule 1
-\set position 0
-SELECT s.id
-FROM service_rules AS s
-WHERE s.id = ANY (:rules) AND s.enabled;
-\startpipeline
-BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
-INSERT INTO approvals (id, comment, created_at, created_by, current_decision_id, deadline, description, previous_status, status, title, version)
-VALUES (('018f0001-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :comment, :now, :actor, NULL, :deadline, :description, NULL, :pending, :title, :one)
-RETURNING updated_at;
-INSERT INTO approval_service_rules (approval_id, service_rule_id, position)
-VALUES (('018f0001-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :rule, :position);
-INSERT INTO approval_history (action, actor, approval_id, at, changes, correlation_id, from_status, to_status)
-VALUES (:created, :actor, ('018f0001-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :changes, :correlation_id, NULL, :pending)
-RETURNING id;
-\endpipeline
-COMMIT;
+WITH usable AS (
+    SELECT s.id FROM service_rules AS s WHERE s.id = ANY (:rules::int[]) AND s.enabled
+), approval AS (
+    INSERT INTO approvals (id, title, description, comment, status, deadline, created_by, created_at, version)
+    SELECT ('018f0001-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :title::text, :description::text, :comment::text, :pending::smallint, :deadline::timestamptz, :actor::text, :now::timestamptz, :one::int
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(:rules::int[]) AS r(id) WHERE r.id NOT IN (SELECT u.id FROM usable AS u))
+    RETURNING id, updated_at
+), rules AS (
+    INSERT INTO approval_service_rules (approval_id, service_rule_id, position)
+    SELECT a.id, r.id, r.ordinal - 1 FROM approval AS a, unnest(:rules::int[]) WITH ORDINALITY AS r(id, ordinal)
+), history AS (
+    INSERT INTO approval_history (approval_id, at, actor, action, to_status, changes, correlation_id)
+    SELECT a.id, :now::timestamptz, :actor::text, :created::text, :pending::smallint, :changes::jsonb, :correlation_id::text FROM approval AS a
+)
+SELECT (SELECT a.updated_at FROM approval AS a), ARRAY(SELECT u.id FROM usable AS u);

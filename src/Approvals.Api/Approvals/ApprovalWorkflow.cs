@@ -41,11 +41,6 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         }
 
         var serviceRules = draft.ServiceRules!;
-        if (await FindUnusableServiceRulesAsync(serviceRules, cancellationToken) is { } unknownRules)
-        {
-            return unknownRules;
-        }
-
         var approval = new Approval
         {
             Id = Guid.CreateVersion7(now),
@@ -69,10 +64,11 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             ["serviceRules"] = Change(null, new JsonArray([.. serviceRules.Select(id => JsonValue.Create(id))])),
         };
 
-        db.Approvals.Add(approval);
-        db.History.Add(NewHistory(approval, caller, HistoryActions.Created, null, approval.Status, changes, now));
-        await db.SaveChangesAsync(cancellationToken);
-        return approval;
+        // The service rules are checked by the statement that inserts (see ApprovalInsert).
+        var usable = await ApprovalInsert.InsertAsync(db, approval, caller.CorrelationId, changes.ToJsonString(), cancellationToken);
+        return usable is null
+            ? approval
+            : UnusableServiceRules(serviceRules, usable) ?? throw new InvalidOperationException("The approval was not inserted, yet all its service rules are usable.");
     }
 
     public async Task<Result<Approval>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
@@ -315,6 +311,12 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             .Where(r => ids.Contains(r.Id) && r.Enabled)
             .Select(r => r.Id)
             .ToListAsync(cancellationToken);
+        return UnusableServiceRules(ids, usable);
+    }
+
+    /// <summary>The 422 for the rules in <paramref name="ids"/> that are not among the <paramref name="usable"/> ones; null when none.</summary>
+    private static DomainError? UnusableServiceRules(IReadOnlyList<int> ids, IReadOnlyCollection<int> usable)
+    {
         var missing = ids.Except(usable).ToList();
         return missing.Count == 0
             ? null

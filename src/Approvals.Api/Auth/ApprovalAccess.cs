@@ -23,16 +23,23 @@ public sealed class ApprovalAccess(ApprovalsDbContext db)
     /// <summary>The approvals <paramref name="caller"/> may read.</summary>
     public static IQueryable<Approval> Readable(IQueryable<Approval> approvals, Caller caller)
     {
-        if (caller.Permissions.HasAny(Permission.ReadAll))
+        if (ReadFilter(caller) is not { MayRead: true, CreatedBy: var createdBy })
         {
-            return approvals;
+            return approvals.Where(a => false);
         }
 
-        var actor = caller.Actor;
-        return caller.Permissions.HasAny(Permission.ReadOwn)
-            ? approvals.Where(a => a.CreatedBy == actor)
-            : approvals.Where(a => false);
+        // EF Core evaluates the null test before translating, so callers who read everything get no condition at all.
+        return approvals.Where(a => createdBy == null || a.CreatedBy == createdBy);
     }
+
+    /// <summary>
+    /// What <see cref="Readable"/> filters on, for queries compiled ahead (which cannot call it): whether the caller may
+    /// read approvals at all, and whose (null: everybody's; otherwise the caller's own).
+    /// </summary>
+    public static (bool MayRead, string? CreatedBy) ReadFilter(Caller caller) =>
+        caller.Permissions.HasAny(Permission.ReadAll) ? (true, null)
+        : caller.Permissions.HasAny(Permission.ReadOwn) ? (true, caller.Actor)
+        : (false, null);
 
     /// <summary>Null when the caller may act on the approval at all; otherwise the same 404 a missing one gets.</summary>
     public static DomainError? CheckVisible(Caller caller, Approval approval)
