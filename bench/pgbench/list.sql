@@ -17,7 +17,7 @@ FROM (
 ) AS a1
 INNER JOIN approval_service_rules AS a0 ON a1.id = a0.approval_id
 ORDER BY a1.deadline, a1.id;
-SELECT d.id, d.approval_id, d.attempts, d.completed_at, d.created_at, d.decision_id, d.last_error, d.lease_expires_at, d.lease_owner, d.next_attempt_at, d.reported_status, d.requested_status, d.service_rule_id, d.state, a2.id
+SELECT d.id, d.approval_id, d.attempts, d.completed_at, d.created_at, d.decision_id, d.last_error, d.last_error_code, d.lease_expires_at, d.lease_owner, d.next_attempt_at, d.reported_status, d.requested_status, d.schedule_step, d.service_rule_id, d.state, a2.id
 FROM (
     SELECT a.id, a.deadline
     FROM approvals AS a
