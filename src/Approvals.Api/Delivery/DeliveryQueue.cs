@@ -24,15 +24,19 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
     // or its attempt crashed; this process's own running attempts are excluded by id, not by owner, so a crashed
     // attempt of a single dispatcher is still retried). Only jobs of the approval's current decision: a superseded
     // decision's job is never sent.
+    // The conditions are written so the planner walks the partial index ix_delivery_jobs_due (state IN (0, 1)) in
+    // next_attempt_at order and stops after @limit rows: a sending job was due when it was claimed, so its
+    // next_attempt_at is in the past too. (With the two states as an OR of separate branches it joined and sorted the
+    // whole backlog on every claim: 20 ms and more with a few thousand jobs waiting.)
     // SKIP LOCKED lets concurrent dispatchers take disjoint jobs without waiting on each other; claiming counts the
     // attempt up front, so a job whose dispatcher keeps dying still runs out of attempts.
     private const string ClaimSql = """
         WITH due AS (
             SELECT d.id
             FROM delivery_jobs d
-            JOIN approvals a ON a.id = d.approval_id AND a.current_decision_id = d.decision_id
-            WHERE (d.state = 0 AND d.next_attempt_at <= @now)
-               OR (d.state = 1 AND d.lease_expires_at <= @now AND d.id <> ALL(@running))
+            WHERE d.state IN (0, 1) AND d.next_attempt_at <= @now
+              AND (d.state = 0 OR (d.lease_expires_at <= @now AND d.id <> ALL(@running)))
+              AND EXISTS (SELECT 1 FROM approvals a WHERE a.id = d.approval_id AND a.current_decision_id = d.decision_id)
             ORDER BY d.next_attempt_at
             LIMIT @limit
             FOR UPDATE OF d SKIP LOCKED)
