@@ -1,10 +1,10 @@
 -- decide: every statement ApprovalService sends for one decision with an Idempotency-Key, from the request to the
 -- final status (see bench/results/statements-decide-service.sql after a run), for an approval naming one service
 -- rule. Round trips as Npgsql makes them; EF Core's SaveChanges batches are one \startpipeline block each.
---   1. POST .../decision: the filter's transaction with the key's claim, the locking read, superseding older jobs,
---      the rule's first retry delay, the job + approval + history batch, the stored response.
---   2. The dispatcher: the claim, then the preparation (the rule, the approval in EF's three-statement split query).
---   3. The recording: lock, job update, the approval and its jobs' standings, attempt + approval + history batch.
+--   1. POST .../decision: the filter's transaction with the key's claim, the locking read, the rule's first retry
+--      delay, the job + approval + history batch, the stored response (a first decision has no jobs to supersede).
+--   2. The dispatcher: the claim, then the preparation (the rule; the approval with its rules and jobs).
+--   3. The recording: the locked approval, job update, the jobs' standings, attempt + approval + history batch.
 -- The differences: the claim also filters on this transaction's own approval, since a pgbench client must not
 -- claim another client's job (the service's claim takes any due job); and the jobs fall due at :due_at, far in the
 -- future, so the service's own dispatcher, still running beside pgbench, never takes them.
@@ -31,10 +31,6 @@ FROM (
 ) AS a1
 LEFT JOIN approval_service_rules AS a0 ON a1.id = a0.approval_id
 ORDER BY a1.id, a0.approval_id;
-UPDATE delivery_jobs AS d
-SET state = 4,
-    completed_at = :now
-WHERE d.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.state IN (0, 1);
 SELECT s.id AS "Id", CASE
     WHEN cardinality(s.retry_schedule) > 0 THEN s.retry_schedule[1]
     ELSE 0
@@ -61,9 +57,9 @@ COMMIT;
 WITH due AS (
     SELECT d.id
     FROM delivery_jobs d
-    JOIN approvals a ON a.id = d.approval_id AND a.current_decision_id = d.decision_id
-    WHERE ((d.state = 0 AND d.next_attempt_at <= :due_at)
-       OR (d.state = 1 AND d.lease_expires_at <= :due_at AND d.id <> ALL('{}'::uuid[])))
+    WHERE d.state IN (0, 1) AND d.next_attempt_at <= :due_at
+      AND (d.state = 0 OR (d.lease_expires_at <= :due_at AND d.id <> ALL('{}'::uuid[])))
+      AND EXISTS (SELECT 1 FROM approvals a WHERE a.id = d.approval_id AND a.current_decision_id = d.decision_id)
       AND d.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
     ORDER BY d.next_attempt_at
     LIMIT 16
@@ -81,37 +77,27 @@ SELECT s.id, s.allow_self_approval, s.api_key, s.created_at, s.enabled, s.name, 
 FROM service_rules AS s
 WHERE s.id = :rule
 LIMIT 1;
-SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error
-FROM approvals AS a
-WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-ORDER BY a.id
-LIMIT 1;
-SELECT a0.approval_id, a0.service_rule_id, a0.position, a1.id
+SELECT a1.id, a1.comment, a1.created_at, a1.created_by, a1.current_decision_id, a1.deadline, a1.description, a1.previous_status, a1.status, a1.title, a1.updated_at, a1.version, a1.c, a0.approval_id, a0.service_rule_id, a0.position, d0.id, d0.approval_id, d0.attempts, d0.completed_at, d0.created_at, d0.decision_id, d0.last_error, d0.last_error_code, d0.lease_expires_at, d0.lease_owner, d0.next_attempt_at, d0.reported_status, d0.requested_status, d0.schedule_step, d0.service_rule_id, d0.state
 FROM (
-    SELECT a.id
+    SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error AS c
     FROM approvals AS a
     WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-    ORDER BY a.id
     LIMIT 1
 ) AS a1
-INNER JOIN approval_service_rules AS a0 ON a1.id = a0.approval_id
-ORDER BY a1.id;
-SELECT d0.id, d0.approval_id, d0.attempts, d0.completed_at, d0.created_at, d0.decision_id, d0.last_error, d0.last_error_code, d0.lease_expires_at, d0.lease_owner, d0.next_attempt_at, d0.reported_status, d0.requested_status, d0.schedule_step, d0.service_rule_id, d0.state, a2.id
-FROM (
-    SELECT a.id
-    FROM approvals AS a
-    WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-    ORDER BY a.id
-    LIMIT 1
-) AS a2
-INNER JOIN (
+LEFT JOIN approval_service_rules AS a0 ON a1.id = a0.approval_id
+LEFT JOIN (
     SELECT d.id, d.approval_id, d.attempts, d.completed_at, d.created_at, d.decision_id, d.last_error, d.last_error_code, d.lease_expires_at, d.lease_owner, d.next_attempt_at, d.reported_status, d.requested_status, d.schedule_step, d.service_rule_id, d.state
     FROM delivery_jobs AS d
     WHERE d.decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-) AS d0 ON a2.id = d0.approval_id
-ORDER BY a2.id;
+) AS d0 ON a1.id = d0.approval_id
+ORDER BY a1.id, a0.approval_id, a0.service_rule_id;
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
-SELECT 1 FROM approvals WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid FOR UPDATE;
+SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error
+FROM (
+    SELECT * FROM approvals WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid FOR UPDATE
+) AS a
+WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+LIMIT 1;
 UPDATE delivery_jobs AS d
 SET state = 2,
     lease_expires_at = NULL,
@@ -120,10 +106,6 @@ SET state = 2,
     completed_at = :now,
     reported_status = :approved
 WHERE d.id = (:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.state = 1 AND d.lease_owner = :owner AND d.attempts = 1;
-SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error
-FROM approvals AS a
-WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-LIMIT 1;
 SELECT d.id, d.service_rule_id, s.name, d.state, d.reported_status, d.last_error_code, d.last_error
 FROM delivery_jobs AS d
 INNER JOIN service_rules AS s ON d.service_rule_id = s.id
