@@ -50,6 +50,8 @@ internal sealed class DecideScenario : IScenario
         var ceilings = new List<CeilingResult>();
         IReadOnlyList<StatementStats> serviceStatements = [];
         IReadOnlyList<StatementStats>? ceilingStatements = null;
+        long statementRequests = 0;
+        long ceilingStatementTransactions = 0;
         for (var round = 1; round <= options.Rounds; round++)
         {
             await context.Statements.ResetAsync(cancellationToken);
@@ -62,6 +64,7 @@ internal sealed class DecideScenario : IScenario
             {
                 // UserService shares the database; its statements are not the ApprovalService's.
                 serviceStatements = [.. (await context.Statements.ReadAsync(cancellationToken)).Where(s => !s.Query.Contains("user_service.", StringComparison.Ordinal))];
+                statementRequests = measured.Completed;
                 await StatementLog.SaveAsync(Path.Combine(context.Paths.Results, "statements-decide-service.sql"), serviceStatements, measured.Completed, cancellationToken);
             }
 
@@ -77,6 +80,7 @@ internal sealed class DecideScenario : IScenario
                 if (round == 1)
                 {
                     ceilingStatements = await context.Statements.ReadAsync(cancellationToken);
+                    ceilingStatementTransactions = result.Transactions;
                     await StatementLog.SaveAsync(Path.Combine(context.Paths.Results, "statements-decide-ceiling.sql"), ceilingStatements, result.Transactions, cancellationToken);
                 }
 
@@ -119,6 +123,8 @@ internal sealed class DecideScenario : IScenario
             ceilingStatements)
         {
             Warmup = warm.Elapsed,
+            StatementRequests = statementRequests,
+            CeilingStatementTransactions = ceilingStatementTransactions,
             Checks =
             [
                 new TargetCheck($"decide commit-to-final p99 at most {LatencyTarget.TotalMilliseconds:0} ms at half the maximum rate ({halfRate:0}/s; measured {Report.Milliseconds(p99)})", p99 <= LatencyTarget && latency.Completed > 0),

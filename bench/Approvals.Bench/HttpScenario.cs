@@ -46,6 +46,8 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         IReadOnlyList<StatementStats>? ceilingStatements = null;
         var serviceCpu = TimeSpan.Zero;
         var wrkCpu = TimeSpan.Zero;
+        long statementRequests = 0;
+        long ceilingStatementTransactions = 0;
         for (var round = 1; round <= options.Rounds; round++)
         {
             // The SQL is recorded in the first round only: it is the same in every round.
@@ -59,6 +61,7 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
             if (round == 1)
             {
                 serviceStatements = await context.Statements.ReadAsync(cancellationToken);
+                statementRequests = load.Requests;
                 await StatementLog.SaveAsync(StatementFile(context, "service"), serviceStatements, load.Requests, cancellationToken);
             }
 
@@ -71,6 +74,7 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
                 if (round == 1)
                 {
                     ceilingStatements = await context.Statements.ReadAsync(cancellationToken);
+                    ceilingStatementTransactions = measured.Transactions;
                     await StatementLog.SaveAsync(StatementFile(context, "ceiling"), ceilingStatements, measured.Transactions, cancellationToken);
                 }
 
@@ -91,6 +95,8 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
             ceilingStatements)
         {
             Warmup = warmup,
+            StatementRequests = statementRequests,
+            CeilingStatementTransactions = ceilingStatementTransactions,
             Notes = combined.Requests == 0 ? [] : [$"{name}: wrk used {Report.Microseconds(wrkCpu / combined.Requests)} of CPU per request."],
         };
     }

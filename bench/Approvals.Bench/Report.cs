@@ -97,7 +97,7 @@ internal static class Report
         var lines = new List<TargetCheck>();
         foreach (var result in results)
         {
-            lines.AddRange(result.Checks);
+            lines.AddRange(result.IsReliability ? result.Checks.Select(c => c with { Text = $"{result.Name}: {c.Text}" }) : result.Checks);
             if (result.IsReliability)
             {
                 continue;
@@ -152,10 +152,11 @@ internal static class Report
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"- **{result.Name}**");
-        Append("service", result.ServiceStatements, result.Load.Requests);
-        if (result.CeilingStatements is { Count: > 0 } ceiling && result.Ceiling is { } c)
+        // Per request of the round whose SQL was recorded (the first), not of all rounds.
+        Append("service", result.ServiceStatements, result.StatementRequests);
+        if (result.CeilingStatements is { Count: > 0 } ceiling)
         {
-            Append("ceiling", ceiling, c.Transactions);
+            Append("ceiling", ceiling, result.CeilingStatementTransactions);
         }
 
         void Append(string side, IReadOnlyList<StatementStats> statements, long requests)

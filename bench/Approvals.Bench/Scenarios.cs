@@ -40,6 +40,11 @@ internal sealed record ScenarioResult(
     /// <summary>What the scenario measured beyond the table's columns, one line each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>The requests (service) and transactions (ceiling) of the round whose SQL was recorded.</summary>
+    public long StatementRequests { get; init; }
+
+    public long CeilingStatementTransactions { get; init; }
+
     /// <summary>A reliability scenario: reported as PASS/FAIL with its checks, not as a row of rates.</summary>
     public bool IsReliability { get; init; }
 }
