@@ -10,11 +10,14 @@ namespace Approvals.Testing;
 /// cluster started once per test run on a free loopback port (as the <c>postgres</c> OS user when running as root,
 /// since initdb refuses root) and removed when the run ends. Each test class gets its own database.
 /// A test that must stop the server starts a dedicated cluster (<see cref="StartDedicatedAsync"/>) and disposes it,
-/// so the classes running in parallel on the shared one never notice.
+/// so the classes running in parallel on the shared one never notice. Clusters left behind by killed processes are
+/// removed when the next one starts.
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
+    private const string ClusterDirectoryPrefix = "approvals-test-pg-";
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartSharedAsync);
+    private static int _orphansSwept;
     private readonly string? _dataDirectory;
     private readonly string? _binDirectory;
 
@@ -88,7 +91,12 @@ public sealed class PostgresServer : IDisposable
     private static async Task<PostgresServer> StartClusterAsync(string extraServerOptions)
     {
         var bin = FindBinDirectory();
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"approvals-test-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        if (Interlocked.Exchange(ref _orphansSwept, 1) == 0)
+        {
+            RemoveOrphanedClusters(bin);
+        }
+
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"{ClusterDirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(dataDirectory);
         var asRoot = Environment.UserName == "root";
         if (asRoot)
@@ -114,6 +122,56 @@ public sealed class PostgresServer : IDisposable
         server.Start();
         await server.WaitUntilReadyAsync();
         return server;
+    }
+
+    /// <summary>
+    /// Stops and removes the clusters of test or benchmark processes that died without cleaning up (killed, so their
+    /// exit handler never ran). A cluster's directory is named after the process that started it; one whose process
+    /// is still alive (or whose number was reused) is left alone.
+    /// </summary>
+    private static void RemoveOrphanedClusters(string bin)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), ClusterDirectoryPrefix + "*"))
+        {
+            var name = Path.GetFileName(directory)[ClusterDirectoryPrefix.Length..];
+            var dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0 || !int.TryParse(name[..dash], out var owner) || owner == Environment.ProcessId || Directory.Exists($"/proc/{owner}"))
+            {
+                continue;
+            }
+
+            try
+            {
+                RunAs(Environment.UserName == "root", Path.Combine(bin, "pg_ctl"), "stop", "-m", "immediate", "-D", Path.Combine(directory, "data"));
+            }
+            catch (InvalidOperationException)
+            {
+                // Not running (its server died with it, or it never started).
+            }
+
+            DeleteDirectory(directory);
+        }
+    }
+
+    /// <summary>Deletes a cluster's directory; once more after a moment if a server still shutting down added files.</summary>
+    private static void DeleteDirectory(string directory)
+    {
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return; // Another test process swept it first.
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                Thread.Sleep(500);
+            }
+        }
     }
 
     private async Task WaitUntilReadyAsync()
@@ -150,16 +208,7 @@ public sealed class PostgresServer : IDisposable
             // Already stopped.
         }
 
-        try
-        {
-            Directory.Delete(_dataDirectory!, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        DeleteDirectory(_dataDirectory);
     }
 
     private void RunPgCtl(params string[] arguments)
