@@ -62,6 +62,17 @@ internal abstract class ChaosScenario : IScenario
     /// <summary>What breaks and when: called after each decision sent, with how many have been sent.</summary>
     protected abstract Task DisruptAsync(BenchContext context, int sent, Action<string> log, CancellationToken cancellationToken);
 
+    /// <summary>Takes something down for <paramref name="outage"/>, then brings it back, logging both ends.</summary>
+    protected static async Task OutageAsync(
+        string what, int sent, Func<Task> stop, TimeSpan outage, Func<Task> start, Action<string> log, CancellationToken cancellationToken)
+    {
+        log($"{what} stopped after {sent:N0} decisions sent");
+        await stop();
+        await Task.Delay(outage, cancellationToken);
+        await start();
+        log($"{what} ready again");
+    }
+
     /// <summary>Checks of the scenario's own, besides the common ones.</summary>
     protected virtual IEnumerable<TargetCheck> ExtraChecks(DecisionBatch batch, IReadOnlyList<DecisionOutcome> outcomes, IReadOnlyList<string> log) => [];
 

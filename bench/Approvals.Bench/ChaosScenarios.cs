@@ -50,11 +50,7 @@ internal sealed class ChaosDownstreamScenario : ChaosScenario
 
         var userService = context.UserService
             ?? throw new InvalidOperationException("chaos-downstream needs the UserService the benchmark starts itself (not --user-service-url).");
-        log($"UserService stopped after {sent:N0} decisions sent");
-        await userService.StopAsync();
-        await Task.Delay(Outage, cancellationToken);
-        await userService.StartAsync(cancellationToken);
-        log("UserService ready again");
+        await OutageAsync("UserService", sent, userService.StopAsync, Outage, () => userService.StartAsync(cancellationToken), log, cancellationToken);
     }
 }
 
@@ -79,11 +75,8 @@ internal sealed class ChaosDatabaseScenario : ChaosScenario
 
         var postgres = context.Postgres
             ?? throw new InvalidOperationException("chaos-db needs the throwaway PostgreSQL cluster the benchmark starts itself (not --connection).");
-        log($"PostgreSQL stopped after {sent:N0} decisions sent");
-        await Task.Run(postgres.Stop, cancellationToken);
-        await Task.Delay(Outage, cancellationToken);
-        await Task.Run(postgres.Start, cancellationToken);
-        log("PostgreSQL started again");
+        await OutageAsync("PostgreSQL", sent, () => Task.Run(postgres.Stop, cancellationToken), Outage,
+            () => Task.Run(postgres.Start, cancellationToken), log, cancellationToken);
     }
 
     protected override IEnumerable<TargetCheck> ExtraChecks(DecisionBatch batch, IReadOnlyList<DecisionOutcome> outcomes, IReadOnlyList<string> log)
