@@ -1,6 +1,7 @@
 using Approvals.Api.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Approvals.Api.Data;
 
@@ -15,12 +16,16 @@ internal static partial class DatabaseInitializer
         var db = services.GetRequiredService<ApprovalsDbContext>();
         if (options.MigrateOnStartup)
         {
-            // EF Core takes a database lock while migrating, so several instances may start at once.
-            var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
+            // EF Core takes a database lock while migrating, so several instances may start at once. The lock is
+            // held by a session, so the migrations run on the session data source, not the multiplexing one.
+            var session = new DbContextOptionsBuilder<ApprovalsDbContext>();
+            DatabaseSetup.Configure(session, "", services.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseSetup.SessionDataSource));
+            await using var migrations = new ApprovalsDbContext(session.Options);
+            var pending = (await migrations.Database.GetPendingMigrationsAsync()).ToList();
             if (pending.Count > 0)
             {
                 LogMigrating(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseInitializer)), pending.Count);
-                await db.Database.MigrateAsync();
+                await migrations.Database.MigrateAsync();
             }
         }
 

@@ -28,17 +28,24 @@ internal static class DatabaseSetup
     }
 
     /// <summary>
+    /// The key of the data source for work that needs a connection of its own for a whole session (LISTEN, and the
+    /// migrations' database lock): the main data source multiplexes, so outside a transaction two commands of one
+    /// <see cref="NpgsqlConnection"/> may run on different physical connections.
+    /// </summary>
+    public const string SessionDataSource = "session";
+
+    /// <summary>
     /// The host's connection settings, each unless the connection string sets it (see docs/benchmarks.md for what
     /// they are worth): no <c>DISCARD ALL</c> each time a connection returns to the pool, since the service keeps no
-    /// session state; and server-side prepared statements for the SQL it sends again and again, so PostgreSQL parses
-    /// and plans each statement once per connection instead of on every request.
+    /// session state; server-side prepared statements for the SQL it sends again and again, so PostgreSQL parses
+    /// and plans each statement once per connection instead of on every request; and multiplexing, so commands
+    /// outside transactions share a few physical connections and go out in batches (fewer round trips and system
+    /// calls on both sides). A transaction keeps one physical connection from its start to its end.
     /// </summary>
     public static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var given = GivenKeys(connectionString);
         if (!given.Contains("NoResetOnClose"))
         {
             builder.ConnectionStringBuilder.NoResetOnClose = true;
@@ -49,6 +56,25 @@ internal static class DatabaseSetup
             builder.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPreparedStatements;
         }
 
+        if (!given.Contains("Multiplexing"))
+        {
+            builder.ConnectionStringBuilder.Multiplexing = true;
+        }
+
         return builder;
     }
+
+    /// <summary>Connections that keep their session: no multiplexing, and no pool (they are few and long-lived).</summary>
+    public static NpgsqlDataSourceBuilder CreateSessionDataSourceBuilder(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.Multiplexing = false;
+        builder.ConnectionStringBuilder.Pooling = false;
+        return builder;
+    }
+
+    private static HashSet<string> GivenKeys(string connectionString) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
 }

@@ -1,13 +1,16 @@
+using Approvals.Api.Data;
 using Npgsql;
 
 namespace Approvals.Api.Delivery;
 
 /// <summary>
 /// Holds a <c>LISTEN delivery_jobs</c> connection (the table's insert trigger and the retry endpoint NOTIFY it), so
-/// a dispatcher wakes the moment a decision commits. Reconnects after failures; each (re)connect also wakes the
+/// a dispatcher wakes the moment a decision commits. The connection comes from the session data source: LISTEN
+/// belongs to one physical connection, which the main (multiplexing) data source does not promise. Reconnects after failures; each (re)connect also wakes the
 /// dispatcher, since notifications sent while disconnected are lost.
 /// </summary>
-public sealed partial class DeliveryNotificationListener(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<DeliveryNotificationListener> logger)
+public sealed partial class DeliveryNotificationListener(
+    [FromKeyedServices(DatabaseSetup.SessionDataSource)] NpgsqlDataSource dataSource, TimeProvider clock, ILogger<DeliveryNotificationListener> logger)
 {
     public const string Channel = "delivery_jobs";
 

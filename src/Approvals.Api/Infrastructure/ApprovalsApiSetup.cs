@@ -32,18 +32,9 @@ public static class ApprovalsApiSetup
         services.AddOptions<DemoDataOptions>().BindConfiguration(DemoDataOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(serviceProvider =>
-        {
-            var connectionString = serviceProvider.GetRequiredService<IConfiguration>().GetConnectionString("Approvals");
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                throw new InvalidOperationException("ConnectionStrings:Approvals is not set. Use ./run.sh, or set ConnectionStrings__Approvals.");
-            }
-
-            var dataSource = DatabaseSetup.CreateDataSourceBuilder(connectionString);
-            dataSource.UseLoggerFactory(serviceProvider.GetRequiredService<ILoggerFactory>());
-            return dataSource.Build();
-        });
+        services.AddSingleton(serviceProvider => BuildDataSource(serviceProvider, DatabaseSetup.CreateDataSourceBuilder));
+        services.AddKeyedSingleton(DatabaseSetup.SessionDataSource, (serviceProvider, _) =>
+            BuildDataSource(serviceProvider, DatabaseSetup.CreateSessionDataSourceBuilder));
         services.AddDbContextPool<ApprovalsDbContext>((serviceProvider, options) =>
             DatabaseSetup.Configure(options, "", serviceProvider.GetRequiredService<NpgsqlDataSource>()));
 
@@ -111,6 +102,19 @@ public static class ApprovalsApiSetup
         app.MapAuthEndpoints();
         app.MapDeliveryEndpoints();
         return app;
+    }
+
+    private static NpgsqlDataSource BuildDataSource(IServiceProvider serviceProvider, Func<string, NpgsqlDataSourceBuilder> create)
+    {
+        var connectionString = serviceProvider.GetRequiredService<IConfiguration>().GetConnectionString("Approvals");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException("ConnectionStrings:Approvals is not set. Use ./run.sh, or set ConnectionStrings__Approvals.");
+        }
+
+        var dataSource = create(connectionString);
+        dataSource.UseLoggerFactory(serviceProvider.GetRequiredService<ILoggerFactory>());
+        return dataSource.Build();
     }
 
     /// <summary>
