@@ -46,14 +46,14 @@ public static class ApprovalEndpoints
     }
 
     public static async Task<Results<Ok<ApprovalResponse>, ProblemHttpResult>> GetApproval(
-        string id, ApprovalQueries queries, HttpContext context, CancellationToken cancellationToken)
+        string id, ApprovalReader reader, HttpContext context, CancellationToken cancellationToken)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
             return RequestParsing.InvalidId().ToProblem();
         }
 
-        var result = await queries.GetAsync(approvalId, Caller.From(context), cancellationToken);
+        var result = await reader.GetAsync(approvalId, Caller.From(context), cancellationToken);
         if (result.Error is { } error)
         {
             return error.ToProblem();

@@ -75,29 +75,6 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
     private static readonly ApprovalStatus[] OpenStatuses =
         [.. ApprovalStatusNames.All.Where(s => ApprovalStateMachine.Evaluate(s, ApprovalCommand.Approve).IsAllowed)];
 
-    /// <summary>
-    /// One approval with its rules and delivery jobs, compiled once: EF Core would otherwise take the LINQ expression
-    /// apart and look it up in its query cache on every request. One round trip: for a single approval the joined rows
-    /// (rules x jobs) are few, so a single query beats a split one (three statements); see docs/benchmarks.md.
-    /// The filter on the creator is <see cref="ApprovalAccess.Readable"/>'s (<see cref="ApprovalAccess.ReadFilter"/>).
-    /// </summary>
-    private static readonly Func<ApprovalsDbContext, Guid, string?, CancellationToken, Task<Approval?>> ReadableById =
-        EF.CompileAsyncQuery((ApprovalsDbContext db, Guid id, string? createdBy, CancellationToken cancellationToken) => db.Approvals
-            .AsNoTracking()
-            .Where(a => createdBy == null || a.CreatedBy == createdBy)
-            .Include(a => a.ServiceRules)
-            .Include(a => a.DeliveryJobs)
-            .AsSingleQuery()
-            .FirstOrDefault(a => a.Id == id));
-
-    /// <summary>An approval the caller may read; one it may not read is reported as not found.</summary>
-    public async Task<Result<Approval>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
-    {
-        var (mayRead, createdBy) = ApprovalAccess.ReadFilter(caller);
-        var approval = mayRead ? await ReadableById(db, id, createdBy, cancellationToken) : null;
-        return approval is null ? Problems.ApprovalNotFound(id) : approval;
-    }
-
     /// <summary>An approval the caller may act on (which a write or decide key may do without read rights).</summary>
     public async Task<Result<Approval>> GetForChangeAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {

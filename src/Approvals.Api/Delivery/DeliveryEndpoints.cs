@@ -56,7 +56,7 @@ public static class DeliveryEndpoints
 
     /// <summary>Sends a failed job of an approval in ERROR again now; 202 with the approval back in ACKNOWLEDGED_*.</summary>
     public static async Task<Results<Accepted<ApprovalResponse>, ProblemHttpResult>> RetryDelivery(
-        string id, string jobId, DeliveryRetries retries, ApprovalQueries queries, HttpContext context, CancellationToken cancellationToken)
+        string id, string jobId, DeliveryRetries retries, ApprovalReader reader, HttpContext context, CancellationToken cancellationToken)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
@@ -73,7 +73,7 @@ public static class DeliveryEndpoints
             return error.ToProblem();
         }
 
-        var approval = await queries.GetAsync(approvalId, Caller.From(context), cancellationToken);
+        var approval = await reader.GetAsync(approvalId, Caller.From(context), cancellationToken);
         if (approval.Error is { } gone)
         {
             return gone.ToProblem();

@@ -40,6 +40,7 @@ public static class ApprovalsApiSetup
 
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
+        services.AddSingleton<ApprovalReader>();
         services.AddDelivery();
 
         services.ConfigureHttpJsonOptions(options =>

@@ -42,14 +42,14 @@ public static class LegacyEndpoints
     }
 
     public static async Task<Results<Ok<LegacySingleItemsEnvelope>, ProblemHttpResult>> GetRequest(
-        ApprovalQueries queries, HttpContext context, CancellationToken cancellationToken, [FromQuery] string? id = null)
+        ApprovalReader reader, HttpContext context, CancellationToken cancellationToken, [FromQuery] string? id = null)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
             return RequestParsing.InvalidId().ToProblem();
         }
 
-        var result = await queries.GetAsync(approvalId, Caller.From(context), cancellationToken);
+        var result = await reader.GetAsync(approvalId, Caller.From(context), cancellationToken);
         return result.Error is { } error
             ? error.ToProblem()
             : TypedResults.Ok(new LegacySingleItemsEnvelope(LegacyApproval.From(result.Value!)));
