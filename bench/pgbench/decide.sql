@@ -1,10 +1,13 @@
 -- decide: every statement ApprovalService sends for one decision with an Idempotency-Key, from the request to the
 -- final status (see bench/results/statements-decide-service.sql after a run), for an approval naming one service
--- rule. Round trips as Npgsql makes them; EF Core's SaveChanges batches are one \startpipeline block each.
+-- rule. Round trips as Npgsql makes them: EF Core's SaveChanges batches and Npgsql batches are one \startpipeline
+-- block each, and a transaction's BEGIN goes out with the statement after it.
 --   1. POST .../decision: the filter's transaction with the key's claim, the locking read, the rule's first retry
 --      delay, the job + approval + history batch, the stored response (a first decision has no jobs to supersede).
---   2. The dispatcher: the claim, then the preparation (the rule; the approval with its rules and jobs).
---   3. The recording: the locked approval, job update, the jobs' standings, attempt + approval + history batch.
+--   2. The dispatcher: the claim, then the preparation (the rule; the approval with its rules and jobs, as
+--      ApprovalReader reads it: its creator parameter is NULL, which pgbench cannot bind, so it is a literal).
+--   3. The recording: one batch with the locked approval, the job's update and the jobs' standings; then the
+--      attempt + approval + history batch (DeliveryRecorder.cs).
 -- The differences: the claim also filters on this transaction's own approval, since a pgbench client must not
 -- claim another client's job (the service's claim takes any due job); and the jobs fall due at :due_at, far in the
 -- future, so the service's own dispatcher, still running beside pgbench, never takes them.
@@ -17,9 +20,11 @@
 \set acknowledged 6
 \set approved 3
 \set rule 1
+\startpipeline
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 INSERT INTO idempotency_keys (caller, key, request_hash, created_at)
 VALUES (:actor, 'bench-' || lpad(to_hex(:k::bigint), 12, '0') || :pool_prefix, :request_hash, :now) ON CONFLICT DO NOTHING;
+\endpipeline
 SELECT a1.id, a1.comment, a1.created_at, a1.created_by, a1.current_decision_id, a1.deadline, a1.description, a1.previous_status, a1.status, a1.title, a1.updated_at, a1.version, a1.c, a0.approval_id, a0.service_rule_id, a0.position
 FROM (
     SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error AS c
@@ -77,39 +82,34 @@ SELECT s.id, s.allow_self_approval, s.api_key, s.created_at, s.enabled, s.name, 
 FROM service_rules AS s
 WHERE s.id = :rule
 LIMIT 1;
-SELECT a1.id, a1.comment, a1.created_at, a1.created_by, a1.current_decision_id, a1.deadline, a1.description, a1.previous_status, a1.status, a1.title, a1.updated_at, a1.version, a1.c, a0.approval_id, a0.service_rule_id, a0.position, d0.id, d0.approval_id, d0.attempts, d0.completed_at, d0.created_at, d0.decision_id, d0.last_error, d0.last_error_code, d0.lease_expires_at, d0.lease_owner, d0.next_attempt_at, d0.reported_status, d0.requested_status, d0.schedule_step, d0.service_rule_id, d0.state
-FROM (
-    SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error AS c
-    FROM approvals AS a
-    WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-    LIMIT 1
-) AS a1
-LEFT JOIN approval_service_rules AS a0 ON a1.id = a0.approval_id
-LEFT JOIN (
-    SELECT d.id, d.approval_id, d.attempts, d.completed_at, d.created_at, d.decision_id, d.last_error, d.last_error_code, d.lease_expires_at, d.lease_owner, d.next_attempt_at, d.reported_status, d.requested_status, d.schedule_step, d.service_rule_id, d.state
-    FROM delivery_jobs AS d
-    WHERE d.decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-) AS d0 ON a1.id = d0.approval_id
-ORDER BY a1.id, a0.approval_id, a0.service_rule_id;
+SELECT a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.deadline, a.created_by,
+       a.created_at, a.updated_at, a.version, a.current_decision_id,
+       a.last_error ->> 'Code', a.last_error ->> 'Message', (a.last_error ->> 'ServiceRule')::int,
+       (a.last_error ->> 'At')::timestamptz,
+       ARRAY(SELECT r.service_rule_id FROM approval_service_rules AS r WHERE r.approval_id = a.id ORDER BY r.position),
+       d.id, d.service_rule_id, d.state, d.attempts, d.reported_status, d.next_attempt_at, d.last_error
+FROM approvals AS a
+LEFT JOIN delivery_jobs AS d ON d.approval_id = a.id AND d.decision_id = a.current_decision_id
+WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND (NULL::text IS NULL OR a.created_by = NULL::text);
+\startpipeline
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
-SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error
-FROM (
-    SELECT * FROM approvals WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid FOR UPDATE
-) AS a
-WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-LIMIT 1;
+SELECT a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.deadline, a.created_by,
+       a.created_at, a.updated_at, a.version, a.current_decision_id,
+       a.last_error ->> 'Code', a.last_error ->> 'Message', (a.last_error ->> 'ServiceRule')::int,
+       (a.last_error ->> 'At')::timestamptz
+FROM approvals AS a WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid FOR UPDATE;
 UPDATE delivery_jobs AS d
-SET state = 2,
-    lease_expires_at = NULL,
-    last_error = NULL,
-    last_error_code = NULL,
-    completed_at = :now,
-    reported_status = :approved
-WHERE d.id = (:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.state = 1 AND d.lease_owner = :owner AND d.attempts = 1;
+SET state = 2, lease_expires_at = NULL, last_error = NULL, last_error_code = NULL,
+    next_attempt_at = coalesce(NULL::timestamptz, d.next_attempt_at),
+    completed_at = CASE WHEN true THEN :now::timestamptz ELSE d.completed_at END,
+    reported_status = CASE WHEN true THEN :approved::smallint ELSE d.reported_status END
+WHERE d.id = (:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.state = 1 AND d.lease_owner = :owner AND d.attempts = 1
+RETURNING d.id;
 SELECT d.id, d.service_rule_id, s.name, d.state, d.reported_status, d.last_error_code, d.last_error
 FROM delivery_jobs AS d
-INNER JOIN service_rules AS s ON d.service_rule_id = s.id
+JOIN service_rules AS s ON s.id = d.service_rule_id
 WHERE d.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid;
+\endpipeline
 \startpipeline
 INSERT INTO delivery_attempts (duration_ms, error, http_status, job_id, number, response_excerpt, started_at)
 VALUES (3, NULL, 200, (:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 1, :response_excerpt, :now)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Approvals.Api.Approvals;
 using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -10,7 +11,7 @@ public sealed record PreparedDelivery(ServiceRule Rule, WebhookRequest Request);
 
 /// <summary>Runs one claimed job: prepare the request, send it, record the outcome. One scope (DbContext) per job.</summary>
 public sealed partial class DeliveryJobRunner(
-    ApprovalsDbContext db, WebhookSender sender, DeliveryRecorder recorder, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
+    ApprovalsDbContext db, ApprovalReader approvals, WebhookSender sender, DeliveryRecorder recorder, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
 {
     /// <param name="abort">Fires when the dispatcher must stop now; the job is then handed back rather than recorded.</param>
     public async Task RunAsync(ClaimedJob job, string owner, CancellationToken abort)
@@ -43,11 +44,7 @@ public sealed partial class DeliveryJobRunner(
     public async Task<PreparedDelivery?> PrepareAsync(ClaimedJob job, CancellationToken cancellationToken)
     {
         var rule = await db.ServiceRules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == job.ServiceRuleId, cancellationToken);
-        var approval = await db.Approvals.AsNoTracking()
-            .Include(a => a.ServiceRules)
-            .Include(a => a.DeliveryJobs.Where(j => j.DecisionId == job.DecisionId))
-            .AsSingleQuery() // one approval with a few rules and jobs: one round trip beats three
-            .FirstOrDefaultAsync(a => a.Id == job.ApprovalId, cancellationToken);
+        var approval = await approvals.ReadForDeliveryAsync(job.ApprovalId, cancellationToken);
         if (rule is null || approval is null || approval.CurrentDecisionId != job.DecisionId)
         {
             return null;

@@ -6,6 +6,9 @@ using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Approvals.Api.Delivery;
 
@@ -20,37 +23,36 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
 
     public const int MaxErrorLength = 2000;
 
+    // Keep bench/pgbench/decide.sql in step with these three statements (the recording's first round trip).
+    private const string LockApprovalSql = $"SELECT {ApprovalReader.ApprovalColumns} FROM approvals AS a WHERE a.id = $1 FOR UPDATE";
+
+    // completed_at and reported_status change only when the job finishes; next_attempt_at only when it is retried.
+    private const string UpdateJobSql = """
+        UPDATE delivery_jobs AS d
+        SET state = $1, lease_expires_at = NULL, last_error = $2, last_error_code = $3,
+            next_attempt_at = coalesce($4, d.next_attempt_at),
+            completed_at = CASE WHEN $5 THEN $6 ELSE d.completed_at END,
+            reported_status = CASE WHEN $5 THEN $7 ELSE d.reported_status END
+        WHERE d.id = $8 AND d.state = 1 AND d.lease_owner = $9 AND d.attempts = $10
+        RETURNING d.id
+        """;
+
+    private const string StandingsSql = """
+        SELECT d.id, d.service_rule_id, s.name, d.state, d.reported_status, d.last_error_code, d.last_error
+        FROM delivery_jobs AS d
+        JOIN service_rules AS s ON s.id = d.service_rule_id
+        WHERE d.approval_id = $1 AND d.decision_id = $2
+        """;
+
     public async Task RecordAsync(ClaimedJob job, string owner, ServiceRule rule, DeliveryAttemptOutcome outcome, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var next = NextState(job, rule.RetrySchedule, outcome, now);
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-
-        // Completions of one approval's jobs take turns on its row, so whichever finishes last sees all the others.
-        // The locked row is loaded (tracked) at once, for the resolution below.
-        var approval = await db.Approvals
-            .FromSql($"SELECT * FROM approvals WHERE id = {job.ApprovalId} FOR UPDATE")
-            .Where(a => a.Id == job.ApprovalId) // already filtered in SQL; stated again so EF knows First is deterministic
-            .FirstOrDefaultAsync(cancellationToken);
+        var (approval, stillOurs, standings) = await LockAndUpdateJobAsync(job, owner, next, outcome, now, cancellationToken);
         db.DeliveryAttempts.Add(ToAttempt(job, outcome));
-        var stillOurs = await ClaimOf(job, owner).ExecuteUpdateAsync(set =>
-        {
-            set.SetProperty(j => j.State, next.State)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTimeOffset?)null)
-                .SetProperty(j => j.LastError, next.Error)
-                .SetProperty(j => j.LastErrorCode, next.ErrorCode);
-            if (next.State == DeliveryState.Pending)
-            {
-                set.SetProperty(j => j.NextAttemptAt, next.NextAttemptAt!.Value);
-            }
-            else
-            {
-                set.SetProperty(j => j.CompletedAt, now).SetProperty(j => j.ReportedStatus, outcome.ReportedStatus);
-            }
-        }, cancellationToken);
-
-        if (stillOurs == 0)
+        if (!stillOurs)
         {
             // Our lease ran out and another dispatcher took the job over, or a new decision superseded it: the
             // attempt happened, so it is logged, but its result no longer counts.
@@ -58,7 +60,7 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
         }
         else if ((next.State is DeliveryState.Succeeded or DeliveryState.Failed) && approval is not null)
         {
-            await ResolveApprovalAsync(approval, job, rule, now, cancellationToken);
+            ResolveApproval(approval, job, rule, standings, now);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -83,25 +85,82 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task ResolveApprovalAsync(Approval approval, ClaimedJob job, ServiceRule rule, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// One round trip for what the recording reads and the job's next state: the approval's row, locked, so
+    /// completions of one approval's jobs take turns on it and whichever finishes last sees all the others; the job's
+    /// update, only while this attempt's claim still holds; and the standings of the decision's jobs after it.
+    /// Hand-written because it runs once per attempt (docs/benchmarks.md).
+    /// </summary>
+    private async Task<(Approval? Approval, bool StillOurs, List<(Guid JobId, JobStanding Standing)> Standings)> LockAndUpdateJobAsync(
+        ClaimedJob job, string owner, (DeliveryState State, DateTimeOffset? NextAttemptAt, string? Error, string? ErrorCode) next,
+        DeliveryAttemptOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var finished = next.State != DeliveryState.Pending;
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(LockApprovalSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = job.ApprovalId } } },
+                new NpgsqlBatchCommand(UpdateJobSql)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<short> { TypedValue = (short)next.State },
+                        new NpgsqlParameter<string?> { TypedValue = next.Error, NpgsqlDbType = NpgsqlDbType.Text },
+                        new NpgsqlParameter<string?> { TypedValue = next.ErrorCode, NpgsqlDbType = NpgsqlDbType.Text },
+                        new NpgsqlParameter<DateTimeOffset?> { TypedValue = next.NextAttemptAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                        new NpgsqlParameter<bool> { TypedValue = finished },
+                        new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
+                        new NpgsqlParameter<short?> { TypedValue = (short?)outcome.ReportedStatus, NpgsqlDbType = NpgsqlDbType.Smallint },
+                        new NpgsqlParameter<Guid> { TypedValue = job.Id },
+                        new NpgsqlParameter<string> { TypedValue = owner },
+                        new NpgsqlParameter<int> { TypedValue = job.Attempt },
+                    },
+                },
+                new NpgsqlBatchCommand(StandingsSql)
+                {
+                    Parameters = { new NpgsqlParameter<Guid> { TypedValue = job.ApprovalId }, new NpgsqlParameter<Guid> { TypedValue = job.DecisionId } },
+                },
+            },
+        };
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var approval = await reader.ReadAsync(cancellationToken) ? ApprovalReader.ReadApprovalRow(reader) : null;
+        await reader.NextResultAsync(cancellationToken);
+        var stillOurs = await reader.ReadAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var standings = new List<(Guid, JobStanding)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            standings.Add((reader.GetGuid(0), new JobStanding(
+                reader.GetInt32(1),
+                reader.GetString(2),
+                (DeliveryState)reader.GetInt16(3),
+                reader.IsDBNull(4) ? null : (ApprovalStatus)reader.GetInt16(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6))));
+        }
+
+        return (approval, stillOurs, standings);
+    }
+
+    private void ResolveApproval(Approval approval, ClaimedJob job, ServiceRule rule, List<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now)
     {
         if (approval.CurrentDecisionId != job.DecisionId)
         {
             return;
         }
 
-        var standings = await db.DeliveryJobs
-            .Where(j => j.ApprovalId == job.ApprovalId && j.DecisionId == job.DecisionId)
-            .Join(db.ServiceRules, j => j.ServiceRuleId, r => r.Id, (j, r) => new { j.Id, Standing = new JobStanding(j.ServiceRuleId, r.Name, j.State, j.ReportedStatus, j.LastErrorCode, j.LastError) })
-            .ToListAsync(cancellationToken);
-
         // This job first, so that when it failed the approval's error names it.
-        var ordered = standings.OrderBy(s => s.Id == job.Id ? 0 : 1).Select(s => s.Standing).ToList();
+        var ordered = standings.OrderBy(s => s.JobId == job.Id ? 0 : 1).Select(s => s.Standing).ToList();
         if (DeliveryResolution.Resolve(ordered, now) is not { } resolution)
         {
             return;
         }
 
+        // The row read under the lock becomes the tracked entity, so the change goes through the transition table
+        // and the workflow's history like every other, with the version read as its concurrency token.
+        db.Approvals.Attach(approval);
         JsonObject? changes = resolution.Error is { } error
             ? new JsonObject { ["lastError"] = new JsonObject { ["old"] = null, ["new"] = JsonSerializer.SerializeToNode(error, ApprovalsJsonContext.Default.DeliveryError) } }
             : null;
