@@ -24,5 +24,10 @@ internal sealed class DeliveryJobConfiguration : IEntityTypeConfiguration<Delive
         builder.HasIndex(j => j.NextAttemptAt)
             .HasFilter("state IN (0, 1)")
             .HasDatabaseName("ix_delivery_jobs_due");
+
+        // ...and finding when the next lease runs out walks only the jobs being sent, by expiry.
+        builder.HasIndex(j => j.LeaseExpiresAt)
+            .HasFilter("state = 1")
+            .HasDatabaseName("ix_delivery_jobs_leased");
     }
 }

@@ -362,6 +362,10 @@ namespace Approvals.Api.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_delivery_jobs");
 
+                    b.HasIndex("LeaseExpiresAt")
+                        .HasDatabaseName("ix_delivery_jobs_leased")
+                        .HasFilter("state = 1");
+
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_delivery_jobs_due")
                         .HasFilter("state IN (0, 1)");
