@@ -52,12 +52,9 @@ INSERT INTO approval_history (action, actor, approval_id, at, changes, correlati
 VALUES ('decided', :actor, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :decided_changes, :correlation_id, :pending, :acknowledged)
 RETURNING id;
 \endpipeline
-UPDATE idempotency_keys AS i
-SET status_code = 202,
-    response_body = :response_body,
-    location = '/api/v1/approvals/' || :pool_prefix || lpad(to_hex(:k::bigint), 12, '0'),
-    e_tag = '"2"'
-WHERE i.caller = :actor AND i.key = 'bench-' || lpad(to_hex(:k::bigint), 12, '0') || :pool_prefix;
+UPDATE idempotency_keys SET status_code = 202, response_body = :response_body,
+    location = '/api/v1/approvals/' || :pool_prefix || lpad(to_hex(:k::bigint), 12, '0'), e_tag = '"2"'
+WHERE caller = :actor AND key = 'bench-' || lpad(to_hex(:k::bigint), 12, '0') || :pool_prefix;
 COMMIT;
 WITH due AS (
     SELECT d.id

@@ -81,13 +81,10 @@ internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvid
                 _ => null,
             };
             var etag = http.Response.Headers.ETag.ToString();
-            await db.IdempotencyRecords
-                .Where(r => r.Caller == caller && r.Key == key)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.StatusCode, status)
-                    .SetProperty(r => r.ResponseBody, body)
-                    .SetProperty(r => r.Location, location)
-                    .SetProperty(r => r.ETag, etag.Length == 0 ? null : etag), CancellationToken.None);
+            string? storedETag = etag.Length == 0 ? null : etag;
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"UPDATE idempotency_keys SET status_code = {status}, response_body = {body}, location = {location}, e_tag = {storedETag} WHERE caller = {caller} AND key = {key}",
+                CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
         }
 
