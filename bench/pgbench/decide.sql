@@ -2,8 +2,9 @@
 -- final status (see bench/results/statements-decide-service.sql after a run), for an approval naming one service
 -- rule. Round trips as Npgsql makes them: EF Core's SaveChanges batches and Npgsql batches are one \startpipeline
 -- block each, and a transaction's BEGIN goes out with the statement after it.
---   1. POST .../decision: the filter's transaction with the key's claim, the locking read, the rule's first retry
---      delay, the job + approval + history batch, the stored response (a first decision has no jobs to supersede).
+--   1. POST .../decision: the filter's transaction with the key's claim, the locking read of the approval and its
+--      rules (one batch, ApprovalChangeReads.cs), the rule's first retry delay, the job + approval + history batch,
+--      the stored response (a first decision has no jobs to supersede).
 --   2. The dispatcher: the claim, then the preparation (the rule; the approval with its rules and jobs, as
 --      ApprovalReader reads it: its creator parameter is NULL, which pgbench cannot bind, so it is a literal).
 --   3. The recording: one batch with the locked approval, the job's update and the jobs' standings; then the
@@ -25,23 +26,16 @@ BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 INSERT INTO idempotency_keys (caller, key, request_hash, created_at)
 VALUES (:actor, 'bench-' || lpad(to_hex(:k::bigint), 12, '0') || :pool_prefix, :request_hash, :now) ON CONFLICT DO NOTHING;
 \endpipeline
-SELECT a1.id, a1.comment, a1.created_at, a1.created_by, a1.current_decision_id, a1.deadline, a1.description, a1.previous_status, a1.status, a1.title, a1.updated_at, a1.version, a1.c, a0.approval_id, a0.service_rule_id, a0.position
-FROM (
-    SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error AS c
-    FROM (
-        SELECT * FROM approvals WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid FOR UPDATE
-    ) AS a
-    WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
-    LIMIT 1
-) AS a1
-LEFT JOIN approval_service_rules AS a0 ON a1.id = a0.approval_id
-ORDER BY a1.id, a0.approval_id;
-SELECT s.id AS "Id", CASE
-    WHEN cardinality(s.retry_schedule) > 0 THEN s.retry_schedule[1]
-    ELSE 0
-END AS "FirstDelay"
-FROM service_rules AS s
-WHERE s.id = ANY (:rules);
+\startpipeline
+SELECT a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.deadline, a.created_by,
+       a.created_at, a.updated_at, a.version, a.current_decision_id,
+       a.last_error ->> 'Code', a.last_error ->> 'Message', (a.last_error ->> 'ServiceRule')::int,
+       (a.last_error ->> 'At')::timestamptz
+FROM approvals AS a WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid FOR UPDATE;
+SELECT r.service_rule_id, r.position FROM approval_service_rules AS r
+WHERE r.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid ORDER BY r.position;
+\endpipeline
+SELECT s.id, coalesce(s.retry_schedule[1], 0) FROM service_rules AS s WHERE s.id = ANY (:rules);
 \startpipeline
 INSERT INTO delivery_jobs (id, approval_id, attempts, completed_at, created_at, decision_id, last_error, last_error_code, lease_expires_at, lease_owner, next_attempt_at, reported_status, requested_status, schedule_step, service_rule_id, state)
 VALUES ((:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 0, NULL, :now, (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, NULL, NULL, NULL, NULL, :due_at, NULL, :approved, 0, :rule, 0);

@@ -77,11 +77,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
 
         // The row lock makes concurrent changes to one approval queue up here, so each one is decided on the state the
         // previous one committed: one decision wins, later ones see ACKNOWLEDGED, and no edit is lost or retried.
-        var approval = await db.Approvals
-            .FromSql($"SELECT * FROM approvals WHERE id = {id} FOR UPDATE")
-            .Include(a => a.ServiceRules)
-            .Where(a => a.Id == id) // already filtered in SQL; stated again so EF knows First is deterministic
-            .FirstOrDefaultAsync(cancellationToken);
+        var approval = await ApprovalChangeReads.LockAsync(db, id, cancellationToken);
         if (approval is null)
         {
             return Problems.ApprovalNotFound(id);
@@ -281,11 +277,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         }
 
         // The first step of a rule's retry schedule is the delay before the first attempt (usually 0: send at once).
-        var ruleIds = approval.ServiceRules.Select(r => r.ServiceRuleId).ToList();
-        var firstDelays = await db.ServiceRules
-            .Where(r => ruleIds.Contains(r.Id))
-            .Select(r => new { r.Id, FirstDelay = r.RetrySchedule.Length > 0 ? r.RetrySchedule[0] : 0 })
-            .ToDictionaryAsync(r => r.Id, r => r.FirstDelay, cancellationToken);
+        var firstDelays = await ApprovalChangeReads.FirstDelaysAsync(db, [.. approval.ServiceRules.Select(r => r.ServiceRuleId)], cancellationToken);
 
         var decisionId = Guid.CreateVersion7(now);
         approval.CurrentDecisionId = decisionId;
