@@ -99,6 +99,8 @@ internal sealed class DecideScenario : IScenario
         var p99 = latency.CommitToFinal(0.99);
         Console.WriteLine($"[decide] at {halfRate:0}/s: commit-to-final p50 {Report.Milliseconds(p50)}, p99 {Report.Milliseconds(p99)}, " +
             $"HTTP p99 {Report.Milliseconds(open.Percentile(0.99))}, {latency.NotCompleted} not completed");
+        var tail = await latency.DescribeTailAsync(ledger, cancellationToken);
+        Console.WriteLine($"[decide] {tail}");
 
         List<DecideRound> all = [.. rounds, latency];
         var httpErrors = all.Sum(r => r.Batch.Errors);
@@ -137,6 +139,7 @@ internal sealed class DecideScenario : IScenario
                     $"HTTP p50/p99 of the decision requests at the maximum rate {Report.Milliseconds(rounds[rounds.Count / 2].Batch.Percentile(0.5))}/{Report.Milliseconds(rounds.Max(r => r.Batch.Percentile(0.99)))}, " +
                     $"at half of it {Report.Milliseconds(open.Percentile(0.5))}/{Report.Milliseconds(open.Percentile(0.99))}; " +
                     $"ApprovalService CPU per request is per completed decision (intake and delivery); the in-process generator used {generatorCpu:0} µs of CPU per decision request."),
+                $"decide at half the maximum rate: {tail}",
             ],
         };
     }
@@ -214,5 +217,29 @@ internal sealed class DecideScenario : IScenario
         public TimeSpan? CpuPerDecision => Completed > 0 ? serviceCpu / Completed : null;
 
         public TimeSpan CommitToFinal(double fraction) => Percentiles.Of([.. _completed.Select(o => o.CommitToFinal!.Value)], fraction);
+
+        /// <summary>
+        /// Where the slowest 1 % of decisions fell, in seconds from the first decision, and which autovacuum or
+        /// autoanalyze runs finished in that time: the latency tail on two shared cores is mostly such moments.
+        /// </summary>
+        public async Task<string> DescribeTailAsync(DecisionLedger ledger, CancellationToken cancellationToken)
+        {
+            if (_completed.Count == 0)
+            {
+                return "no completed decisions";
+            }
+
+            var start = _completed.Min(o => o.DecidedAt!.Value);
+            var end = _completed.Max(o => o.FinalAt!.Value);
+            var threshold = CommitToFinal(0.99);
+            var slow = _completed.Where(o => o.CommitToFinal >= threshold).Select(o => (o.DecidedAt!.Value - start).TotalSeconds).Order().ToList();
+            var maintenance = await ledger.MaintenanceBetweenAsync(start, end, cancellationToken);
+            var runs = maintenance.Count == 0
+                ? "no autovacuum or autoanalyze finished in the window"
+                : "autovacuum/autoanalyze finished at " + string.Join(", ", maintenance.Select(m =>
+                    string.Create(CultureInfo.InvariantCulture, $"{(m.At - start).TotalSeconds:0.0} s ({m.Kind} {m.Table})")));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"the slowest 1 % ({slow.Count} decisions, commit-to-final at least {threshold.TotalMilliseconds:0} ms) were decided between {slow[0]:0.0} s and {slow[^1]:0.0} s of {(end - start).TotalSeconds:0} s; {runs}");
+        }
     }
 }

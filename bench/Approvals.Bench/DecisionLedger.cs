@@ -127,6 +127,35 @@ internal sealed class DecisionLedger(string connectionString)
         }
     }
 
+    /// <summary>
+    /// The autovacuum and autoanalyze runs PostgreSQL last finished between <paramref name="from"/> and
+    /// <paramref name="to"/> (one per table and kind, from <c>pg_stat_user_tables</c>), earliest first: on two cores
+    /// their workers compete with the service, which shows in the latency tail of that moment.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Table, string Kind, DateTimeOffset At)>> MaintenanceBetweenAsync(
+        DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT relname, kind, at FROM (
+                SELECT relname, 'autovacuum' AS kind, last_autovacuum AS at FROM pg_stat_user_tables
+                UNION ALL
+                SELECT relname, 'autoanalyze', last_autoanalyze FROM pg_stat_user_tables) AS runs
+            WHERE at BETWEEN @from AND @to
+            ORDER BY at
+            """, connection);
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("to", to);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var runs = new List<(string, string, DateTimeOffset)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add((reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return runs;
+    }
+
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         // Unpooled: a pooled connection would be a dead one after chaos-db has restarted PostgreSQL.
