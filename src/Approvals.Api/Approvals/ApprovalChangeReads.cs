@@ -1,6 +1,4 @@
 using Approvals.Api.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace Approvals.Api.Approvals;
@@ -12,7 +10,8 @@ namespace Approvals.Api.Approvals;
 /// </summary>
 internal static class ApprovalChangeReads
 {
-    private const string LockSql = $"SELECT {ApprovalReader.ApprovalColumns} FROM approvals AS a WHERE a.id = $1 FOR UPDATE";
+    /// <summary>The approval's row (<see cref="ApprovalReader.ApprovalColumns"/>), locked until the transaction ends.</summary>
+    internal const string LockSql = $"SELECT {ApprovalReader.ApprovalColumns} FROM approvals AS a WHERE a.id = $1 FOR UPDATE";
 
     private const string RulesSql = "SELECT r.service_rule_id, r.position FROM approval_service_rules AS r WHERE r.approval_id = $1 ORDER BY r.position";
 
@@ -25,14 +24,9 @@ internal static class ApprovalChangeReads
     /// </summary>
     public static async Task<Approval?> LockAsync(ApprovalsDbContext db, Guid id, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(Connection(db), Transaction(db))
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(LockSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } } },
-                new NpgsqlBatchCommand(RulesSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } } },
-            },
-        };
+        await using var batch = db.Database.CreateBatchInTransaction(
+            new NpgsqlBatchCommand(LockSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } } },
+            new NpgsqlBatchCommand(RulesSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } } });
         Approval? approval;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
@@ -56,11 +50,9 @@ internal static class ApprovalChangeReads
     /// <summary>The delay before the first attempt of each of these service rules, in seconds, by rule id.</summary>
     public static async Task<Dictionary<int, int>> FirstDelaysAsync(ApprovalsDbContext db, int[] ruleIds, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(FirstDelaysSql, Connection(db), Transaction(db))
-        {
-            Parameters = { new NpgsqlParameter<int[]> { TypedValue = ruleIds } },
-        };
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = db.Database.CreateBatchInTransaction(
+            new NpgsqlBatchCommand(FirstDelaysSql) { Parameters = { new NpgsqlParameter<int[]> { TypedValue = ruleIds } } });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var delays = new Dictionary<int, int>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -69,10 +61,4 @@ internal static class ApprovalChangeReads
 
         return delays;
     }
-
-    private static NpgsqlConnection Connection(ApprovalsDbContext db) => (NpgsqlConnection)db.Database.GetDbConnection();
-
-    private static NpgsqlTransaction Transaction(ApprovalsDbContext db) =>
-        (NpgsqlTransaction)(db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("A change reads its approval inside its transaction."));
 }

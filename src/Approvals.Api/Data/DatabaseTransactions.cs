@@ -1,5 +1,7 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Approvals.Api.Data;
 
@@ -12,4 +14,21 @@ public static class DatabaseTransactions
     /// </summary>
     public static async Task<IDbContextTransaction?> BeginUnlessInTransactionAsync(this DatabaseFacade database, CancellationToken cancellationToken) =>
         database.CurrentTransaction is null ? await database.BeginTransactionAsync(cancellationToken) : null;
+
+    /// <summary>
+    /// An Npgsql batch in the context's current transaction, for the hand-written statements of hot paths that must
+    /// see and lock what the transaction's EF Core work sees (several statements, one round trip).
+    /// </summary>
+    public static NpgsqlBatch CreateBatchInTransaction(this DatabaseFacade database, params NpgsqlBatchCommand[] commands)
+    {
+        var transaction = database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction
+            ?? throw new InvalidOperationException("The statements must run in the context's transaction.");
+        var batch = new NpgsqlBatch((NpgsqlConnection)database.GetDbConnection(), transaction);
+        foreach (var command in commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        return batch;
+    }
 }

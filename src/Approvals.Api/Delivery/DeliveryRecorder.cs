@@ -6,7 +6,6 @@ using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -23,9 +22,8 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
 
     public const int MaxErrorLength = 2000;
 
-    // Keep bench/pgbench/decide.sql in step with these three statements (the recording's first round trip).
-    private const string LockApprovalSql = $"SELECT {ApprovalReader.ApprovalColumns} FROM approvals AS a WHERE a.id = $1 FOR UPDATE";
-
+    // Keep bench/pgbench/decide.sql in step with the recording's first round trip: ApprovalChangeReads.LockSql and
+    // these two statements.
     // completed_at and reported_status change only when the job finishes; next_attempt_at only when it is retried.
     private const string UpdateJobSql = """
         UPDATE delivery_jobs AS d
@@ -96,33 +94,28 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
         DeliveryAttemptOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var finished = next.State != DeliveryState.Pending;
-        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
-        {
-            BatchCommands =
+        await using var batch = db.Database.CreateBatchInTransaction(
+            new NpgsqlBatchCommand(ApprovalChangeReads.LockSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = job.ApprovalId } } },
+            new NpgsqlBatchCommand(UpdateJobSql)
             {
-                new NpgsqlBatchCommand(LockApprovalSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = job.ApprovalId } } },
-                new NpgsqlBatchCommand(UpdateJobSql)
+                Parameters =
                 {
-                    Parameters =
-                    {
-                        new NpgsqlParameter<short> { TypedValue = (short)next.State },
-                        new NpgsqlParameter<string?> { TypedValue = next.Error, NpgsqlDbType = NpgsqlDbType.Text },
-                        new NpgsqlParameter<string?> { TypedValue = next.ErrorCode, NpgsqlDbType = NpgsqlDbType.Text },
-                        new NpgsqlParameter<DateTimeOffset?> { TypedValue = next.NextAttemptAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                        new NpgsqlParameter<bool> { TypedValue = finished },
-                        new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
-                        new NpgsqlParameter<short?> { TypedValue = (short?)outcome.ReportedStatus, NpgsqlDbType = NpgsqlDbType.Smallint },
-                        new NpgsqlParameter<Guid> { TypedValue = job.Id },
-                        new NpgsqlParameter<string> { TypedValue = owner },
-                        new NpgsqlParameter<int> { TypedValue = job.Attempt },
-                    },
-                },
-                new NpgsqlBatchCommand(StandingsSql)
-                {
-                    Parameters = { new NpgsqlParameter<Guid> { TypedValue = job.ApprovalId }, new NpgsqlParameter<Guid> { TypedValue = job.DecisionId } },
+                    new NpgsqlParameter<short> { TypedValue = (short)next.State },
+                    new NpgsqlParameter<string?> { TypedValue = next.Error, NpgsqlDbType = NpgsqlDbType.Text },
+                    new NpgsqlParameter<string?> { TypedValue = next.ErrorCode, NpgsqlDbType = NpgsqlDbType.Text },
+                    new NpgsqlParameter<DateTimeOffset?> { TypedValue = next.NextAttemptAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                    new NpgsqlParameter<bool> { TypedValue = finished },
+                    new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
+                    new NpgsqlParameter<short?> { TypedValue = (short?)outcome.ReportedStatus, NpgsqlDbType = NpgsqlDbType.Smallint },
+                    new NpgsqlParameter<Guid> { TypedValue = job.Id },
+                    new NpgsqlParameter<string> { TypedValue = owner },
+                    new NpgsqlParameter<int> { TypedValue = job.Attempt },
                 },
             },
-        };
+            new NpgsqlBatchCommand(StandingsSql)
+            {
+                Parameters = { new NpgsqlParameter<Guid> { TypedValue = job.ApprovalId }, new NpgsqlParameter<Guid> { TypedValue = job.DecisionId } },
+            });
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var approval = await reader.ReadAsync(cancellationToken) ? ApprovalReader.ReadApprovalRow(reader) : null;
