@@ -159,8 +159,7 @@ internal sealed class DecideScenario : IScenario
         var maximum = context.Approvals is null ? minimum : Math.Max(minimum, options.MaxWarmupSeconds);
         var elapsed = 0;
         var decisions = 0;
-        var slicesSinceBest = 0;
-        TimeSpan? best = null;
+        var progress = new WarmupProgress(slicesWithoutProgress: 2);
         while (elapsed < maximum)
         {
             var cpuBefore = context.Approvals?.CpuTime();
@@ -169,25 +168,14 @@ internal sealed class DecideScenario : IScenario
             elapsed += WarmupSliceSeconds;
             decisions += slice.Sent.Count;
             var completed = outcomes.Count(o => o.IsFinal);
-            var perDecision = completed > 0 ? (context.Approvals?.CpuTime() - cpuBefore) / completed : null;
-            if (perDecision is { } value && (best is null || value < best * 0.95))
-            {
-                best = value;
-                slicesSinceBest = 0;
-            }
-            else
-            {
-                slicesSinceBest++;
-            }
-
-            // One slice can be slow for reasons of its own on a shared machine: steady means two without progress.
-            if (elapsed >= minimum && slicesSinceBest >= 2)
+            progress.Record(completed > 0 ? (context.Approvals?.CpuTime() - cpuBefore) / completed : null);
+            if (elapsed >= minimum && progress.IsSteady)
             {
                 break;
             }
         }
 
-        Console.WriteLine($"[decide] warmed up with {decisions:N0} decisions in {elapsed} s of load; service CPU {Report.Microseconds(best)}/decision at best");
+        Console.WriteLine($"[decide] warmed up with {decisions:N0} decisions in {elapsed} s of load; service CPU {Report.Microseconds(progress.Best)}/decision at best");
         return TimeSpan.FromSeconds(elapsed);
     }
 

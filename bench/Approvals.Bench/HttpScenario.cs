@@ -122,31 +122,20 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         }
 
         var elapsed = 0;
-        var slicesSinceBest = 0;
-        TimeSpan? best = null;
+        var progress = new WarmupProgress(slicesWithoutProgress: 3);
         while (elapsed < Math.Max(options.WarmupSeconds, options.MaxWarmupSeconds))
         {
             var before = service.CpuTime();
             var slice = await context.Wrk.RunAsync(context.ApprovalsUrl, script, SliceSeconds, scriptArguments, cancellationToken);
             elapsed += SliceSeconds;
-            if (CpuPerRequest(context, before, slice) is { } perRequest && (best is null || perRequest < best * 0.95))
-            {
-                best = perRequest;
-                slicesSinceBest = 0;
-            }
-            else
-            {
-                slicesSinceBest++;
-            }
-
-            // One slice can be slow for reasons of its own on a shared machine: steady means three without progress.
-            if (elapsed >= options.WarmupSeconds && slicesSinceBest >= 3)
+            progress.Record(CpuPerRequest(context, before, slice));
+            if (elapsed >= options.WarmupSeconds && progress.IsSteady)
             {
                 break;
             }
         }
 
-        Console.WriteLine($"[{name}] warmed up for {elapsed} s; service CPU {Report.Microseconds(best)}/request at best");
+        Console.WriteLine($"[{name}] warmed up for {elapsed} s; service CPU {Report.Microseconds(progress.Best)}/request at best");
         return TimeSpan.FromSeconds(elapsed);
     }
 
