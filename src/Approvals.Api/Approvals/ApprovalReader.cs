@@ -9,9 +9,10 @@ namespace Approvals.Api.Approvals;
 /// <summary>
 /// Reads one approval as its API representation needs it: the row, its service rules in order and the delivery jobs of
 /// its current decision, in one statement read by hand. Reading one approval is the service's hottest request
-/// (v1 and legacy GET), and every delivery reads one to describe it to the service; EF Core's query pipeline, materializer and pooled DbContext cost about as much CPU as the
-/// rest of the request together (docs/benchmarks.md). What a caller may see comes from
-/// <see cref="ApprovalAccess.ReadFilter"/>, as in every other read.
+/// (v1 and legacy GET), and every delivery reads one to describe it to the service; EF Core's query pipeline,
+/// materializer and pooled DbContext cost about as much CPU as the rest of the request together
+/// (docs/benchmarks.md). What a caller may see comes from <see cref="ApprovalAccess.ReadFilter"/>, as in every other
+/// read.
 /// </summary>
 public sealed class ApprovalReader(NpgsqlDataSource dataSource)
 {
@@ -32,9 +33,9 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
     /// </summary>
     internal const string ApprovalColumns = """
         a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.deadline, a.created_by,
-               a.created_at, a.updated_at, a.version, a.current_decision_id,
-               a.last_error ->> 'Code', a.last_error ->> 'Message', (a.last_error ->> 'ServiceRule')::int,
-               (a.last_error ->> 'At')::timestamptz
+        a.created_at, a.updated_at, a.version, a.current_decision_id,
+        a.last_error ->> 'Code', a.last_error ->> 'Message', (a.last_error ->> 'ServiceRule')::int,
+        (a.last_error ->> 'At')::timestamptz
         """;
 
     private const int ApprovalColumnCount = 16;
