@@ -33,8 +33,8 @@ public sealed class ApprovalAccess(ApprovalsDbContext db)
     }
 
     /// <summary>
-    /// What <see cref="Readable"/> filters on, for queries compiled ahead (which cannot call it): whether the caller may
-    /// read approvals at all, and whose (null: everybody's; otherwise the caller's own).
+    /// What <see cref="Readable"/> filters on, for hand-written SQL (<c>ApprovalReader</c>), which cannot compose it:
+    /// whether the caller may read approvals at all, and whose (null: everybody's; otherwise the caller's own).
     /// </summary>
     public static (bool MayRead, string? CreatedBy) ReadFilter(Caller caller) =>
         caller.Permissions.HasAny(Permission.ReadAll) ? (true, null)

@@ -59,7 +59,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         SELECT least(
             (SELECT d.next_attempt_at
              FROM delivery_jobs d
-             WHERE d.state IN (0, 1) AND d.state = 0
+             WHERE d.state = 0
                AND EXISTS (SELECT 1 FROM approvals a WHERE a.id = d.approval_id AND a.current_decision_id = d.decision_id)
              ORDER BY d.next_attempt_at
              LIMIT 1),
