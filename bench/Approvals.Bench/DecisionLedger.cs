@@ -101,30 +101,49 @@ internal sealed class DecisionLedger(string connectionString)
 
     /// <summary>
     /// Waits until every one of these approvals that was decided has left ACKNOWLEDGED_* (reached a final status or
-    /// ERROR), checking every second, for at most <paramref name="timeout"/>; returns the last outcomes either way.
+    /// ERROR), checking every second, for at most <paramref name="timeout"/>; returns the outcomes either way.
+    /// Each check asks only about the approvals still in delivery, with one index lookup each: the full outcome
+    /// query (history, jobs, UserService's tables) runs once at the end. Polling with it every second took 80 to
+    /// 600 ms of the two cores the measured services run on, in the middle of the measured window.
     /// </summary>
     public async Task<IReadOnlyList<DecisionOutcome>> WaitUntilSettledAsync(
         IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
+        var open = ids.ToArray();
         while (true)
         {
-            var outcomes = await OutcomesAsync(ids, cancellationToken);
-            var open = outcomes.Count(o => o.IsAcknowledged);
-            if (open == 0 || clock.Elapsed > timeout)
+            open = await StillInDeliveryAsync(open, cancellationToken);
+            if (open.Length == 0 || clock.Elapsed > timeout)
             {
-                return outcomes;
+                return await OutcomesAsync(ids, cancellationToken);
             }
 
             if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(15))
             {
                 lastReport = clock.Elapsed;
-                Console.WriteLine($"  waiting for {open:N0} decision(s) still in delivery ({clock.Elapsed.TotalSeconds:0} s)");
+                Console.WriteLine($"  waiting for {open.Length:N0} decision(s) still in delivery ({clock.Elapsed.TotalSeconds:0} s)");
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
+    }
+
+    /// <summary>Those of these approvals that are in ACKNOWLEDGED_* (decided, delivery not finished).</summary>
+    private async Task<Guid[]> StillInDeliveryAsync(Guid[] ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT a.id FROM approvals a WHERE a.id = ANY (@ids) AND a.status IN (6, 7, 8)", connection);
+        command.Parameters.AddWithValue("ids", ids);
+        var open = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            open.Add(reader.GetGuid(0));
+        }
+
+        return [.. open];
     }
 
     /// <summary>
@@ -158,8 +177,9 @@ internal sealed class DecisionLedger(string connectionString)
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        // Unpooled: a pooled connection would be a dead one after chaos-db has restarted PostgreSQL.
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        // Unpooled: a pooled connection would be a dead one after chaos-db has restarted PostgreSQL. No JIT: the
+        // outcome query's estimate passes jit_above_cost, and compiling it cost more CPU than running it.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Options = "-c jit=off" }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
