@@ -55,19 +55,24 @@ WITH due AS (
     FROM delivery_jobs d
     WHERE d.state IN (0, 1) AND d.next_attempt_at <= :due_at
       AND (d.state = 0 OR (d.lease_expires_at <= :due_at AND d.id <> ALL('{}'::uuid[])))
-      AND EXISTS (SELECT 1 FROM approvals a WHERE a.id = d.approval_id AND a.current_decision_id = d.decision_id)
       AND d.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid
     ORDER BY d.next_attempt_at
     LIMIT 16
-    FOR UPDATE OF d SKIP LOCKED)
+    FOR UPDATE OF d SKIP LOCKED),
+stale AS (
+    UPDATE delivery_jobs s
+    SET state = 4, completed_at = :now, lease_expires_at = NULL
+    FROM due
+    WHERE s.id = due.id
+      AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.id = s.approval_id AND a.current_decision_id = s.decision_id))
 UPDATE delivery_jobs j
 SET state = 1,
     lease_owner = :owner,
     lease_expires_at = :now::timestamptz + greatest(interval '60 seconds', make_interval(secs => r.timeout_seconds) + interval '5 seconds'),
     attempts = j.attempts + 1,
     schedule_step = j.schedule_step + 1
-FROM due, service_rules r
-WHERE j.id = due.id AND r.id = j.service_rule_id
+FROM due, service_rules r, approvals a
+WHERE j.id = due.id AND r.id = j.service_rule_id AND a.id = j.approval_id AND a.current_decision_id = j.decision_id
 RETURNING j.id, j.approval_id, j.decision_id, j.service_rule_id, j.requested_status, j.attempts, j.schedule_step, j.lease_expires_at;
 SELECT s.id, s.allow_self_approval, s.api_key, s.created_at, s.enabled, s.name, s.previous_signing_secret, s.retry_schedule, s.signing_secret, s.timeout_seconds, s.updated_at, s.url
 FROM service_rules AS s

@@ -22,12 +22,17 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
 {
     // Due: pending and scheduled for now, or sending under a lease that has run out (its owner is presumed dead,
     // or its attempt crashed; this process's own running attempts are excluded by id, not by owner, so a crashed
-    // attempt of a single dispatcher is still retried). Only jobs of the approval's current decision: a superseded
-    // decision's job is never sent.
-    // The conditions are written so the planner walks the partial index ix_delivery_jobs_due (state IN (0, 1)) in
-    // next_attempt_at order and stops after @limit rows: a sending job was due when it was claimed, so its
-    // next_attempt_at is in the past too. (With the two states as an OR of separate branches it joined and sorted the
-    // whole backlog on every claim: 20 ms and more with a few thousand jobs waiting.)
+    // attempt of a single dispatcher is still retried).
+    // The walk over the queue touches delivery_jobs alone, so whatever plan the planner picks it costs little per
+    // waiting job: ideally ix_delivery_jobs_due (state IN (0, 1)) in next_attempt_at order, stopping after @limit
+    // rows (a sending job was due when it was claimed, so its next_attempt_at is in the past too). The queue's
+    // statistics are usually stale, because it swings from empty to a backlog within seconds; with the check of the
+    // approval's current decision inside the walk, the planner took a backlog of a few thousand jobs for two rows,
+    // joined all of them to approvals and sorted them, 20 to 650 ms per claim (docs/benchmarks.md).
+    // Only jobs of the approval's current decision are sent. A new decision supersedes the open jobs of the old one
+    // in its own transaction, so a claimed job of another decision means that rule was broken (by hand, say); such a
+    // job is marked superseded here, as the decision should have done, instead of being sent or left at the head of
+    // the queue.
     // SKIP LOCKED lets concurrent dispatchers take disjoint jobs without waiting on each other; claiming counts the
     // attempt up front, so a job whose dispatcher keeps dying still runs out of attempts.
     private const string ClaimSql = """
@@ -36,37 +41,41 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
             FROM delivery_jobs d
             WHERE d.state IN (0, 1) AND d.next_attempt_at <= @now
               AND (d.state = 0 OR (d.lease_expires_at <= @now AND d.id <> ALL(@running)))
-              AND EXISTS (SELECT 1 FROM approvals a WHERE a.id = d.approval_id AND a.current_decision_id = d.decision_id)
             ORDER BY d.next_attempt_at
             LIMIT @limit
-            FOR UPDATE OF d SKIP LOCKED)
+            FOR UPDATE OF d SKIP LOCKED),
+        stale AS (
+            UPDATE delivery_jobs s
+            SET state = 4, completed_at = @now, lease_expires_at = NULL
+            FROM due
+            WHERE s.id = due.id
+              AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.id = s.approval_id AND a.current_decision_id = s.decision_id))
         UPDATE delivery_jobs j
         SET state = 1,
             lease_owner = @owner,
             lease_expires_at = @now + greatest(@lease, make_interval(secs => r.timeout_seconds) + @margin),
             attempts = j.attempts + 1,
             schedule_step = j.schedule_step + 1
-        FROM due, service_rules r
-        WHERE j.id = due.id AND r.id = j.service_rule_id
+        FROM due, service_rules r, approvals a
+        WHERE j.id = due.id AND r.id = j.service_rule_id AND a.id = j.approval_id AND a.current_decision_id = j.decision_id
         RETURNING j.id, j.approval_id, j.decision_id, j.service_rule_id, j.requested_status, j.attempts, j.schedule_step, j.lease_expires_at
         """;
 
     // The earliest of two index walks that each stop at their first row (ix_delivery_jobs_due for pending jobs,
-    // ix_delivery_jobs_leased for running leases). As one min() over a join it read the whole outbox and joined it to
-    // the approvals: hundreds of milliseconds with a few ten thousand jobs, on every pass of a dispatcher that had a
-    // free slot, which held up every delivery behind it.
+    // ix_delivery_jobs_leased for running leases), over delivery_jobs alone for the reason the claim's walk is. (As
+    // one min() over a join it read the whole outbox and joined it to the approvals: hundreds of milliseconds with a
+    // few ten thousand jobs, on every pass of a dispatcher that had a free slot.) A job of a superseded decision
+    // can only wake the dispatcher once: its claim marks it superseded.
     private const string NextDueSql = """
         SELECT least(
             (SELECT d.next_attempt_at
              FROM delivery_jobs d
              WHERE d.state = 0
-               AND EXISTS (SELECT 1 FROM approvals a WHERE a.id = d.approval_id AND a.current_decision_id = d.decision_id)
              ORDER BY d.next_attempt_at
              LIMIT 1),
             (SELECT d.lease_expires_at
              FROM delivery_jobs d
              WHERE d.state = 1 AND d.id <> ALL(@running)
-               AND EXISTS (SELECT 1 FROM approvals a WHERE a.id = d.approval_id AND a.current_decision_id = d.decision_id)
              ORDER BY d.lease_expires_at
              LIMIT 1))
         """;

@@ -8,13 +8,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Approvals.Api.Tests.Delivery;
 
 /// <summary>
-/// When the dispatcher wakes next without a notification: the earliest pending job of a current decision or running
-/// lease of another dispatcher (the host here has the dispatcher off, so the jobs stay where the test puts them).
+/// The dispatchers' queue: when one wakes next without a notification (the earliest pending job or running lease of
+/// another dispatcher), and what a claim takes. The host here has the dispatcher off, so the jobs stay where the test
+/// puts them.
 /// </summary>
 public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
 {
     [Fact]
-    public async Task Next_due_is_the_earliest_pending_job_or_foreign_lease_of_a_current_decision()
+    public async Task Next_due_is_the_earliest_pending_job_or_foreign_lease()
     {
         var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
         Assert.Null(await queue.NextDueAsync([], CancellationToken.None));
@@ -32,15 +33,47 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
         Assert.Equal(now.AddMinutes(1), await queue.NextDueAsync([], CancellationToken.None));
         Assert.Equal(now.AddMinutes(5), await queue.NextDueAsync([second], CancellationToken.None));
 
-        // Finished jobs, and jobs of a decision that is no longer the approval's current one, never fall due.
+        // Finished jobs never fall due.
         await SetJobAsync(first, DeliveryState.Succeeded, nextAttemptAt: now.AddMinutes(-10), leaseExpiresAt: null);
+        await SetJobAsync(second, DeliveryState.Succeeded, nextAttemptAt: now.AddMinutes(-10), leaseExpiresAt: null);
+        Assert.Null(await queue.NextDueAsync([], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_claimed_job_of_a_decision_that_is_no_longer_current_is_marked_superseded_and_not_sent()
+    {
+        var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
+        var rule = await ServiceRuleAsync();
+        var current = await DecidedJobAsync(rule);
+        var orphan = await DecidedJobAsync(rule);
+        var now = Timestamps.ToDatabasePrecision(Factory.Clock.GetUtcNow());
+
+        // A new decision supersedes the old one's open jobs in its transaction; this breaks that rule by hand, and
+        // puts the orphan first in the queue.
+        await SetJobAsync(orphan, DeliveryState.Pending, nextAttemptAt: now.AddMinutes(-2), leaseExpiresAt: null);
+        await SetJobAsync(current, DeliveryState.Pending, nextAttemptAt: now.AddMinutes(-1), leaseExpiresAt: null);
         await using (var db = Factory.CreateDbContext())
         {
-            await db.Approvals.Where(a => a.DeliveryJobs.Any(j => j.Id == second))
+            await db.Approvals.Where(a => a.DeliveryJobs.Any(j => j.Id == orphan))
                 .ExecuteUpdateAsync(set => set.SetProperty(a => a.CurrentDecisionId, Guid.NewGuid()));
         }
 
-        Assert.Null(await queue.NextDueAsync([], CancellationToken.None));
+        var claimed = await queue.ClaimAsync("test-dispatcher", 10, now, TimeSpan.FromSeconds(30), [], CancellationToken.None);
+
+        Assert.Equal(current, Assert.Single(claimed).Id);
+        await using (var db = Factory.CreateDbContext())
+        {
+            var stored = await db.DeliveryJobs.AsNoTracking().SingleAsync(j => j.Id == orphan);
+            Assert.Equal(DeliveryState.Superseded, stored.State);
+            Assert.Equal(now, stored.CompletedAt);
+            Assert.Equal(0, stored.Attempts);
+        }
+
+        Assert.Empty(await queue.ClaimAsync("test-dispatcher", 10, now.AddMinutes(10), TimeSpan.FromSeconds(30), [current], CancellationToken.None));
+        Assert.Null(await queue.NextDueAsync([current], CancellationToken.None));
+
+        // The other test starts from an empty queue.
+        await SetJobAsync(current, DeliveryState.Succeeded, nextAttemptAt: now, leaseExpiresAt: null);
     }
 
     private async Task<Guid> DecidedJobAsync(int rule)
