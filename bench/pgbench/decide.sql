@@ -5,8 +5,9 @@
 --   1. POST .../decision: the filter's transaction with the key's claim, the locking read of the approval and its
 --      rules (one batch, ApprovalChangeReads.cs), the rule's first retry delay, the job + approval + history batch,
 --      the stored response (a first decision has no jobs to supersede).
---   2. The dispatcher: the claim, then the preparation (the rule; the approval with its rules and jobs, as
---      ApprovalReader reads it: its creator parameter is NULL, which pgbench cannot bind, so it is a literal).
+--   2. The dispatcher: the claim, then the preparation in one batch (the approval with its rules and jobs, as
+--      ApprovalReader reads it: its creator parameter is NULL, which pgbench cannot bind, so it is a literal; and
+--      the service rule).
 --   3. The recording: one batch with the locked approval, the job's update and the jobs' standings; then the
 --      attempt + approval + history batch (DeliveryRecorder.cs).
 -- The differences: the claim also filters on this transaction's own approval, since a pgbench client must not
@@ -74,10 +75,7 @@ SET state = 1,
 FROM due, service_rules r, approvals a
 WHERE j.id = due.id AND r.id = j.service_rule_id AND a.id = j.approval_id AND a.current_decision_id = j.decision_id
 RETURNING j.id, j.approval_id, j.decision_id, j.service_rule_id, j.requested_status, j.attempts, j.schedule_step, j.lease_expires_at;
-SELECT s.id, s.allow_self_approval, s.api_key, s.created_at, s.enabled, s.name, s.previous_signing_secret, s.retry_schedule, s.signing_secret, s.timeout_seconds, s.updated_at, s.url
-FROM service_rules AS s
-WHERE s.id = :rule
-LIMIT 1;
+\startpipeline
 SELECT a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.deadline, a.created_by,
        a.created_at, a.updated_at, a.version, a.current_decision_id,
        a.last_error ->> 'Code', a.last_error ->> 'Message', (a.last_error ->> 'ServiceRule')::int,
@@ -87,6 +85,11 @@ SELECT a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.d
 FROM approvals AS a
 LEFT JOIN delivery_jobs AS d ON d.approval_id = a.id AND d.decision_id = a.current_decision_id
 WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND (NULL::text IS NULL OR a.created_by = NULL::text);
+SELECT s.id, s.name, s.url, s.api_key, s.enabled, s.signing_secret, s.previous_signing_secret, s.timeout_seconds,
+       s.retry_schedule, s.allow_self_approval, s.created_at, s.updated_at
+FROM service_rules AS s
+WHERE s.id = :rule;
+\endpipeline
 \startpipeline
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 SELECT a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.deadline, a.created_by,

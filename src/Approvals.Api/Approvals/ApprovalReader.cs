@@ -12,7 +12,7 @@ namespace Approvals.Api.Approvals;
 /// (v1 and legacy GET), and every delivery reads one to describe it to the service; EF Core's query pipeline,
 /// materializer and pooled DbContext cost about as much CPU as the rest of the request together
 /// (docs/benchmarks.md). What a caller may see comes from <see cref="ApprovalAccess.ReadFilter"/>, as in every other
-/// read.
+/// read. A delivery reads the service rule it goes to in the same round trip.
 /// </summary>
 public sealed class ApprovalReader(NpgsqlDataSource dataSource)
 {
@@ -40,6 +40,14 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
 
     private const int ApprovalColumnCount = 16;
 
+    // Keep bench/pgbench/decide.sql in step with this statement as well.
+    private const string ServiceRuleSql = """
+        SELECT s.id, s.name, s.url, s.api_key, s.enabled, s.signing_secret, s.previous_signing_secret, s.timeout_seconds,
+               s.retry_schedule, s.allow_self_approval, s.created_at, s.updated_at
+        FROM service_rules AS s
+        WHERE s.id = $1
+        """;
+
     /// <summary>An approval the caller may read; one it may not read is reported as not found.</summary>
     public async Task<Result<Approval>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
@@ -48,15 +56,42 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
         return approval is null ? Problems.ApprovalNotFound(id) : approval;
     }
 
-    /// <summary>The approval as a delivery describes it to a service, whoever created it.</summary>
-    public Task<Approval?> ReadForDeliveryAsync(Guid id, CancellationToken cancellationToken) => ReadAsync(id, createdBy: null, cancellationToken);
+    /// <summary>
+    /// The approval as a delivery describes it to a service, whoever created it, and the service rule it goes to, in
+    /// one round trip: every delivery attempt reads both. Either is null when it does not exist.
+    /// </summary>
+    public async Task<(Approval? Approval, ServiceRule? Rule)> ReadForDeliveryAsync(Guid id, int serviceRuleId, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(ApprovalCommand(id, createdBy: null));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(ServiceRuleSql) { Parameters = { new NpgsqlParameter<int> { TypedValue = serviceRuleId } } });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var approval = await ReadApprovalAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var rule = await reader.ReadAsync(cancellationToken) ? ReadServiceRuleRow(reader) : null;
+        return (approval, rule);
+    }
 
     private async Task<Approval?> ReadAsync(Guid id, string? createdBy, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = createdBy, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(ApprovalCommand(id, createdBy));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadApprovalAsync(reader, cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand ApprovalCommand(Guid id, string? createdBy) => new(Sql)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid> { TypedValue = id },
+            new NpgsqlParameter<string?> { TypedValue = createdBy, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+        },
+    };
+
+    /// <summary>The approval with its rules and jobs from the rows of <see cref="Sql"/>; leaves the reader at the end of that result.</summary>
+    private static async Task<Approval?> ReadApprovalAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;
@@ -93,6 +128,22 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
 
         return approval;
     }
+
+    private static ServiceRule ReadServiceRuleRow(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetInt32(0),
+        Name = reader.GetString(1),
+        Url = reader.GetString(2),
+        ApiKey = reader.GetString(3),
+        Enabled = reader.GetBoolean(4),
+        SigningSecret = reader.IsDBNull(5) ? null : reader.GetString(5),
+        PreviousSigningSecret = reader.IsDBNull(6) ? null : reader.GetString(6),
+        TimeoutSeconds = reader.GetInt32(7),
+        RetrySchedule = reader.GetFieldValue<int[]>(8),
+        AllowSelfApproval = reader.GetBoolean(9),
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(10),
+        UpdatedAt = reader.GetFieldValue<DateTimeOffset>(11),
+    };
 
     /// <summary>An approval from the first <see cref="ApprovalColumns"/> of the current row (without its rules and jobs).</summary>
     internal static Approval ReadApprovalRow(NpgsqlDataReader reader) => new()

@@ -2,16 +2,15 @@ using System.Text.Json;
 using Approvals.Api.Approvals;
 using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Delivery;
 
 /// <summary>A claimed job with what sending it needs: its service rule and the request.</summary>
 public sealed record PreparedDelivery(ServiceRule Rule, WebhookRequest Request);
 
-/// <summary>Runs one claimed job: prepare the request, send it, record the outcome. One scope (DbContext) per job.</summary>
+/// <summary>Runs one claimed job: prepare the request, send it, record the outcome. One scope (the recorder's DbContext) per job.</summary>
 public sealed partial class DeliveryJobRunner(
-    ApprovalsDbContext db, ApprovalReader approvals, WebhookSender sender, DeliveryRecorder recorder, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
+    ApprovalReader approvals, WebhookSender sender, DeliveryRecorder recorder, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
 {
     /// <param name="abort">Fires when the dispatcher must stop now; the job is then handed back rather than recorded.</param>
     public async Task RunAsync(ClaimedJob job, string owner, CancellationToken abort)
@@ -43,8 +42,7 @@ public sealed partial class DeliveryJobRunner(
     /// <summary>Loads the rule and the approval and builds the signed request body; null when the job no longer counts.</summary>
     public async Task<PreparedDelivery?> PrepareAsync(ClaimedJob job, CancellationToken cancellationToken)
     {
-        var rule = await db.ServiceRules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == job.ServiceRuleId, cancellationToken);
-        var approval = await approvals.ReadForDeliveryAsync(job.ApprovalId, cancellationToken);
+        var (approval, rule) = await approvals.ReadForDeliveryAsync(job.ApprovalId, job.ServiceRuleId, cancellationToken);
         if (rule is null || approval is null || approval.CurrentDecisionId != job.DecisionId)
         {
             return null;
