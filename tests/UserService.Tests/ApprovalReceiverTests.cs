@@ -69,6 +69,24 @@ public class ApprovalReceiverTests(UserServiceFixture fixture) : IClassFixture<U
         Assert.Equal(2, (int?)received["receivedCount"]);
     }
 
+    [Fact]
+    public async Task Concurrent_deliveries_of_different_statuses_all_learn_the_one_that_was_recorded()
+    {
+        var approvalId = Guid.NewGuid();
+        short[] statuses = [3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5];
+
+        var responses = await Task.WhenAll(statuses.Select(status => Client.SendAsync(fixture.Delivery(approvalId, status))));
+
+        var received = (await fixture.Server.ReceivedAsync(approvalId))!;
+        var recorded = (int)received["status"]!;
+        Assert.Equal(statuses.Length, (int?)received["receivedCount"]);
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(recorded, (int?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["status"]);
+        }
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-key")]

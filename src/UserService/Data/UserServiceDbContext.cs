@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Npgsql;
 
 namespace UserService.Data;
 
@@ -12,8 +13,14 @@ public sealed class UserServiceDbContext(DbContextOptions<UserServiceDbContext> 
 
     public DbSet<ReceivedWebhook> ReceivedWebhooks => Set<ReceivedWebhook>();
 
+    /// <summary>
+    /// The service keeps no session state (no SET, temporary tables or LISTEN), so a connection going back to the
+    /// pool needs no <c>DISCARD ALL</c>: one statement less per delivery.
+    /// </summary>
     public static void Configure(DbContextOptionsBuilder options, string connectionString) => options
-        .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", Schema))
+        .UseNpgsql(
+            new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString,
+            npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", Schema))
         .UseSnakeCaseNamingConvention();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
