@@ -1,15 +1,15 @@
 -- decide: every statement ApprovalService sends for one decision with an Idempotency-Key, from the request to the
 -- final status (see bench/results/statements-decide-service.sql after a run), for an approval naming one service
--- rule. Round trips as Npgsql makes them: EF Core's SaveChanges batches and Npgsql batches are one \startpipeline
+-- rule. Round trips as Npgsql makes them: Npgsql batches are one \startpipeline
 -- block each, and a transaction's BEGIN goes out with the statement after it.
 --   1. POST .../decision: the filter's transaction with the key's claim, the locking read of the approval and its
---      rules (one batch, ApprovalChangeReads.cs), the rule's first retry delay, the job + approval + history batch,
---      the stored response (a first decision has no jobs to supersede).
+--      rules (one batch, ApprovalChangeReads.cs), the approval + job + history batch (ApprovalWrite.cs), the stored
+--      response (a first decision has no jobs to supersede).
 --   2. The dispatcher: the claim, then the preparation in one batch (the approval with its rules and jobs, as
 --      ApprovalReader reads it: its creator parameter is NULL, which pgbench cannot bind, so it is a literal; and
 --      the service rule).
---   3. The recording: one batch with the locked approval, the job's update and the jobs' standings; then the
---      attempt + approval + history batch (DeliveryRecorder.cs).
+--   3. The recording: one batch with the locked approval, the job's update, the jobs' standings and the attempt
+--      (DeliveryRecorder.cs); then the approval + history batch (ApprovalWrite.cs).
 -- The differences: the claim also filters on this transaction's own approval, since a pgbench client must not
 -- claim another client's job (the service's claim takes any due job); and the jobs fall due at :due_at, far in the
 -- future, so the service's own dispatcher, still running beside pgbench, never takes them.
@@ -36,16 +36,21 @@ FROM approvals AS a WHERE a.id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '
 SELECT r.service_rule_id, r.position FROM approval_service_rules AS r
 WHERE r.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid ORDER BY r.position;
 \endpipeline
-SELECT s.id, coalesce(s.retry_schedule[1], 0) FROM service_rules AS s WHERE s.id = ANY (:rules);
 \startpipeline
-INSERT INTO delivery_jobs (id, approval_id, attempts, completed_at, created_at, decision_id, last_error, last_error_code, lease_expires_at, lease_owner, next_attempt_at, reported_status, requested_status, schedule_step, service_rule_id, state)
-VALUES ((:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 0, NULL, :now, (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, NULL, NULL, NULL, NULL, :due_at, NULL, :approved, 0, :rule, 0);
-UPDATE approvals SET current_decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, previous_status = :pending, status = :acknowledged, version = 2
+UPDATE approvals
+SET title = 'Ceiling approval', description = 'Decided by pgbench.', comment = '', deadline = '2099-12-31T00:00:00Z',
+    status = :acknowledged, previous_status = :pending, version = 2, current_decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, last_error = NULL
 WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND version = 1
 RETURNING updated_at;
-INSERT INTO approval_history (action, actor, approval_id, at, changes, correlation_id, from_status, to_status)
-VALUES ('decided', :actor, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :decided_changes, :correlation_id, :pending, :acknowledged)
-RETURNING id;
+INSERT INTO delivery_jobs (id, approval_id, decision_id, service_rule_id, requested_status, state, attempts,
+                           schedule_step, next_attempt_at, created_at)
+SELECT j.id, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, j.rule, :approved::smallint, 0, 0, 0,
+       :due_at::timestamptz + make_interval(secs => coalesce(s.retry_schedule[1], 0)), :now::timestamptz
+FROM unnest(ARRAY[(:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid], :rules::int[]) AS j(id, rule)
+JOIN service_rules AS s ON s.id = j.rule
+RETURNING id, next_attempt_at;
+INSERT INTO approval_history (approval_id, at, actor, action, from_status, to_status, changes, correlation_id)
+VALUES ((:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :actor, 'decided', :pending, :acknowledged, :decided_changes, :correlation_id);
 \endpipeline
 UPDATE idempotency_keys SET status_code = 202, response_body = :response_body,
     location = '/api/v1/approvals/' || :pool_prefix || lpad(to_hex(:k::bigint), 12, '0'), e_tag = '"2"'
@@ -108,16 +113,16 @@ SELECT d.id, d.service_rule_id, s.name, d.state, d.reported_status, d.last_error
 FROM delivery_jobs AS d
 JOIN service_rules AS s ON s.id = d.service_rule_id
 WHERE d.approval_id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND d.decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid;
+INSERT INTO delivery_attempts (job_id, number, started_at, duration_ms, http_status, error, response_excerpt)
+VALUES ((:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 1, :now, 3, 200, NULL, :response_excerpt);
 \endpipeline
 \startpipeline
-INSERT INTO delivery_attempts (duration_ms, error, http_status, job_id, number, response_excerpt, started_at)
-VALUES (3, NULL, 200, (:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 1, :response_excerpt, :now)
-RETURNING id;
-UPDATE approvals SET previous_status = :acknowledged, status = :approved, version = 3
+UPDATE approvals
+SET title = 'Ceiling approval', description = 'Decided by pgbench.', comment = '', deadline = '2099-12-31T00:00:00Z',
+    status = :approved, previous_status = :acknowledged, version = 3, current_decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, last_error = NULL
 WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND version = 2
 RETURNING updated_at;
-INSERT INTO approval_history (action, actor, approval_id, at, changes, correlation_id, from_status, to_status)
-VALUES ('status_changed', :dispatcher_actor, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, NULL, NULL, :acknowledged, :approved)
-RETURNING id;
+INSERT INTO approval_history (approval_id, at, actor, action, from_status, to_status, changes, correlation_id)
+VALUES ((:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :dispatcher_actor, 'status_changed', :acknowledged, :approved, NULL, NULL);
 \endpipeline
 COMMIT;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Approvals.Api.Approvals;
 using Approvals.Api.Data;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
@@ -73,6 +74,38 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
         Assert.Equal([first, second], jobs.Select(j => j.ServiceRuleId).Order());
         Assert.All(jobs, j => Assert.Equal(ApprovalStatus.Approved, j.RequestedStatus));
         Assert.All(jobs, j => Assert.Equal(DeliveryState.Pending, j.State));
+    }
+
+    [Fact]
+    public async Task Each_job_falls_due_after_the_first_step_of_its_rules_retry_schedule()
+    {
+        var prompt = await ServiceRuleAsync();
+        var delayed = await ServiceRuleAsync();
+        var unscheduled = await ServiceRuleAsync();
+        await using (var db = Factory.CreateDbContext())
+        {
+            await db.ServiceRules.Where(r => r.Id == delayed).ExecuteUpdateAsync(set => set.SetProperty(r => r.RetrySchedule, new[] { 45, 60 }));
+            await db.ServiceRules.Where(r => r.Id == unscheduled).ExecuteUpdateAsync(set => set.SetProperty(r => r.RetrySchedule, Array.Empty<int>()));
+        }
+
+        var id = await CreateApprovalIdAsync("Three schedules", delayed, prompt, unscheduled);
+        var response = await DecideAsync(id, "reject");
+
+        await AssertStatusAsync(response, HttpStatusCode.Accepted);
+        var deliveries = (await ReadObjectAsync(await Client.GetAsync($"/api/v1/approvals/{id}")))["deliveries"]!.AsArray();
+        Assert.Equal([delayed, prompt, unscheduled], deliveries.Select(d => (int)d!["serviceRule"]!));
+        Assert.All(deliveries, d => Assert.Equal("pending", (string?)d!["state"]));
+        var (jobs, _) = await StoredTrailAsync(id);
+        var stored = jobs.ToDictionary(j => j.ServiceRuleId);
+        Assert.Equal(stored[prompt].CreatedAt.AddSeconds(45), stored[delayed].NextAttemptAt);
+        Assert.Equal(stored[prompt].CreatedAt, stored[prompt].NextAttemptAt);
+        Assert.Equal(stored[prompt].CreatedAt, stored[unscheduled].NextAttemptAt);
+        Assert.All(jobs, j => Assert.Equal(ApprovalStatus.Rejected, j.RequestedStatus));
+        Assert.Equal(Timestamps.ToDatabasePrecision(Factory.Clock.GetUtcNow()), stored[prompt].CreatedAt);
+
+        // The decision's own answer shows the same due times as a later read.
+        var answered = (await ReadObjectAsync(response))["deliveries"]!.AsArray();
+        Assert.Equal(deliveries.ToJsonString(), answered.ToJsonString());
     }
 
     [Fact]

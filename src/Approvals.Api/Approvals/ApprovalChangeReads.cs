@@ -15,12 +15,9 @@ internal static class ApprovalChangeReads
 
     private const string RulesSql = "SELECT r.service_rule_id, r.position FROM approval_service_rules AS r WHERE r.approval_id = $1 ORDER BY r.position";
 
-    // The first step of a rule's retry schedule (NULL past the end of the array, so 0 when the schedule is empty).
-    private const string FirstDelaysSql = "SELECT s.id, coalesce(s.retry_schedule[1], 0) FROM service_rules AS s WHERE s.id = ANY ($1)";
-
     /// <summary>
-    /// The approval with its service rules, its row locked until the transaction ends, and tracked as it was read
-    /// (the version read is the concurrency token of the update). Null when there is no such approval.
+    /// The approval with its service rules, its row locked until the transaction ends (the version read is the
+    /// concurrency token of its <see cref="ApprovalWrite"/>). Null when there is no such approval.
     /// </summary>
     public static async Task<Approval?> LockAsync(ApprovalsDbContext db, Guid id, CancellationToken cancellationToken)
     {
@@ -43,22 +40,6 @@ internal static class ApprovalChangeReads
             }
         }
 
-        db.Approvals.Attach(approval);
         return approval;
-    }
-
-    /// <summary>The delay before the first attempt of each of these service rules, in seconds, by rule id.</summary>
-    public static async Task<Dictionary<int, int>> FirstDelaysAsync(ApprovalsDbContext db, int[] ruleIds, CancellationToken cancellationToken)
-    {
-        await using var batch = db.Database.CreateBatchInTransaction(
-            new NpgsqlBatchCommand(FirstDelaysSql) { Parameters = { new NpgsqlParameter<int[]> { TypedValue = ruleIds } } });
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var delays = new Dictionary<int, int>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            delays[reader.GetInt32(0)] = reader.GetInt32(1);
-        }
-
-        return delays;
     }
 }

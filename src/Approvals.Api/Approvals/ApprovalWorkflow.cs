@@ -12,7 +12,7 @@ namespace Approvals.Api.Approvals;
 /// Creates, edits and decides approvals. Every rule question goes to <see cref="ApprovalStateMachine"/> and every
 /// question of who may touch which approval to <see cref="ApprovalAccess"/>; this class
 /// only validates fields, applies the table's answer, and writes the change, its history row and (for a decision)
-/// its delivery jobs in one transaction. Both API versions call it, so there is one copy of the behaviour.
+/// its delivery jobs in one transaction (<see cref="ApprovalWrite"/>). Both API versions call it, so there is one copy of the behaviour.
 /// </summary>
 public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access)
 {
@@ -94,13 +94,13 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         }
 
         var planned = await ApplyAsync(approval, change, caller, cancellationToken);
-        if (!planned.IsSuccess || !planned.Value)
+        if (!planned.IsSuccess || planned.Value is not { } write)
         {
             // Refused, or nothing to change: no write, no history row.
             return planned.IsSuccess ? approval : planned.Error!;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await write.SaveAsync(db, cancellationToken);
         if (transaction is not null)
         {
             await transaction.CommitAsync(cancellationToken);
@@ -109,8 +109,8 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         return approval;
     }
 
-    /// <summary>Validates and applies the change to the tracked approval. False when there is nothing to change.</summary>
-    private async Task<Result<bool>> ApplyAsync(Approval approval, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
+    /// <summary>Validates and applies the change to the approval read, and plans its write; null when there is nothing to change.</summary>
+    private async Task<Result<ApprovalWrite?>> ApplyAsync(Approval approval, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
         var edit = change.Edit;
         var errors = new FieldErrors();
@@ -194,7 +194,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
 
         if (!detailsChanged && !commentChanged && decidedStatus is null)
         {
-            return false;
+            return (ApprovalWrite?)null;
         }
 
         var now = Now();
@@ -208,6 +208,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             return unknownRules;
         }
 
+        var write = new ApprovalWrite(approval);
         approval.Title = edit.Title ?? approval.Title;
         approval.Description = edit.Description ?? approval.Description;
         approval.Comment = edit.Comment ?? approval.Comment;
@@ -217,26 +218,28 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             approval.ServiceRules.Clear();
             approval.ServiceRules.AddRange(newRules.Select((id, position) =>
                 new ApprovalServiceRule { ApprovalId = approval.Id, ServiceRuleId = id, Position = position }));
+            write.ServiceRulesReplaced = true;
         }
 
         var fromStatus = approval.Status;
         if (decidedStatus is { } acknowledged)
         {
-            await QueueDeliveriesAsync(approval, change.Decision!.Value, now, cancellationToken);
+            QueueDeliveries(write, change.Decision!.Value, now);
             MoveTo(approval, acknowledged, lastError: null);
         }
 
         var action = decidedStatus is null ? HistoryActions.Edited : HistoryActions.Decided;
-        Record(approval, fromStatus, caller, action, changes, now);
-        return true;
+        Record(write, fromStatus, caller, action, changes, now);
+        return write;
     }
 
     /// <summary>
-    /// Applies a command that only moves the status (the dispatcher's delivery outcomes, an admin's redelivery) to a
-    /// tracked approval: the table decides, then the status, previous status, last error, version and one history
-    /// row change together. The caller saves. Returns the table's rejection when the command is not allowed.
+    /// Applies a command that only moves the status (the dispatcher's delivery outcomes, an admin's redelivery) to an
+    /// approval read under its row lock: the table decides, then the status, previous status, last error, version and
+    /// one history row change together. Returns the write, which the caller saves in its transaction, or the table's
+    /// rejection when the command is not allowed.
     /// </summary>
-    internal DomainError? ApplyStatusCommand(
+    internal static Result<ApprovalWrite> ApplyStatusCommand(
         Approval approval, ApprovalCommand command, Caller caller, string action, DeliveryError? lastError, JsonObject? changes, DateTimeOffset now)
     {
         var transition = ApprovalStateMachine.Evaluate(approval.Status, command);
@@ -245,10 +248,11 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             return refused;
         }
 
+        var write = new ApprovalWrite(approval);
         var fromStatus = approval.Status;
         MoveTo(approval, transition.Target!.Value, lastError);
-        Record(approval, fromStatus, caller, action, changes, now);
-        return null;
+        Record(write, fromStatus, caller, action, changes, now);
+        return write;
     }
 
     private static void MoveTo(Approval approval, ApprovalStatus target, DeliveryError? lastError)
@@ -259,31 +263,31 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
     }
 
     /// <summary>Every change bumps the version (the ETag and concurrency token) and writes exactly one history row.</summary>
-    private void Record(Approval approval, ApprovalStatus fromStatus, Caller caller, string action, JsonObject? changes, DateTimeOffset now)
+    private static void Record(ApprovalWrite write, ApprovalStatus fromStatus, Caller caller, string action, JsonObject? changes, DateTimeOffset now)
     {
+        var approval = write.Approval;
         approval.Version++;
-        db.History.Add(NewHistory(approval, caller, action, fromStatus, approval.Status, changes, now));
+        write.History = NewHistory(approval, caller, action, fromStatus, approval.Status, changes, now);
     }
 
-    /// <summary>The outbox: one job per service rule, committed with the decision; older open jobs stop counting.</summary>
-    private async Task QueueDeliveriesAsync(Approval approval, Decision decision, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The outbox: one job per service rule, written with the decision (due after the first step of the rule's retry
+    /// schedule); older open jobs stop counting.
+    /// </summary>
+    private static void QueueDeliveries(ApprovalWrite write, Decision decision, DateTimeOffset now)
     {
+        var approval = write.Approval;
         if (approval.CurrentDecisionId is not null)
         {
             // Jobs exist only for an earlier decision: the first one (the usual case) has none to supersede.
-            await db.DeliveryJobs
-                .Where(j => j.ApprovalId == approval.Id && (j.State == DeliveryState.Pending || j.State == DeliveryState.Sending))
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, DeliveryState.Superseded).SetProperty(j => j.CompletedAt, now), cancellationToken);
+            write.OpenJobsSupersededAt = now;
         }
-
-        // The first step of a rule's retry schedule is the delay before the first attempt (usually 0: send at once).
-        var firstDelays = await ApprovalChangeReads.FirstDelaysAsync(db, [.. approval.ServiceRules.Select(r => r.ServiceRuleId)], cancellationToken);
 
         var decisionId = Guid.CreateVersion7(now);
         approval.CurrentDecisionId = decisionId;
         foreach (var rule in approval.ServiceRules.OrderBy(r => r.Position))
         {
-            db.DeliveryJobs.Add(new DeliveryJob
+            var job = new DeliveryJob
             {
                 Id = Guid.CreateVersion7(now),
                 ApprovalId = approval.Id,
@@ -291,9 +295,11 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
                 ServiceRuleId = rule.ServiceRuleId,
                 RequestedStatus = decision.FinalStatus(),
                 State = DeliveryState.Pending,
-                NextAttemptAt = now.AddSeconds(firstDelays.GetValueOrDefault(rule.ServiceRuleId)),
+                NextAttemptAt = now,
                 CreatedAt = now,
-            });
+            };
+            write.NewJobs.Add(job);
+            approval.DeliveryJobs.Add(job);
         }
     }
 

@@ -16,14 +16,14 @@ namespace Approvals.Api.Delivery;
 /// and, when the job is done, the approval's resolution through the transition table. One transaction, so an
 /// attempt is never recorded without its consequence.
 /// </summary>
-public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWorkflow workflow, TimeProvider clock, ILogger<DeliveryRecorder> logger)
+public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider clock, ILogger<DeliveryRecorder> logger)
 {
     public static readonly Caller Dispatcher = Caller.System("dispatcher");
 
     public const int MaxErrorLength = 2000;
 
     // Keep bench/pgbench/decide.sql in step with the recording's first round trip: ApprovalChangeReads.LockSql and
-    // these two statements.
+    // these statements.
     // completed_at and reported_status change only when the job finishes; next_attempt_at only when it is retried.
     private const string UpdateJobSql = """
         UPDATE delivery_jobs AS d
@@ -33,6 +33,18 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
             reported_status = CASE WHEN $5 THEN $7 ELSE d.reported_status END
         WHERE d.id = $8 AND d.state = 1 AND d.lease_owner = $9 AND d.attempts = $10
         RETURNING d.id
+        """;
+
+    private const string InsertAttemptSql = """
+        INSERT INTO delivery_attempts (job_id, number, started_at, duration_ms, http_status, error, response_excerpt)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        """;
+
+    // Due now, and the claim's step of the retry schedule is given back: the attempt did not run its course.
+    private const string ReleaseJobSql = """
+        UPDATE delivery_jobs AS d
+        SET state = 0, next_attempt_at = $1, lease_expires_at = NULL, schedule_step = d.schedule_step - 1
+        WHERE d.id = $2 AND d.state = 1 AND d.lease_owner = $3 AND d.attempts = $4
         """;
 
     private const string StandingsSql = """
@@ -46,22 +58,20 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
     {
         var now = clock.GetUtcNow();
         var next = NextState(job, rule.RetrySchedule, outcome, now);
-        db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (approval, stillOurs, standings) = await LockAndUpdateJobAsync(job, owner, next, outcome, now, cancellationToken);
-        db.DeliveryAttempts.Add(ToAttempt(job, outcome));
         if (!stillOurs)
         {
             // Our lease ran out and another dispatcher took the job over, or a new decision superseded it: the
             // attempt happened, so it is logged, but its result no longer counts.
             LogLeaseLost(logger, job.Id, job.Attempt);
         }
-        else if ((next.State is DeliveryState.Succeeded or DeliveryState.Failed) && approval is not null)
+        else if ((next.State is DeliveryState.Succeeded or DeliveryState.Failed) && approval is not null
+                 && ResolveApproval(approval, job, rule, standings, now) is { } resolution)
         {
-            ResolveApproval(approval, job, rule, standings, now);
+            await resolution.SaveAsync(db, cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogRecorded(logger, job.Id, job.ApprovalId, job.ServiceRuleId, job.Attempt, outcome.Verdict, outcome.HttpStatus, next.State);
     }
@@ -70,24 +80,33 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
     public async Task ReleaseAsync(ClaimedJob job, string owner, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        db.ChangeTracker.Clear();
+        var aborted = new DeliveryAttemptOutcome(AttemptVerdict.Transient, startedAt, now - startedAt,
+            Error: "Aborted: the dispatcher shut down during the attempt; the job was handed back.");
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.DeliveryAttempts.Add(ToAttempt(job, new DeliveryAttemptOutcome(AttemptVerdict.Transient, startedAt, now - startedAt,
-            Error: "Aborted: the dispatcher shut down during the attempt; the job was handed back.")));
-        await ClaimOf(job, owner).ExecuteUpdateAsync(set => set
-            .SetProperty(j => j.State, DeliveryState.Pending)
-            .SetProperty(j => j.NextAttemptAt, now)
-            .SetProperty(j => j.LeaseExpiresAt, (DateTimeOffset?)null)
-            .SetProperty(j => j.ScheduleStep, j => j.ScheduleStep - 1), cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
+        await using (var batch = db.Database.CreateBatchInTransaction(
+            InsertAttemptCommand(job, aborted),
+            new NpgsqlBatchCommand(ReleaseJobSql)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
+                    new NpgsqlParameter<Guid> { TypedValue = job.Id },
+                    new NpgsqlParameter<string> { TypedValue = owner },
+                    new NpgsqlParameter<int> { TypedValue = job.Attempt },
+                },
+            }))
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>
-    /// One round trip for what the recording reads and the job's next state: the approval's row, locked, so
+    /// One round trip for what the recording reads and the attempt's own writes: the approval's row, locked, so
     /// completions of one approval's jobs take turns on it and whichever finishes last sees all the others; the job's
-    /// update, only while this attempt's claim still holds; and the standings of the decision's jobs after it.
-    /// Hand-written because it runs once per attempt (docs/benchmarks.md).
+    /// update, only while this attempt's claim still holds; the standings of the decision's jobs after it; and the
+    /// attempt log row. Hand-written because it runs once per attempt (docs/benchmarks.md).
     /// </summary>
     private async Task<(Approval? Approval, bool StillOurs, List<(Guid JobId, JobStanding Standing)> Standings)> LockAndUpdateJobAsync(
         ClaimedJob job, string owner, (DeliveryState State, DateTimeOffset? NextAttemptAt, string? Error, string? ErrorCode) next,
@@ -115,7 +134,8 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
             new NpgsqlBatchCommand(StandingsSql)
             {
                 Parameters = { new NpgsqlParameter<Guid> { TypedValue = job.ApprovalId }, new NpgsqlParameter<Guid> { TypedValue = job.DecisionId } },
-            });
+            },
+            InsertAttemptCommand(job, outcome));
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var approval = await reader.ReadAsync(cancellationToken) ? ApprovalReader.ReadApprovalRow(reader) : null;
@@ -137,59 +157,51 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, ApprovalWork
         return (approval, stillOurs, standings);
     }
 
-    private void ResolveApproval(Approval approval, ClaimedJob job, ServiceRule rule, List<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now)
+    /// <summary>The approval's change when this job's outcome resolves its decision through the transition table; null when it does not.</summary>
+    private ApprovalWrite? ResolveApproval(Approval approval, ClaimedJob job, ServiceRule rule, List<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now)
     {
         if (approval.CurrentDecisionId != job.DecisionId)
         {
-            return;
+            return null;
         }
 
         // This job first, so that when it failed the approval's error names it.
         var ordered = standings.OrderBy(s => s.JobId == job.Id ? 0 : 1).Select(s => s.Standing).ToList();
         if (DeliveryResolution.Resolve(ordered, now) is not { } resolution)
         {
-            return;
+            return null;
         }
 
-        // The row read under the lock becomes the tracked entity, so the change goes through the transition table
-        // and the workflow's history like every other, with the version read as its concurrency token.
-        db.Approvals.Attach(approval);
+        // The change goes through the transition table and the workflow's history like every other, with the
+        // version read under the lock as its concurrency token.
         JsonObject? changes = resolution.Error is { } error
             ? new JsonObject { ["lastError"] = new JsonObject { ["old"] = null, ["new"] = JsonSerializer.SerializeToNode(error, ApprovalsJsonContext.Default.DeliveryError) } }
             : null;
-        var refused = workflow.ApplyStatusCommand(approval, resolution.Command, Dispatcher, HistoryActions.StatusChanged, resolution.Error, changes, now);
-        if (refused is not null)
+        var applied = ApprovalWorkflow.ApplyStatusCommand(approval, resolution.Command, Dispatcher, HistoryActions.StatusChanged, resolution.Error, changes, now);
+        if (!applied.IsSuccess)
         {
             // Typically the approval is already in ERROR because a sibling job failed first; this job's own state
             // (such as a success) is kept on the job.
             LogResolutionRefused(logger, job.ApprovalId, resolution.Command.ToWireName(), approval.Status.ToWireName());
+            return null;
         }
-        else
-        {
-            LogResolved(logger, job.ApprovalId, approval.PreviousStatus?.ToWireName(), approval.Status.ToWireName(), rule.Id);
-        }
+
+        LogResolved(logger, job.ApprovalId, approval.PreviousStatus?.ToWireName(), approval.Status.ToWireName(), rule.Id);
+        return applied.Value;
     }
 
-    /// <summary>
-    /// Locks the approval's row until the transaction ends. Everything that resolves or re-queues an approval's
-    /// deliveries takes this lock first, so those changes take turns and each sees the others' committed results.
-    /// </summary>
-    internal static Task LockApprovalAsync(ApprovalsDbContext db, Guid approvalId, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlAsync($"SELECT 1 FROM approvals WHERE id = {approvalId} FOR UPDATE", cancellationToken);
-
-    /// <summary>The job, but only while this dispatcher still holds this attempt's claim on it.</summary>
-    private IQueryable<DeliveryJob> ClaimOf(ClaimedJob job, string owner) => db.DeliveryJobs.Where(j =>
-        j.Id == job.Id && j.State == DeliveryState.Sending && j.LeaseOwner == owner && j.Attempts == job.Attempt);
-
-    private static DeliveryAttempt ToAttempt(ClaimedJob job, DeliveryAttemptOutcome outcome) => new()
+    private static NpgsqlBatchCommand InsertAttemptCommand(ClaimedJob job, DeliveryAttemptOutcome outcome) => new(InsertAttemptSql)
     {
-        JobId = job.Id,
-        Number = job.Attempt,
-        StartedAt = outcome.StartedAt,
-        DurationMs = (int)Math.Min(int.MaxValue, Math.Max(0, outcome.Duration.TotalMilliseconds)),
-        HttpStatus = outcome.HttpStatus,
-        Error = Truncate(outcome.Error),
-        ResponseExcerpt = outcome.ResponseExcerpt,
+        Parameters =
+        {
+            new NpgsqlParameter<Guid> { TypedValue = job.Id },
+            new NpgsqlParameter<int> { TypedValue = job.Attempt },
+            new NpgsqlParameter<DateTimeOffset> { TypedValue = outcome.StartedAt },
+            new NpgsqlParameter<int> { TypedValue = (int)Math.Min(int.MaxValue, Math.Max(0, outcome.Duration.TotalMilliseconds)) },
+            new NpgsqlParameter<int?> { TypedValue = outcome.HttpStatus, NpgsqlDbType = NpgsqlDbType.Integer },
+            new NpgsqlParameter<string?> { TypedValue = Truncate(outcome.Error), NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter<string?> { TypedValue = outcome.ResponseExcerpt, NpgsqlDbType = NpgsqlDbType.Text },
+        },
     };
 
     private static (DeliveryState State, DateTimeOffset? NextAttemptAt, string? Error, string? ErrorCode) NextState(

@@ -13,7 +13,7 @@ namespace Approvals.Api.Delivery;
 /// of the table), and the job starts a new round of its retry schedule, due now. Its outcome then resolves the
 /// approval as any delivery does; the decision's other jobs keep their results.
 /// </summary>
-public sealed class DeliveryRetries(ApprovalsDbContext db, ApprovalWorkflow workflow, TimeProvider clock)
+public sealed class DeliveryRetries(ApprovalsDbContext db, TimeProvider clock)
 {
     public async Task<DomainError?> RetryAsync(Guid approvalId, Guid jobId, Caller caller, CancellationToken cancellationToken)
     {
@@ -21,8 +21,7 @@ public sealed class DeliveryRetries(ApprovalsDbContext db, ApprovalWorkflow work
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         // Serialised with the dispatcher's completions for this approval (they lock the same row).
-        await DeliveryRecorder.LockApprovalAsync(db, approvalId, cancellationToken);
-        var approval = await db.Approvals.FirstOrDefaultAsync(a => a.Id == approvalId, cancellationToken);
+        var approval = await ApprovalChangeReads.LockAsync(db, approvalId, cancellationToken);
         if (approval is null)
         {
             return Problems.ApprovalNotFound(approvalId);
@@ -49,11 +48,13 @@ public sealed class DeliveryRetries(ApprovalsDbContext db, ApprovalWorkflow work
 
         var now = clock.GetUtcNow();
         var changes = new JsonObject { ["retriedJob"] = new JsonObject { ["old"] = null, ["new"] = job.Id.ToString() } };
-        if (workflow.ApplyStatusCommand(approval, command, caller, HistoryActions.Redelivered, null, changes, now) is { } rejected)
+        var applied = ApprovalWorkflow.ApplyStatusCommand(approval, command, caller, HistoryActions.Redelivered, null, changes, now);
+        if (!applied.IsSuccess)
         {
-            return rejected;
+            return applied.Error;
         }
 
+        await applied.Value!.SaveAsync(db, cancellationToken);
         job.State = DeliveryState.Pending;
         job.NextAttemptAt = now;
         job.ScheduleStep = 0;

@@ -1,0 +1,188 @@
+using System.Text;
+using System.Text.Json;
+using Approvals.Api.Data;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Approvals.Api.Approvals;
+
+/// <summary>
+/// What one change to an approval writes, as <see cref="ApprovalWorkflow"/> plans it: the row's new state under the
+/// version it was read at, the replaced service rules, the superseded and the new delivery jobs, and the history row.
+/// <see cref="SaveAsync"/> writes it by hand in one batch in the caller's transaction. Every decision and every
+/// delivery outcome writes one, and EF Core's SaveChanges (change tracking, command building, the topological sort)
+/// cost more CPU than these statements (docs/benchmarks.md). Keep bench/pgbench/decide.sql in step with them.
+/// </summary>
+internal sealed class ApprovalWrite(Approval approval)
+{
+    // The version read is the concurrency token: the row is locked, so a mismatch means a bug, not a race.
+    private const string UpdateApprovalSql = """
+        UPDATE approvals
+        SET title = $2, description = $3, comment = $4, deadline = $5, status = $6, previous_status = $7, version = $8,
+            current_decision_id = $9, last_error = $10
+        WHERE id = $1 AND version = $11
+        RETURNING updated_at
+        """;
+
+    private const string SupersedeOpenJobsSql = """
+        UPDATE delivery_jobs SET state = 4, completed_at = $2
+        WHERE approval_id = $1 AND state IN (0, 1)
+        """;
+
+    private const string DeleteServiceRulesSql = "DELETE FROM approval_service_rules WHERE approval_id = $1";
+
+    private const string InsertServiceRulesSql = """
+        INSERT INTO approval_service_rules (approval_id, service_rule_id, position)
+        SELECT $1, r.id, r.ordinal - 1 FROM unnest($2::int[]) WITH ORDINALITY AS r(id, ordinal)
+        """;
+
+    // The first step of a rule's retry schedule is the delay before the first attempt (usually 0: send at once;
+    // NULL past the end of an empty schedule).
+    private const string InsertJobsSql = """
+        INSERT INTO delivery_jobs (id, approval_id, decision_id, service_rule_id, requested_status, state, attempts,
+                                   schedule_step, next_attempt_at, created_at)
+        SELECT j.id, $2, $3, j.rule, $4, 0, 0, 0, $5 + make_interval(secs => coalesce(s.retry_schedule[1], 0)), $5
+        FROM unnest($1::uuid[], $6::int[]) AS j(id, rule)
+        JOIN service_rules AS s ON s.id = j.rule
+        RETURNING id, next_attempt_at
+        """;
+
+    private const string InsertHistorySql = """
+        INSERT INTO approval_history (approval_id, at, actor, action, from_status, to_status, changes, correlation_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """;
+
+    public Approval Approval => approval;
+
+    /// <summary>The version the approval was read at.</summary>
+    public int ReadVersion { get; } = approval.Version;
+
+    /// <summary>Set when the change replaces the approval's service rules with <see cref="Approval.ServiceRules"/>.</summary>
+    public bool ServiceRulesReplaced { get; set; }
+
+    /// <summary>Set (to the time) when a new decision supersedes the open jobs of the previous one.</summary>
+    public DateTimeOffset? OpenJobsSupersededAt { get; set; }
+
+    /// <summary>The new decision's jobs; their <see cref="DeliveryJob.NextAttemptAt"/> is filled in by the write.</summary>
+    public List<DeliveryJob> NewJobs { get; } = [];
+
+    public ApprovalHistoryEntry? History { get; set; }
+
+    /// <summary>
+    /// Writes the change in the context's current transaction, after <paramref name="before"/> (another write of the
+    /// same transaction that can share the round trip), and sets the approval's <see cref="Approval.UpdatedAt"/>.
+    /// </summary>
+    public async Task SaveAsync(ApprovalsDbContext db, CancellationToken cancellationToken, NpgsqlBatchCommand? before = null)
+    {
+        var history = History ?? throw new InvalidOperationException("Every change to an approval writes a history row.");
+        await using var batch = db.Database.CreateBatchInTransaction();
+        if (before is not null)
+        {
+            batch.BatchCommands.Add(before);
+        }
+
+        if (OpenJobsSupersededAt is { } supersededAt)
+        {
+            batch.BatchCommands.Add(Command(SupersedeOpenJobsSql, Value(approval.Id), Value(supersededAt)));
+        }
+
+        batch.BatchCommands.Add(Command(UpdateApprovalSql,
+            Value(approval.Id),
+            Value(approval.Title),
+            Value(approval.Description),
+            Value(approval.Comment),
+            Value(approval.Deadline),
+            Value((short)approval.Status),
+            new NpgsqlParameter<short?> { TypedValue = (short?)approval.PreviousStatus, NpgsqlDbType = NpgsqlDbType.Smallint },
+            Value(approval.Version),
+            new NpgsqlParameter<Guid?> { TypedValue = approval.CurrentDecisionId, NpgsqlDbType = NpgsqlDbType.Uuid },
+            new NpgsqlParameter<string?> { TypedValue = LastErrorJson(approval.LastError), NpgsqlDbType = NpgsqlDbType.Jsonb },
+            Value(ReadVersion)));
+
+        if (ServiceRulesReplaced)
+        {
+            batch.BatchCommands.Add(Command(DeleteServiceRulesSql, Value(approval.Id)));
+            batch.BatchCommands.Add(Command(InsertServiceRulesSql,
+                Value(approval.Id), Value<int[]>([.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)])));
+        }
+
+        if (NewJobs.Count > 0)
+        {
+            var first = NewJobs[0];
+            batch.BatchCommands.Add(Command(InsertJobsSql,
+                Value<Guid[]>([.. NewJobs.Select(j => j.Id)]),
+                Value(approval.Id),
+                Value(first.DecisionId),
+                Value((short)first.RequestedStatus),
+                Value(first.CreatedAt),
+                Value<int[]>([.. NewJobs.Select(j => j.ServiceRuleId)])));
+        }
+
+        batch.BatchCommands.Add(Command(InsertHistorySql,
+            Value(history.ApprovalId),
+            Value(history.At),
+            Value(history.Actor),
+            Value(history.Action),
+            new NpgsqlParameter<short?> { TypedValue = (short?)history.FromStatus, NpgsqlDbType = NpgsqlDbType.Smallint },
+            new NpgsqlParameter<short?> { TypedValue = (short?)history.ToStatus, NpgsqlDbType = NpgsqlDbType.Smallint },
+            new NpgsqlParameter<string?> { TypedValue = history.Changes?.RootElement.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb },
+            new NpgsqlParameter<string?> { TypedValue = history.CorrelationId, NpgsqlDbType = NpgsqlDbType.Text }));
+
+        // Only the approval's update and the jobs' insert return rows (Npgsql's reader skips the other statements).
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new DbUpdateConcurrencyException($"Approval {approval.Id} is no longer at version {ReadVersion}.");
+        }
+
+        approval.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
+        if (NewJobs.Count > 0 && await reader.NextResultAsync(cancellationToken))
+        {
+            var jobs = NewJobs.ToDictionary(j => j.Id);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                jobs[reader.GetGuid(0)].NextAttemptAt = reader.GetFieldValue<DateTimeOffset>(1);
+            }
+        }
+    }
+
+    /// <summary>The JSON EF Core maps <see cref="DeliveryError"/> to (ApprovalConfiguration): its members by name.</summary>
+    private static string? LastErrorJson(DeliveryError? error)
+    {
+        if (error is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString(nameof(DeliveryError.At), error.At);
+            json.WriteString(nameof(DeliveryError.Code), error.Code);
+            json.WriteString(nameof(DeliveryError.Message), error.Message);
+            if (error.ServiceRule is { } rule)
+            {
+                json.WriteNumber(nameof(DeliveryError.ServiceRule), rule);
+            }
+            else
+            {
+                json.WriteNull(nameof(DeliveryError.ServiceRule));
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
+}
