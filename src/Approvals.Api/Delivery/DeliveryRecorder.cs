@@ -56,7 +56,9 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
 
     public async Task RecordAsync(ClaimedJob job, string owner, ServiceRule rule, DeliveryAttemptOutcome outcome, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        // At the database's precision, so the approval's lastError.at (JSON, which keeps whatever it is given) reads
+        // the same as the timestamp columns written with it.
+        var now = Timestamps.ToDatabasePrecision(clock.GetUtcNow());
         var next = NextState(job, rule.RetrySchedule, outcome, now);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (approval, stillOurs, standings) = await LockAndUpdateJobAsync(job, owner, next, outcome, now, cancellationToken);

@@ -22,6 +22,7 @@ public class DeliveryFailureTests(DeliveryFixture fixture) : DeliveryTestBase(fi
         Assert.Equal(ErrorCodes.DeliveryInvalidUrl, (string?)failed["lastError"]!["code"]);
         Assert.Equal(rule, (int?)failed["lastError"]!["serviceRule"]);
         Assert.Contains($"Service rule {rule}", (string?)failed["lastError"]!["message"]);
+        await AssertListedWithSameErrorAsync(failed);
         var job = (await GetDeliveriesAsync(id)).Single()!;
         Assert.Equal("failed", (string?)job["state"]);
         Assert.Null(job["attemptLog"]![0]!["httpStatus"]);
@@ -165,7 +166,16 @@ public class DeliveryFailureTests(DeliveryFixture fixture) : DeliveryTestBase(fi
 
         Assert.Equal(ErrorCodes.DeliveryTargetsDisagree, (string?)approval["lastError"]!["code"]);
         Assert.Null(approval["lastError"]!["serviceRule"]);
+        await AssertListedWithSameErrorAsync(approval);
         Assert.Equal(["APPROVED", "CANCELLED"], approval["deliveries"]!.AsArray().Select(d => (string)d!["reportedStatus"]!));
         Assert.All(approval["deliveries"]!.AsArray(), d => Assert.Equal("succeeded", (string?)d!["state"]));
+    }
+
+    /// <summary>The list (read through EF Core) shows the error the delivery wrote as the single read does.</summary>
+    private async Task AssertListedWithSameErrorAsync(JsonObject approval)
+    {
+        var page = await ReadObjectAsync(await Client.GetAsync("/api/v1/approvals?status=ERROR&limit=100"));
+        var listed = page["items"]!.AsArray().Single(a => (string?)a!["id"] == (string?)approval["id"])!;
+        Assert.Equal(approval["lastError"]!.ToJsonString(), listed["lastError"]!.ToJsonString());
     }
 }
