@@ -9,7 +9,8 @@ namespace Approvals.Api.Delivery;
 /// Sends the outbox. It claims due jobs (row locks with SKIP LOCKED plus a lease, so several dispatchers share one
 /// database and a dead one's jobs are taken over when its lease runs out), runs up to
 /// <see cref="DeliveryOptions.MaxConcurrency"/> at a time, and sleeps until woken by a commit (LISTEN/NOTIFY), by a
-/// finished job, or by the next job falling due, never longer than the sweep interval. On shutdown it stops
+/// finished job when due jobs were waiting for its slot or it is due again itself, or by the next job falling due,
+/// never longer than the sweep interval. On shutdown it stops
 /// claiming and lets running attempts finish until the host's shutdown timeout; attempts still running then are
 /// aborted and their jobs handed back.
 /// </summary>
@@ -27,6 +28,12 @@ public sealed partial class DeliveryDispatcher(
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
     private readonly CancellationTokenSource _abort = new();
+
+    // Whether the last claim may have left due jobs behind for lack of a free slot: only then does a finishing job
+    // wake the loop to claim again. Otherwise the loop has nothing to do until a commit notifies it, a timer runs
+    // out or a job's own due time changes, and waking it on every finished job doubled the claims (each one a query
+    // plus a next-due query) at moderate load.
+    private volatile bool _dueLeftBehind = true;
 
     /// <summary>This dispatcher's name in job leases.</summary>
     public string OwnerId { get; } = options.Value.ResolveOwnerId();
@@ -90,6 +97,8 @@ public sealed partial class DeliveryDispatcher(
             TimeSpan sleep;
             try
             {
+                // Set before the slots are counted, so a job finishing from here on wakes the loop again.
+                _dueLeftBehind = true;
                 var free = settings.MaxConcurrency - _running.Count;
                 if (free > 0)
                 {
@@ -103,6 +112,8 @@ public sealed partial class DeliveryDispatcher(
                     {
                         continue; // There may be more due; claim again as soon as a slot frees.
                     }
+
+                    _dueLeftBehind = false;
                 }
 
                 sleep = await TimeUntilNextDueAsync(settings, free > 0, stoppingToken);
@@ -172,11 +183,12 @@ public sealed partial class DeliveryDispatcher(
     private async Task RunJobAsync(ClaimedJob job, Task registered)
     {
         await registered;
+        var dueAgain = true;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var runner = scope.ServiceProvider.GetRequiredService<DeliveryJobRunner>();
-            await runner.RunAsync(job, OwnerId, _abort.Token);
+            dueAgain = await runner.RunAsync(job, OwnerId, _abort.Token);
         }
         catch (Exception exception)
         {
@@ -186,7 +198,12 @@ public sealed partial class DeliveryDispatcher(
         finally
         {
             _running.TryRemove(job.Id, out _);
-            Wake();
+
+            // A job due again (a retry, a handed-back or crashed attempt) changes when the loop must wake next.
+            if (dueAgain || _dueLeftBehind)
+            {
+                Wake();
+            }
         }
     }
 

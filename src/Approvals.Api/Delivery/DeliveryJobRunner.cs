@@ -12,15 +12,16 @@ public sealed record PreparedDelivery(ServiceRule Rule, WebhookRequest Request);
 public sealed partial class DeliveryJobRunner(
     ApprovalReader approvals, WebhookSender sender, DeliveryRecorder recorder, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
 {
+    /// <summary>Runs the job; true when it is due again later (a retry was scheduled, or it was handed back).</summary>
     /// <param name="abort">Fires when the dispatcher must stop now; the job is then handed back rather than recorded.</param>
-    public async Task RunAsync(ClaimedJob job, string owner, CancellationToken abort)
+    public async Task<bool> RunAsync(ClaimedJob job, string owner, CancellationToken abort)
     {
         var prepared = await PrepareAsync(job, abort);
         if (prepared is null)
         {
             // A new decision superseded this job between claim and send (the workflow marked it superseded).
             LogStale(logger, job.Id, job.ApprovalId);
-            return;
+            return false;
         }
 
         var startedAt = clock.GetUtcNow();
@@ -32,11 +33,11 @@ public sealed partial class DeliveryJobRunner(
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             await recorder.ReleaseAsync(job, owner, startedAt, CancellationToken.None);
-            return;
+            return true;
         }
 
         // Recording must not be abandoned half-way by a shutdown: the attempt already happened.
-        await recorder.RecordAsync(job, owner, prepared.Rule, outcome, CancellationToken.None);
+        return await recorder.RecordAsync(job, owner, prepared.Rule, outcome, CancellationToken.None);
     }
 
     /// <summary>Loads the rule and the approval and builds the signed request body; null when the job no longer counts.</summary>

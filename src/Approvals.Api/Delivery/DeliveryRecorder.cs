@@ -54,7 +54,8 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
         WHERE d.approval_id = $1 AND d.decision_id = $2
         """;
 
-    public async Task RecordAsync(ClaimedJob job, string owner, ServiceRule rule, DeliveryAttemptOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>Records the attempt and its consequences; true when the job is due again later (a retry was scheduled).</summary>
+    public async Task<bool> RecordAsync(ClaimedJob job, string owner, ServiceRule rule, DeliveryAttemptOutcome outcome, CancellationToken cancellationToken)
     {
         // At the database's precision, so the approval's lastError.at (JSON, which keeps whatever it is given) reads
         // the same as the timestamp columns written with it.
@@ -76,6 +77,7 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
 
         await transaction.CommitAsync(cancellationToken);
         LogRecorded(logger, job.Id, job.ApprovalId, job.ServiceRuleId, job.Attempt, outcome.Verdict, outcome.HttpStatus, next.State);
+        return stillOurs && next.State == DeliveryState.Pending;
     }
 
     /// <summary>The dispatcher is stopping mid-attempt: log the attempt and hand the job back, due now, without using up a retry.</summary>
