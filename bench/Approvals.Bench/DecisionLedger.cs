@@ -147,6 +147,34 @@ internal sealed class DecisionLedger(string connectionString)
     }
 
     /// <summary>
+    /// For each of these approvals, when the first attempt of its current decision's first job started and how long
+    /// it took (the service's clock, as the history's timestamps): commit-to-final splits into the way to the first
+    /// attempt (the commit, its notification, the claim, the preparation) and the call to the downstream service.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, (DateTimeOffset StartedAt, TimeSpan Duration)>> FirstAttemptsAsync(
+        IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT DISTINCT ON (j.approval_id) j.approval_id, t.started_at, t.duration_ms
+            FROM delivery_jobs j
+            JOIN approvals a ON a.id = j.approval_id AND a.current_decision_id = j.decision_id
+            JOIN delivery_attempts t ON t.job_id = j.id AND t.number = 1
+            WHERE j.approval_id = ANY (@ids)
+            ORDER BY j.approval_id, t.started_at
+            """, connection);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        var attempts = new Dictionary<Guid, (DateTimeOffset, TimeSpan)>(ids.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts[reader.GetGuid(0)] = (reader.GetFieldValue<DateTimeOffset>(1), TimeSpan.FromMilliseconds(reader.GetInt32(2)));
+        }
+
+        return attempts;
+    }
+
+    /// <summary>
     /// Vacuums and analyzes every table a decision writes (UserService's too, when they are in this database), and
     /// returns how long that took. The maximum-rate rounds and the pgbench ceiling leave a debt of dead rows that
     /// autovacuum would otherwise pay during whatever runs next; pgbench vacuums before its own runs for the same
