@@ -8,8 +8,9 @@ namespace Approvals.Bench;
 /// accepted one has settled; the completed decisions per second run from the first decision's commit to the last
 /// final status, from the history's timestamps. Then, after vacuuming the tables those rounds (and the ceiling's)
 /// churned and a lead-in of <see cref="LeadInSeconds"/> that is not measured, at half of that maximum rate and as an
-/// open loop, it measures commit-to-final latency (p50/p99) the same way. The ceiling is pgbench running the statements of one whole decision (the decision transaction, the claim, the
-/// preparation and the recording with its resolution).
+/// open loop, it measures commit-to-final latency (p50/p99) the same way. The ceiling is pgbench running the
+/// statements of one whole decision (the decision transaction, the claim, the preparation and the recording with its
+/// resolution).
 /// </summary>
 internal sealed class DecideScenario : IScenario
 {
@@ -99,7 +100,8 @@ internal sealed class DecideScenario : IScenario
 
         // Not measured: after VACUUM (ANALYZE) every connection plans its statements again, and the first half second
         // at the new rate held all of the slowest 1 % of a run.
-        var leadIn = await client.RunOpenLoopAsync(pool, halfRate, (int)Math.Ceiling(halfRate * LeadInSeconds), retry: false, onSent: null, cancellationToken);
+        var leadIn = await client.RunOpenLoopAsync(
+            pool, halfRate, (int)Math.Ceiling(halfRate * LeadInSeconds), retry: false, onSent: null, cancellationToken);
         await ledger.WaitUntilSettledAsync(AcceptedIds(leadIn), SettleTimeout, cancellationToken);
         Console.WriteLine($"[decide] vacuumed the decision tables in {vacuum.TotalSeconds:0.0} s, then {LeadInSeconds} s at half rate not measured; " +
             $"{count:N0} decisions at half the maximum rate, {halfRate:0} decisions/s (open loop)");
@@ -190,7 +192,8 @@ internal sealed class DecideScenario : IScenario
     }
 
     /// <summary>Medians of the way from the decision's commit to its first attempt, and of that attempt's call.</summary>
-    private static string Stages(IReadOnlyCollection<DecisionOutcome> decisions, IReadOnlyDictionary<Guid, (DateTimeOffset StartedAt, TimeSpan Duration)> attempts)
+    private static string Stages(
+        IReadOnlyCollection<DecisionOutcome> decisions, IReadOnlyDictionary<Guid, (DateTimeOffset StartedAt, TimeSpan Duration)> attempts)
     {
         var known = decisions.Where(o => attempts.ContainsKey(o.Id)).ToList();
         if (known.Count == 0)

@@ -10,9 +10,9 @@ namespace Approvals.Api.Approvals;
 
 /// <summary>
 /// Creates, edits and decides approvals. Every rule question goes to <see cref="ApprovalStateMachine"/> and every
-/// question of who may touch which approval to <see cref="ApprovalAccess"/>; this class
-/// only validates fields, applies the table's answer, and writes the change, its history row and (for a decision)
-/// its delivery jobs in one transaction (<see cref="ApprovalWrite"/>). Both API versions call it, so there is one copy of the behaviour.
+/// question of who may touch which approval to <see cref="ApprovalAccess"/>; this class only validates fields,
+/// applies the table's answer, and writes the change, its history row and (for a decision) its delivery jobs in one
+/// transaction (<see cref="ApprovalWrite"/>). Both API versions call it, so there is one copy of the behaviour.
 /// </summary>
 public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access)
 {
