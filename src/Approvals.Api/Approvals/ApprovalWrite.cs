@@ -69,19 +69,11 @@ internal sealed class ApprovalWrite(Approval approval)
 
     public ApprovalHistoryEntry? History { get; set; }
 
-    /// <summary>
-    /// Writes the change in the context's current transaction, after <paramref name="before"/> (another write of the
-    /// same transaction that can share the round trip), and sets the approval's <see cref="Approval.UpdatedAt"/>.
-    /// </summary>
-    public async Task SaveAsync(ApprovalsDbContext db, CancellationToken cancellationToken, NpgsqlBatchCommand? before = null)
+    /// <summary>Writes the change in the context's current transaction and sets the approval's <see cref="Approval.UpdatedAt"/>.</summary>
+    public async Task SaveAsync(ApprovalsDbContext db, CancellationToken cancellationToken)
     {
         var history = History ?? throw new InvalidOperationException("Every change to an approval writes a history row.");
         await using var batch = db.Database.CreateBatchInTransaction();
-        if (before is not null)
-        {
-            batch.BatchCommands.Add(before);
-        }
-
         if (OpenJobsSupersededAt is { } supersededAt)
         {
             batch.BatchCommands.Add(Command(SupersedeOpenJobsSql, Value(approval.Id), Value(supersededAt)));
