@@ -100,23 +100,26 @@ public sealed partial class DeliveryDispatcher(
                 // Set before the slots are counted, so a job finishing from here on wakes the loop again.
                 _dueLeftBehind = true;
                 var free = settings.MaxConcurrency - _running.Count;
-                if (free > 0)
+                if (free <= 0)
                 {
-                    var claimed = await queue.ClaimAsync(OwnerId, free, clock.GetUtcNow(), settings.LeaseDuration, [.. _running.Keys], stoppingToken);
-                    foreach (var job in claimed)
+                    sleep = settings.SweepInterval; // A finishing job wakes us.
+                }
+                else
+                {
+                    var claim = await queue.ClaimAsync(OwnerId, free, clock.GetUtcNow(), settings.LeaseDuration, [.. _running.Keys], stoppingToken);
+                    foreach (var job in claim.Jobs)
                     {
                         Start(job);
                     }
 
-                    if (claimed.Count == free)
+                    if (claim.Jobs.Count == free)
                     {
                         continue; // There may be more due; claim again as soon as a slot frees.
                     }
 
                     _dueLeftBehind = false;
+                    sleep = TimeUntil(claim.NextDue, settings);
                 }
-
-                sleep = await TimeUntilNextDueAsync(settings, free > 0, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -144,14 +147,9 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private async Task<TimeSpan> TimeUntilNextDueAsync(DeliveryOptions settings, bool hasFreeSlot, CancellationToken stoppingToken)
+    /// <summary>How long the loop may sleep when nothing else wakes it: until the next job falls due, at most the sweep interval.</summary>
+    private TimeSpan TimeUntil(DateTimeOffset? nextDue, DeliveryOptions settings)
     {
-        if (!hasFreeSlot)
-        {
-            return settings.SweepInterval; // A finishing job wakes us.
-        }
-
-        var nextDue = await queue.NextDueAsync([.. _running.Keys], stoppingToken);
         if (nextDue is not { } due)
         {
             return settings.SweepInterval;

@@ -15,6 +15,12 @@ public sealed record ClaimedJob(
     DateTimeOffset LeaseExpiresAt);
 
 /// <summary>
+/// What one claim took, and when the next job not taken falls due (null when none is waiting). The jobs just claimed
+/// count towards it by their new leases, which only ever makes it later than the sweep interval anyway.
+/// </summary>
+public sealed record DeliveryClaim(IReadOnlyList<ClaimedJob> Jobs, DateTimeOffset? NextDue);
+
+/// <summary>
 /// The dispatchers' view of <c>delivery_jobs</c>: claiming due jobs and finding when the next one falls due.
 /// Plain SQL, because the claim is one statement that must lock, skip and update together.
 /// </summary>
@@ -23,12 +29,14 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
     // Due: pending and scheduled for now, or sending under a lease that has run out (its owner is presumed dead,
     // or its attempt crashed; this process's own running attempts are excluded by id, not by owner, so a crashed
     // attempt of a single dispatcher is still retried).
-    // The walk over the queue touches delivery_jobs alone, so whatever plan the planner picks it costs little per
-    // waiting job: ideally ix_delivery_jobs_due (state IN (0, 1)) in next_attempt_at order, stopping after @limit
-    // rows (a sending job was due when it was claimed, so its next_attempt_at is in the past too). The queue's
-    // statistics are usually stale, because it swings from empty to a backlog within seconds; with the check of the
-    // approval's current decision inside the walk, the planner took a backlog of a few thousand jobs for two rows,
-    // joined all of them to approvals and sorted them, 20 to 650 ms per claim (docs/benchmarks.md).
+    // Each kind has its own walk over delivery_jobs alone, on the partial index that holds exactly that kind
+    // (ix_delivery_jobs_due: pending, by due time; ix_delivery_jobs_leased: sending, by lease expiry), so each stops
+    // at its first row that is not due. With one index over both kinds, every claim visited the rows of all the jobs
+    // being sent, which sit at the head of the queue, to read their lease. Expired leases go first: they are old,
+    // rare, and were due before anything still pending. The queue's statistics are usually stale, because it swings
+    // from empty to a backlog within seconds; with the check of the approval's current decision inside the walk,
+    // the planner took a backlog of a few thousand jobs for two rows, joined all of them to approvals and sorted
+    // them, 20 to 650 ms per claim (docs/benchmarks.md).
     // Only jobs of the approval's current decision are sent. A new decision supersedes the open jobs of the old one
     // in its own transaction, so a claimed job of another decision means that rule was broken (by hand, say); such a
     // job is marked superseded here, as the decision should have done, instead of being sent or left at the head of
@@ -36,14 +44,23 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
     // SKIP LOCKED lets concurrent dispatchers take disjoint jobs without waiting on each other; claiming counts the
     // attempt up front, so a job whose dispatcher keeps dying still runs out of attempts.
     private const string ClaimSql = """
-        WITH due AS (
+        WITH expired AS (
             SELECT d.id
             FROM delivery_jobs d
-            WHERE d.state IN (0, 1) AND d.next_attempt_at <= @now
-              AND (d.state = 0 OR (d.lease_expires_at <= @now AND d.id <> ALL(@running)))
+            WHERE d.state = 1 AND d.lease_expires_at <= @now AND d.id <> ALL(@running)
+            ORDER BY d.lease_expires_at
+            LIMIT @limit
+            FOR UPDATE OF d SKIP LOCKED),
+        pending AS (
+            SELECT d.id
+            FROM delivery_jobs d
+            WHERE d.state = 0 AND d.next_attempt_at <= @now
             ORDER BY d.next_attempt_at
             LIMIT @limit
             FOR UPDATE OF d SKIP LOCKED),
+        due AS (
+            (SELECT e.id FROM expired e UNION ALL SELECT p.id FROM pending p)
+            LIMIT @limit),
         stale AS (
             UPDATE delivery_jobs s
             SET state = 4, completed_at = @now, lease_expires_at = NULL
@@ -61,11 +78,11 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         RETURNING j.id, j.approval_id, j.decision_id, j.service_rule_id, j.requested_status, j.attempts, j.schedule_step, j.lease_expires_at
         """;
 
-    // The earliest of two index walks that each stop at their first row (ix_delivery_jobs_due for pending jobs,
-    // ix_delivery_jobs_leased for running leases), over delivery_jobs alone for the reason the claim's walk is. (As
-    // one min() over a join it read the whole outbox and joined it to the approvals: hundreds of milliseconds with a
-    // few ten thousand jobs, on every pass of a dispatcher that had a free slot.) A job of a superseded decision
-    // can only wake the dispatcher once: its claim marks it superseded.
+    // Sent after the claim in its batch: the earliest of two index walks that each stop at their first row
+    // (ix_delivery_jobs_due for pending jobs, ix_delivery_jobs_leased for running leases), over delivery_jobs alone
+    // for the reason the claim's walks are. (As one min() over a join it read the whole outbox and joined it to the
+    // approvals: hundreds of milliseconds with a few ten thousand jobs, on every pass of a dispatcher that had a free
+    // slot.) A job of a superseded decision can only wake the dispatcher once: its claim marks it superseded.
     private const string NextDueSql = """
         SELECT least(
             (SELECT d.next_attempt_at
@@ -80,18 +97,30 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
              LIMIT 1))
         """;
 
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due jobs for <paramref name="owner"/> and, in the same round trip, finds
+    /// when the next job falls due after them (a retry, or a lease running out), so the dispatcher knows how long it
+    /// may sleep without a second query on every pass.
+    /// </summary>
     /// <param name="running">Jobs this process is sending right now, which must not be claimed again.</param>
-    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(
+    public async Task<DeliveryClaim> ClaimAsync(
         string owner, int limit, DateTimeOffset now, TimeSpan leaseDuration, Guid[] running, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(ClaimSql);
-        command.Parameters.AddWithValue("now", now);
-        command.Parameters.AddWithValue("owner", owner);
-        command.Parameters.AddWithValue("running", running);
-        command.Parameters.AddWithValue("limit", limit);
-        command.Parameters.AddWithValue("lease", leaseDuration);
-        command.Parameters.AddWithValue("margin", DeliveryOptions.LeaseMargin);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(ClaimSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<DateTimeOffset>("now", now),
+                new NpgsqlParameter<string>("owner", owner),
+                new NpgsqlParameter<Guid[]>("running", running),
+                new NpgsqlParameter<int>("limit", limit),
+                new NpgsqlParameter<TimeSpan>("lease", leaseDuration),
+                new NpgsqlParameter<TimeSpan>("margin", DeliveryOptions.LeaseMargin),
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(NextDueSql) { Parameters = { new NpgsqlParameter<Guid[]>("running", running) } });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var jobs = new List<ClaimedJob>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -106,15 +135,9 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
                 reader.GetFieldValue<DateTimeOffset>(7)));
         }
 
-        return jobs;
-    }
-
-    /// <summary>When the next job falls due for this dispatcher (a retry, or a lease running out), if any.</summary>
-    public async Task<DateTimeOffset?> NextDueAsync(Guid[] running, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(NextDueSql);
-        command.Parameters.AddWithValue("running", running);
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return result is DateTime utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        DateTimeOffset? nextDue = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
+        return new DeliveryClaim(jobs, nextDue);
     }
 }

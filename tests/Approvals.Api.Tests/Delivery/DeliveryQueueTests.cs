@@ -8,8 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Approvals.Api.Tests.Delivery;
 
 /// <summary>
-/// The dispatchers' queue: when one wakes next without a notification (the earliest pending job or running lease of
-/// another dispatcher), and what a claim takes. The host here has the dispatcher off, so the jobs stay where the test
+/// The dispatchers' queue: what a claim takes, and when its dispatcher must wake next without a notification (the
+/// earliest pending job or running lease of another dispatcher), which the claim reports in the same round trip. The host here has the dispatcher off, so the jobs stay where the test
 /// puts them.
 /// </summary>
 public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
@@ -18,7 +18,7 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     public async Task Next_due_is_the_earliest_pending_job_or_foreign_lease()
     {
         var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
-        Assert.Null(await queue.NextDueAsync([], CancellationToken.None));
+        Assert.Null(await NextDueAsync(queue, []));
 
         var rule = await ServiceRuleAsync();
         var first = await DecidedJobAsync(rule);
@@ -26,17 +26,17 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
         var now = Timestamps.ToDatabasePrecision(Factory.Clock.GetUtcNow());
         await SetJobAsync(first, DeliveryState.Pending, nextAttemptAt: now.AddMinutes(5), leaseExpiresAt: null);
         await SetJobAsync(second, DeliveryState.Pending, nextAttemptAt: now.AddMinutes(3), leaseExpiresAt: null);
-        Assert.Equal(now.AddMinutes(3), await queue.NextDueAsync([], CancellationToken.None));
+        Assert.Equal(now.AddMinutes(3), await NextDueAsync(queue, []));
 
         // A lease running out counts from its expiry, unless the job is one this dispatcher is sending itself.
         await SetJobAsync(second, DeliveryState.Sending, nextAttemptAt: now.AddMinutes(-10), leaseExpiresAt: now.AddMinutes(1));
-        Assert.Equal(now.AddMinutes(1), await queue.NextDueAsync([], CancellationToken.None));
-        Assert.Equal(now.AddMinutes(5), await queue.NextDueAsync([second], CancellationToken.None));
+        Assert.Equal(now.AddMinutes(1), await NextDueAsync(queue, []));
+        Assert.Equal(now.AddMinutes(5), await NextDueAsync(queue, [second]));
 
         // Finished jobs never fall due.
         await SetJobAsync(first, DeliveryState.Succeeded, nextAttemptAt: now.AddMinutes(-10), leaseExpiresAt: null);
         await SetJobAsync(second, DeliveryState.Succeeded, nextAttemptAt: now.AddMinutes(-10), leaseExpiresAt: null);
-        Assert.Null(await queue.NextDueAsync([], CancellationToken.None));
+        Assert.Null(await NextDueAsync(queue, []));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
 
         var claimed = await queue.ClaimAsync("test-dispatcher", 10, now, TimeSpan.FromSeconds(30), [], CancellationToken.None);
 
-        Assert.Equal(current, Assert.Single(claimed).Id);
+        Assert.Equal(current, Assert.Single(claimed.Jobs).Id);
         await using (var db = Factory.CreateDbContext())
         {
             var stored = await db.DeliveryJobs.AsNoTracking().SingleAsync(j => j.Id == orphan);
@@ -69,11 +69,19 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
             Assert.Equal(0, stored.Attempts);
         }
 
-        Assert.Empty(await queue.ClaimAsync("test-dispatcher", 10, now.AddMinutes(10), TimeSpan.FromSeconds(30), [current], CancellationToken.None));
-        Assert.Null(await queue.NextDueAsync([current], CancellationToken.None));
+        Assert.Empty((await queue.ClaimAsync("test-dispatcher", 10, now.AddMinutes(10), TimeSpan.FromSeconds(30), [current], CancellationToken.None)).Jobs);
+        Assert.Null(await NextDueAsync(queue, [current]));
 
         // The other test starts from an empty queue.
         await SetJobAsync(current, DeliveryState.Succeeded, nextAttemptAt: now, leaseExpiresAt: null);
+    }
+
+    /// <summary>What a claim at the test clock's time reports as next due; none of these tests' jobs is due by then.</summary>
+    private async Task<DateTimeOffset?> NextDueAsync(DeliveryQueue queue, Guid[] running)
+    {
+        var claim = await queue.ClaimAsync("test-dispatcher", 10, Factory.Clock.GetUtcNow(), TimeSpan.FromSeconds(30), running, CancellationToken.None);
+        Assert.Empty(claim.Jobs);
+        return claim.NextDue;
     }
 
     private async Task<Guid> DecidedJobAsync(int rule)

@@ -20,12 +20,12 @@ internal sealed class DeliveryJobConfiguration : IEntityTypeConfiguration<Delive
         builder.HasMany(j => j.AttemptLog).WithOne().HasForeignKey(a => a.JobId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(j => new { j.ApprovalId, j.DecisionId });
 
-        // The dispatcher's claim query scans only open jobs, by due time.
+        // The dispatcher's claim walks only pending jobs, by due time...
         builder.HasIndex(j => j.NextAttemptAt)
-            .HasFilter("state IN (0, 1)")
+            .HasFilter("state = 0")
             .HasDatabaseName("ix_delivery_jobs_due");
 
-        // ...and finding when the next lease runs out walks only the jobs being sent, by expiry.
+        // ...and only the jobs being sent, by lease expiry, to find the leases that ran out.
         builder.HasIndex(j => j.LeaseExpiresAt)
             .HasFilter("state = 1")
             .HasDatabaseName("ix_delivery_jobs_leased");

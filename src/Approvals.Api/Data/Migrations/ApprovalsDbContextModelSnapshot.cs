@@ -368,7 +368,7 @@ namespace Approvals.Api.Data.Migrations
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_delivery_jobs_due")
-                        .HasFilter("state IN (0, 1)");
+                        .HasFilter("state = 0");
 
                     b.HasIndex("ServiceRuleId")
                         .HasDatabaseName("ix_delivery_jobs_service_rule_id");
