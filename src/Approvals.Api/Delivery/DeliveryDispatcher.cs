@@ -106,7 +106,8 @@ public sealed partial class DeliveryDispatcher(
                 }
                 else
                 {
-                    var claim = await queue.ClaimAsync(OwnerId, free, clock.GetUtcNow(), settings.LeaseDuration, [.. _running.Keys], stoppingToken);
+                    var claim = await queue.ClaimAsync(
+                        OwnerId, free, clock.GetUtcNow(), settings.LeaseDuration, [.. _running.Keys], stoppingToken);
                     foreach (var job in claim.Jobs)
                     {
                         Start(job);
@@ -147,7 +148,10 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    /// <summary>How long the loop may sleep when nothing else wakes it: until the next job falls due, at most the sweep interval.</summary>
+    /// <summary>
+    /// How long the loop may sleep when nothing else wakes it: until the next job falls due, at most the sweep
+    /// interval.
+    /// </summary>
     private TimeSpan TimeUntil(DateTimeOffset? nextDue, DeliveryOptions settings)
     {
         if (nextDue is not { } due)

@@ -16,7 +16,8 @@ public sealed record ClaimedJob(
 
 /// <summary>
 /// What one claim took, and when the next job not taken falls due (null when none is waiting). The jobs just claimed
-/// count towards it by their new leases, which only ever makes it later than the sweep interval anyway.
+/// count towards it by their new leases; at worst that wakes the dispatcher once for nothing, when such a lease is
+/// shorter than its sweep interval.
 /// </summary>
 public sealed record DeliveryClaim(IReadOnlyList<ClaimedJob> Jobs, DateTimeOffset? NextDue);
 
@@ -119,7 +120,10 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
                 new NpgsqlParameter<TimeSpan>("margin", DeliveryOptions.LeaseMargin),
             },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(NextDueSql) { Parameters = { new NpgsqlParameter<Guid[]>("running", running) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(NextDueSql)
+        {
+            Parameters = { new NpgsqlParameter<Guid[]>("running", running) },
+        });
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var jobs = new List<ClaimedJob>();
         while (await reader.ReadAsync(cancellationToken))

@@ -34,7 +34,8 @@ namespace Approvals.Api.Data.Migrations
         {
             foreach (var (table, columns) in Unfiltered)
             {
-                var alterations = string.Join(", ", columns.Select(column => $"ALTER COLUMN {column} SET STATISTICS {target}"));
+                var alterations = string.Join(", ", columns.Select(
+                    column => $"ALTER COLUMN {column} SET STATISTICS {target}"));
                 migrationBuilder.Sql($"ALTER TABLE {table} {alterations};");
             }
         }
