@@ -105,13 +105,14 @@ internal sealed class DecideScenario : IScenario
         await ledger.WaitUntilSettledAsync(AcceptedIds(leadIn), SettleTimeout, cancellationToken);
         Console.WriteLine($"[decide] vacuumed the decision tables in {vacuum.TotalSeconds:0.0} s, then {LeadInSeconds} s at half rate not measured; " +
             $"{count:N0} decisions at half the maximum rate, {halfRate:0} decisions/s (open loop)");
+        await using var host = CpuStealMonitor.Start();
         var open = await client.RunOpenLoopAsync(pool, halfRate, count, retry: false, onSent: null, cancellationToken);
         var latency = new DecideRound(open, await ledger.WaitUntilSettledAsync(AcceptedIds(open), SettleTimeout, cancellationToken), null);
         var p50 = latency.CommitToFinal(0.5);
         var p99 = latency.CommitToFinal(0.99);
         Console.WriteLine($"[decide] at {halfRate:0}/s: commit-to-final p50 {Report.Milliseconds(p50)}, p99 {Report.Milliseconds(p99)}, " +
             $"HTTP p99 {Report.Milliseconds(open.Percentile(0.99))}, {latency.NotCompleted} not completed");
-        var tail = await latency.DescribeTailAsync(ledger, cancellationToken);
+        var tail = await latency.DescribeTailAsync(ledger, cancellationToken) + "; " + await host.StopAsync();
         Console.WriteLine($"[decide] {tail}");
 
         List<DecideRound> all = [.. rounds, latency];
