@@ -23,7 +23,9 @@ internal sealed class CpuStealMonitor : IAsyncDisposable
 
     public static CpuStealMonitor Start() => new();
 
-    /// <summary>Stops sampling and describes the phase: total steal and iowait, and the second with the most steal.</summary>
+    /// <summary>
+    /// Stops sampling and describes the phase: total steal and iowait, and the second with the most steal.
+    /// </summary>
     public async Task<string> StopAsync()
     {
         await _stop.CancelAsync();
@@ -51,7 +53,9 @@ internal sealed class CpuStealMonitor : IAsyncDisposable
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"the hypervisor took {steal:0} ms of CPU time (steal, all cores) during the phase, at most {worstSteal:0} ms in one second (from {worstAt.TotalSeconds:0.0} s), and the cores waited {ioWait:0} ms for the disk");
+            $"the hypervisor took {steal:0} ms of CPU time (steal, all cores) during the phase, " +
+            $"at most {worstSteal:0} ms in one second (from {worstAt.TotalSeconds:0.0} s), " +
+            $"and the cores waited {ioWait:0} ms for the disk");
     }
 
     public async ValueTask DisposeAsync()
@@ -92,13 +96,13 @@ internal sealed class CpuStealMonitor : IAsyncDisposable
         try
         {
             var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return fields.Length > 8
-                ? (long.Parse(fields[8], CultureInfo.InvariantCulture), long.Parse(fields[5], CultureInfo.InvariantCulture))
-                : null;
+            return fields.Length > 8 ? (Ticks(fields[8]), Ticks(fields[5])) : null;
         }
         catch (IOException)
         {
             return null;
         }
+
+        static long Ticks(string field) => long.Parse(field, CultureInfo.InvariantCulture);
     }
 }

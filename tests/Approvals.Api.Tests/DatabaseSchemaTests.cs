@@ -18,7 +18,8 @@ public class DatabaseSchemaTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
             "approvals.description", "approvals.comment", "approvals.last_error",
             "approval_history.changes", "approval_history.correlation_id",
             "delivery_jobs.last_error", "delivery_attempts.error", "delivery_attempts.response_excerpt",
-            "idempotency_keys.request_hash", "idempotency_keys.response_body", "idempotency_keys.location", "idempotency_keys.e_tag",
+            "idempotency_keys.request_hash", "idempotency_keys.response_body",
+            "idempotency_keys.location", "idempotency_keys.e_tag",
         })
         {
             Assert.Equal(0, targets[column]);

@@ -9,8 +9,8 @@ namespace Approvals.Api.Tests.Delivery;
 
 /// <summary>
 /// The dispatchers' queue: what a claim takes, and when its dispatcher must wake next without a notification (the
-/// earliest pending job or running lease of another dispatcher), which the claim reports in the same round trip. The host here has the dispatcher off, so the jobs stay where the test
-/// puts them.
+/// earliest pending job or running lease of another dispatcher), which the claim reports in the same round trip.
+/// The host here has the dispatcher off, so the jobs stay where the test puts them.
 /// </summary>
 public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
 {
@@ -69,17 +69,22 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
             Assert.Equal(0, stored.Attempts);
         }
 
-        Assert.Empty((await queue.ClaimAsync("test-dispatcher", 10, now.AddMinutes(10), TimeSpan.FromSeconds(30), [current], CancellationToken.None)).Jobs);
+        var later = await queue.ClaimAsync(
+            "test-dispatcher", 10, now.AddMinutes(10), TimeSpan.FromSeconds(30), [current], CancellationToken.None);
+        Assert.Empty(later.Jobs);
         Assert.Null(await NextDueAsync(queue, [current]));
 
         // The other test starts from an empty queue.
         await SetJobAsync(current, DeliveryState.Succeeded, nextAttemptAt: now, leaseExpiresAt: null);
     }
 
-    /// <summary>What a claim at the test clock's time reports as next due; none of these tests' jobs is due by then.</summary>
+    /// <summary>
+    /// What a claim at the test clock's time reports as next due; none of these tests' jobs is due by then.
+    /// </summary>
     private async Task<DateTimeOffset?> NextDueAsync(DeliveryQueue queue, Guid[] running)
     {
-        var claim = await queue.ClaimAsync("test-dispatcher", 10, Factory.Clock.GetUtcNow(), TimeSpan.FromSeconds(30), running, CancellationToken.None);
+        var claim = await queue.ClaimAsync(
+            "test-dispatcher", 10, Factory.Clock.GetUtcNow(), TimeSpan.FromSeconds(30), running, default);
         Assert.Empty(claim.Jobs);
         return claim.NextDue;
     }

@@ -19,7 +19,9 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
         // Another dispatcher, with its own view of "now", claims the job with the real queue and sends it with the
         // real sender, and dies before it can record anything.
         var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
-        var claimed = Assert.Single((await queue.ClaimAsync("doomed-dispatcher", 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), [], default)).Jobs);
+        var claim = await queue.ClaimAsync(
+            "doomed-dispatcher", 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), [], default);
+        var claimed = Assert.Single(claim.Jobs);
         Assert.Equal(id, claimed.ApprovalId);
         await using (var scope = Factory.Services.CreateAsyncScope())
         {
@@ -64,7 +66,10 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
 
         // A claim under the live dispatcher's own name whose attempt never reports back, as when it crashes.
         var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
-        var claimed = Assert.Single((await queue.ClaimAsync(DeliveryFixture.OwnerId, 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), [], default)).Jobs);
+        var claim = await queue.ClaimAsync(
+            DeliveryFixture.OwnerId, 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), [],
+            default);
+        var claimed = Assert.Single(claim.Jobs);
         await using (var db = Factory.CreateDbContext())
         {
             var job = await db.DeliveryJobs.SingleAsync(j => j.Id == claimed.Id);
