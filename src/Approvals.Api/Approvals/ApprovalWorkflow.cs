@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
+using Approvals.Api.Delivery;
 using Approvals.Api.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ namespace Approvals.Api.Approvals;
 /// applies the table's answer, and writes the change, its history row and (for a decision) its delivery jobs in one
 /// transaction (<see cref="ApprovalWrite"/>). Both API versions call it, so there is one copy of the behaviour.
 /// </summary>
-public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access)
+public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access, DeliveryHandOff handOff)
 {
     public async Task<Result<Approval>> CreateAsync(ApprovalDraft draft, Caller caller, CancellationToken cancellationToken)
     {
@@ -100,10 +101,19 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             return planned.IsSuccess ? approval : planned.Error!;
         }
 
+        // A decision's jobs go straight to this process's dispatcher when it has the slots; whoever commits the
+        // transaction starts them (here, or the Idempotency-Key filter that opened it).
+        write.HandOff = handOff.TryReserve(write.NewJobs.Count);
         await write.SaveAsync(db, cancellationToken);
+        foreach (var job in write.HandedOffJobs)
+        {
+            handOff.Add(job);
+        }
+
         if (transaction is not null)
         {
             await transaction.CommitAsync(cancellationToken);
+            handOff.Committed();
         }
 
         return approval;

@@ -38,14 +38,20 @@ internal sealed class ApprovalWrite(Approval approval)
         """;
 
     // The first step of a rule's retry schedule is the delay before the first attempt (usually 0: send at once;
-    // NULL past the end of an empty schedule).
+    // NULL past the end of an empty schedule). A job due at once is written already claimed when the decision hands
+    // it to this process's dispatcher ($7, the lease owner, is set): its first attempt counted and leased as
+    // DeliveryQueue's claim would have done; the trigger then sends no notification for it.
     private const string InsertJobsSql = """
         INSERT INTO delivery_jobs (id, approval_id, decision_id, service_rule_id, requested_status, state, attempts,
-                                   schedule_step, next_attempt_at, created_at)
-        SELECT j.id, $2, $3, j.rule, $4, 0, 0, 0, $5 + make_interval(secs => coalesce(s.retry_schedule[1], 0)), $5
+                                   schedule_step, next_attempt_at, created_at, lease_owner, lease_expires_at)
+        SELECT j.id, $2, $3, j.rule, $4, h.step, h.step, h.step, $5 + f.delay, $5,
+               CASE WHEN h.step = 1 THEN $7 END,
+               CASE WHEN h.step = 1 THEN $5 + greatest($8, make_interval(secs => s.timeout_seconds) + $9) END
         FROM unnest($1::uuid[], $6::int[]) AS j(id, rule)
         JOIN service_rules AS s ON s.id = j.rule
-        RETURNING id, next_attempt_at
+        CROSS JOIN LATERAL (SELECT make_interval(secs => coalesce(s.retry_schedule[1], 0)) AS delay) AS f
+        CROSS JOIN LATERAL (SELECT CASE WHEN $7::text IS NOT NULL AND f.delay = interval '0' THEN 1 ELSE 0 END AS step) AS h
+        RETURNING id, next_attempt_at, state, lease_expires_at
         """;
 
     private const string InsertHistorySql = """
@@ -68,6 +74,15 @@ internal sealed class ApprovalWrite(Approval approval)
     public List<DeliveryJob> NewJobs { get; } = [];
 
     public ApprovalHistoryEntry? History { get; set; }
+
+    /// <summary>
+    /// Set when this process's dispatcher takes the new jobs that are due at once (<see cref="Delivery.DeliveryHandOff"/>):
+    /// they are written leased to it.
+    /// </summary>
+    public Delivery.HandOffLease? HandOff { get; set; }
+
+    /// <summary>The new jobs written leased to the <see cref="HandOff"/> dispatcher, as its claim would have returned them.</summary>
+    public List<Delivery.ClaimedJob> HandedOffJobs { get; } = [];
 
     /// <summary>Writes the change in the context's current transaction and sets the approval's <see cref="Approval.UpdatedAt"/>.</summary>
     public async Task SaveAsync(ApprovalsDbContext db, CancellationToken cancellationToken)
@@ -108,7 +123,10 @@ internal sealed class ApprovalWrite(Approval approval)
                 Value(first.DecisionId),
                 Value((short)first.RequestedStatus),
                 Value(first.CreatedAt),
-                Value<int[]>([.. NewJobs.Select(j => j.ServiceRuleId)])));
+                Value<int[]>([.. NewJobs.Select(j => j.ServiceRuleId)]),
+                new NpgsqlParameter<string?> { TypedValue = HandOff?.Owner, NpgsqlDbType = NpgsqlDbType.Text },
+                Value(HandOff?.Duration ?? TimeSpan.Zero),
+                Value(Delivery.DeliveryOptions.LeaseMargin)));
         }
 
         batch.BatchCommands.Add(Command(InsertHistorySql,
@@ -134,7 +152,19 @@ internal sealed class ApprovalWrite(Approval approval)
             var jobs = NewJobs.ToDictionary(j => j.Id);
             while (await reader.ReadAsync(cancellationToken))
             {
-                jobs[reader.GetGuid(0)].NextAttemptAt = reader.GetFieldValue<DateTimeOffset>(1);
+                var job = jobs[reader.GetGuid(0)];
+                job.NextAttemptAt = reader.GetFieldValue<DateTimeOffset>(1);
+                if ((DeliveryState)reader.GetInt16(2) == DeliveryState.Sending)
+                {
+                    job.State = DeliveryState.Sending;
+                    job.Attempts = 1;
+                    job.ScheduleStep = 1;
+                    job.LeaseOwner = HandOff?.Owner;
+                    job.LeaseExpiresAt = reader.GetFieldValue<DateTimeOffset>(3);
+                    HandedOffJobs.Add(new Delivery.ClaimedJob(
+                        job.Id, job.ApprovalId, job.DecisionId, job.ServiceRuleId, job.RequestedStatus, job.Attempts,
+                        job.ScheduleStep, job.LeaseExpiresAt.Value));
+                }
             }
         }
     }

@@ -10,9 +10,10 @@ namespace Approvals.Api.Delivery;
 /// database and a dead one's jobs are taken over when its lease runs out), runs up to
 /// <see cref="DeliveryOptions.MaxConcurrency"/> at a time, and sleeps until woken by a commit (LISTEN/NOTIFY), by a
 /// finished job when due jobs were waiting for its slot or it is due again itself, or by the next job falling due,
-/// never longer than the sweep interval. On shutdown it stops
-/// claiming and lets running attempts finish until the host's shutdown timeout; attempts still running then are
-/// aborted and their jobs handed back.
+/// never longer than the sweep interval. A decision committed in this process with a slot free does not wait for
+/// any of that: its jobs are written already leased to this dispatcher and handed over in memory
+/// (<see cref="DeliveryHandOff"/>). On shutdown it stops claiming and lets running attempts finish until the host's
+/// shutdown timeout; attempts still running then are aborted and their jobs handed back.
 /// </summary>
 public sealed partial class DeliveryDispatcher(
     IServiceScopeFactory scopes,
@@ -29,6 +30,13 @@ public sealed partial class DeliveryDispatcher(
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
     private readonly CancellationTokenSource _abort = new();
 
+    // Slots taken: one per running job, plus those the loop holds while it claims and those decisions hold while they
+    // commit jobs leased to this dispatcher. Taken and given back atomically, so the two never overbook.
+    private int _slotsTaken;
+
+    // Whether decisions may hand jobs over: only while the loop runs, so a handed-over job is never left unstarted.
+    private volatile bool _acceptingHandOffs;
+
     // Whether the last claim may have left due jobs behind for lack of a free slot: only then does a finishing job
     // wake the loop to claim again. Otherwise the loop has nothing to do until a commit notifies it, a timer runs
     // out or a job's own due time changes, and waking it on every finished job doubled the claims (each one a query
@@ -37,6 +45,9 @@ public sealed partial class DeliveryDispatcher(
 
     /// <summary>This dispatcher's name in job leases.</summary>
     public string OwnerId { get; } = options.Value.ResolveOwnerId();
+
+    /// <summary>How long this dispatcher's leases last (at least a rule's timeout plus the margin).</summary>
+    public TimeSpan LeaseDuration => options.Value.LeaseDuration;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -73,12 +84,15 @@ public sealed partial class DeliveryDispatcher(
 
         LogStarted(logger, OwnerId, settings.MaxConcurrency);
         var listening = listener.RunAsync(Wake, stoppingToken);
+        _acceptingHandOffs = true;
+        using var stopAcceptingHandOffs = stoppingToken.Register(() => _acceptingHandOffs = false);
         try
         {
             await DispatchUntilStoppedAsync(settings, stoppingToken);
         }
         finally
         {
+            _acceptingHandOffs = false;
             await listening;
             await Task.WhenAll(_running.Values);
             LogStopped(logger, OwnerId);
@@ -99,15 +113,25 @@ public sealed partial class DeliveryDispatcher(
             {
                 // Set before the slots are counted, so a job finishing from here on wakes the loop again.
                 _dueLeftBehind = true;
-                var free = settings.MaxConcurrency - _running.Count;
-                if (free <= 0)
+                var free = TakeFreeSlots(settings.MaxConcurrency);
+                if (free == 0)
                 {
                     sleep = settings.SweepInterval; // A finishing job wakes us.
                 }
                 else
                 {
-                    var claim = await queue.ClaimAsync(
-                        OwnerId, free, clock.GetUtcNow(), settings.LeaseDuration, [.. _running.Keys], stoppingToken);
+                    DeliveryClaim? claim = null;
+                    try
+                    {
+                        claim = await queue.ClaimAsync(
+                            OwnerId, free, clock.GetUtcNow(), settings.LeaseDuration, [.. _running.Keys], stoppingToken);
+                    }
+                    finally
+                    {
+                        // Each claimed job keeps its slot until it finishes; the rest are free again.
+                        Interlocked.Add(ref _slotsTaken, (claim?.Jobs.Count ?? 0) - free);
+                    }
+
                     foreach (var job in claim.Jobs)
                     {
                         Start(job);
@@ -144,6 +168,77 @@ public sealed partial class DeliveryDispatcher(
             if (sleep > TimeSpan.Zero)
             {
                 await SleepAsync(sleep, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="count"/> slots for jobs a decision is about to commit leased to this dispatcher; false
+    /// (nothing taken) when this dispatcher is not running, has fewer slots free, or may have due jobs waiting for a
+    /// slot: those go first, or a steady stream of decisions would keep taking the slots they wait for. The taker
+    /// starts each job with <see cref="StartHandedOff"/> once committed and gives back the slots of any it does not
+    /// start.
+    /// </summary>
+    internal bool TryTakeSlots(int count)
+    {
+        var maxConcurrency = options.Value.MaxConcurrency;
+        while (_acceptingHandOffs && !_dueLeftBehind)
+        {
+            var taken = Volatile.Read(ref _slotsTaken);
+            if (taken + count > maxConcurrency)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _slotsTaken, taken + count, taken) == taken)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Gives back slots taken with <see cref="TryTakeSlots"/> for jobs that will not be started.</summary>
+    internal void ReturnSlots(int count)
+    {
+        Interlocked.Add(ref _slotsTaken, -count);
+        if (_dueLeftBehind)
+        {
+            Wake();
+        }
+    }
+
+    /// <summary>
+    /// Runs a committed job leased to this dispatcher in a slot taken with <see cref="TryTakeSlots"/>. Once the loop
+    /// has stopped, the job is left to its lease: whichever dispatcher finds it expired sends it.
+    /// </summary>
+    internal void StartHandedOff(ClaimedJob job)
+    {
+        if (!_acceptingHandOffs)
+        {
+            ReturnSlots(1);
+            return;
+        }
+
+        // The job outlives the request that committed it: it must not carry the request's context (its
+        // HttpContext, trace and log scopes) along.
+        using (ExecutionContext.SuppressFlow())
+        {
+            Start(job);
+        }
+    }
+
+    /// <summary>Takes every free slot for a claim, and returns how many that is.</summary>
+    private int TakeFreeSlots(int maxConcurrency)
+    {
+        while (true)
+        {
+            var taken = Volatile.Read(ref _slotsTaken);
+            var free = Math.Max(0, maxConcurrency - taken);
+            if (free == 0 || Interlocked.CompareExchange(ref _slotsTaken, taken + free, taken) == taken)
+            {
+                return free;
             }
         }
     }
@@ -200,6 +295,7 @@ public sealed partial class DeliveryDispatcher(
         finally
         {
             _running.TryRemove(job.Id, out _);
+            Interlocked.Decrement(ref _slotsTaken);
 
             // A job due again (a retry, a handed-back or crashed attempt) changes when the loop must wake next.
             if (dueAgain || _dueLeftBehind)

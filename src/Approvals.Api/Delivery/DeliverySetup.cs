@@ -26,7 +26,9 @@ public static class DeliverySetup
         services.AddScoped<DeliveryJobRunner>();
         services.AddScoped<DeliveryRecorder>();
         services.AddScoped<DeliveryRetries>();
-        services.AddHostedService<DeliveryDispatcher>();
+        services.AddSingleton<DeliveryDispatcher>();
+        services.AddHostedService(serviceProvider => serviceProvider.GetRequiredService<DeliveryDispatcher>());
+        services.AddScoped<DeliveryHandOff>();
 
         // The per-rule timeout is enforced per attempt (with the TimeProvider), so the client itself never times out.
         // Redirects are not followed: a moved webhook endpoint should be fixed in its service rule. The factory's

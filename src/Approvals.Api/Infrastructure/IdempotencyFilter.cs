@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
+using Approvals.Api.Delivery;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,8 @@ namespace Approvals.Api.Infrastructure;
 /// arriving while the first request still runs waits on the claim's row lock, then gets the stored response.
 /// </summary>
 /// <typeparam name="TBody">The endpoint's body type; its bound value identifies the request.</typeparam>
-internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
+internal sealed class IdempotencyFilter<TBody>(
+    ApprovalsDbContext db, DeliveryHandOff handOff, TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
     where TBody : class
 {
     public const string HeaderName = "Idempotency-Key";
@@ -86,6 +88,9 @@ internal sealed class IdempotencyFilter<TBody>(ApprovalsDbContext db, TimeProvid
                 $"UPDATE idempotency_keys SET status_code = {status}, response_body = {body}, location = {location}, e_tag = {storedETag} WHERE caller = {caller} AND key = {key}",
                 CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
+
+            // The workflow joined this transaction, so the decision's handed-off jobs may start only now.
+            handOff.Committed();
         }
 
         // Otherwise the request was refused: disposing the transaction rolls the claim back, so a retry runs again.
