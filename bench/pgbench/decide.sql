@@ -6,9 +6,13 @@
 --      rules (one batch, ApprovalChangeReads.cs), the approval + job + history batch (ApprovalWrite.cs), the stored
 --      response (a first decision has no jobs to supersede).
 --   2. The dispatcher: the claim and the query for the next due time in one batch (the service sends that batch
---      once per claim, and a claim takes one job or more: about 0.36 times per decision at the maximum rate), then
+--      once per claim, and a claim takes one job or more: about 0.25 times per decision at the maximum rate), then
 --      the preparation in one batch (the approval with its rules and jobs, as ApprovalReader reads it: its creator
 --      parameter is NULL, which pgbench cannot bind, so it is a literal; and the service rule).
+--      This is the path of a decision at the maximum rate: every slot of the service's dispatcher is busy, so the
+--      decision queues its job (the jobs' insert has no lease owner: NULL, a literal here too) and a claim takes it.
+--      With a slot free, a decision hands its job to the dispatcher already leased, with no notification and no
+--      claim (Delivery/DeliveryHandOff.cs); that is the half-rate phase's path, which has no ceiling.
 --   3. The recording: one batch with the locked approval, the job's update, the jobs' standings and the attempt
 --      (DeliveryRecorder.cs); then the approval + history batch (ApprovalWrite.cs).
 -- The differences: the claim also filters on this transaction's own approval, since a pgbench client must not
@@ -44,12 +48,15 @@ SET title = 'Ceiling approval', description = 'Decided by pgbench.', comment = '
 WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND version = 1
 RETURNING updated_at;
 INSERT INTO delivery_jobs (id, approval_id, decision_id, service_rule_id, requested_status, state, attempts,
-                           schedule_step, next_attempt_at, created_at)
-SELECT j.id, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, j.rule, :approved::smallint, 0, 0, 0,
-       :due_at::timestamptz + make_interval(secs => coalesce(s.retry_schedule[1], 0)), :now::timestamptz
+                           schedule_step, next_attempt_at, created_at, lease_owner, lease_expires_at)
+SELECT j.id, (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, j.rule, :approved::smallint, h.step, h.step, h.step, :due_at::timestamptz + f.delay, :now::timestamptz,
+       CASE WHEN h.step = 1 THEN NULL::text END,
+       CASE WHEN h.step = 1 THEN :now::timestamptz + greatest(interval '60 seconds', make_interval(secs => s.timeout_seconds) + interval '5 seconds') END
 FROM unnest(ARRAY[(:job_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid], :rules::int[]) AS j(id, rule)
 JOIN service_rules AS s ON s.id = j.rule
-RETURNING id, next_attempt_at;
+CROSS JOIN LATERAL (SELECT make_interval(secs => coalesce(s.retry_schedule[1], 0)) AS delay) AS f
+CROSS JOIN LATERAL (SELECT CASE WHEN NULL::text IS NOT NULL AND f.delay = interval '0' THEN 1 ELSE 0 END AS step) AS h
+RETURNING id, next_attempt_at, state, lease_expires_at;
 INSERT INTO approval_history (approval_id, at, actor, action, from_status, to_status, changes, correlation_id)
 VALUES ((:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :actor, 'decided', :pending, :acknowledged, :decided_changes, :correlation_id);
 \endpipeline
