@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Approvals.Api.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -37,8 +36,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed API key.");
         }
 
-        var db = Context.RequestServices.GetRequiredService<ApprovalsDbContext>();
-        var client = await directory.FindAsync(presented, db, Context.RequestAborted);
+        var client = await directory.FindAsync(presented, Context.RequestServices, Context.RequestAborted);
         if (client is null)
         {
             return AuthenticateResult.Fail("Unknown or revoked API key.");

@@ -47,26 +47,31 @@ public static class ApiClientNames
 /// Resolves a presented key to its client: configured keys first (compared in constant time), then the
 /// <c>api_clients</c> table by hash. Valid database keys are cached for <see cref="ApiKeyOptions.ApiKeyCacheSeconds"/>
 /// so a busy client does not cost a query per request; revoking evicts the key here at once, and other instances
-/// notice within the cache time.
+/// notice within the cache time. The configured keys' hashes are computed once per configuration, and the database
+/// is only touched on a cache miss: this runs on every request a service makes.
 /// </summary>
 public sealed class ApiKeyDirectory(IOptionsMonitor<ApiKeyOptions> options, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, (AuthenticatedClient Client, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private ConfiguredKeys? _configured;
 
-    public async Task<AuthenticatedClient?> FindAsync(string presented, ApprovalsDbContext db, CancellationToken cancellationToken)
+    /// <param name="requestServices">Where the request's <see cref="ApprovalsDbContext"/> comes from, when needed.</param>
+    public async Task<AuthenticatedClient?> FindAsync(string presented, IServiceProvider requestServices, CancellationToken cancellationToken)
     {
-        var hash = ApiKeyFormat.Hash(presented);
-        if (FindConfigured(hash) is { } configured)
+        var presentedHash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        if (FindConfigured(presentedHash) is { } configured)
         {
             return configured;
         }
 
+        var hash = Convert.ToHexStringLower(presentedHash);
         var now = clock.GetUtcNow();
         if (_cache.TryGetValue(hash, out var cached) && cached.Until > now)
         {
             return cached.Client;
         }
 
+        var db = requestServices.GetRequiredService<ApprovalsDbContext>();
         var client = await db.ApiClients.AsNoTracking()
             .Where(c => c.KeyHash == hash && c.RevokedAt == null)
             .Select(c => new { c.Id, c.Name, c.Scopes })
@@ -96,20 +101,29 @@ public sealed class ApiKeyDirectory(IOptionsMonitor<ApiKeyOptions> options, Time
     public bool IsConfiguredName(string name) =>
         options.CurrentValue.ApiKeys.Any(k => string.Equals(k.Name, name, StringComparison.Ordinal));
 
-    private AuthenticatedClient? FindConfigured(string presentedHash)
+    private AuthenticatedClient? FindConfigured(byte[] presentedHash)
     {
-        var presented = Convert.FromHexString(presentedHash);
-        ConfiguredApiKey? match = null;
-        foreach (var candidate in options.CurrentValue.ApiKeys)
+        var current = options.CurrentValue;
+        var configured = _configured;
+        if (configured is null || !ReferenceEquals(configured.Options, current))
+        {
+            // A reloaded configuration is a new options instance; the hashes follow it.
+            _configured = configured = new ConfiguredKeys(current,
+                [.. current.ApiKeys.Select(k => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), new AuthenticatedClient(k.Name, k.EffectiveScopes)))]);
+        }
+
+        AuthenticatedClient? match = null;
+        foreach (var (hash, client) in configured.Keys)
         {
             // Every candidate is compared so the time taken does not depend on which key matched.
-            var candidateHash = SHA256.HashData(Encoding.UTF8.GetBytes(candidate.Key));
-            if (CryptographicOperations.FixedTimeEquals(presented, candidateHash))
+            if (CryptographicOperations.FixedTimeEquals(presentedHash, hash))
             {
-                match ??= candidate;
+                match ??= client;
             }
         }
 
-        return match is null ? null : new AuthenticatedClient(match.Name, match.EffectiveScopes);
+        return match;
     }
+
+    private sealed record ConfiguredKeys(ApiKeyOptions Options, (byte[] Hash, AuthenticatedClient Client)[] Keys);
 }
