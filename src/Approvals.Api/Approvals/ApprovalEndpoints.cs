@@ -32,10 +32,10 @@ public static class ApprovalEndpoints
     }
 
     public static async Task<Results<Created<ApprovalResponse>, ProblemHttpResult>> CreateApproval(
-        CreateApprovalRequest request, ApprovalWorkflow workflow, HttpContext context, CancellationToken cancellationToken)
+        CreateApprovalRequest request, ApprovalCreation creation, HttpContext context, CancellationToken cancellationToken)
     {
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules);
-        var result = await workflow.CreateAsync(draft, Caller.From(context), cancellationToken);
+        var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
         if (result.Error is { } error)
         {
             return error.ToProblem();

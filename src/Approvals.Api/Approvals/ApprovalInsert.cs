@@ -1,5 +1,4 @@
 using Approvals.Api.Data;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -9,9 +8,10 @@ namespace Approvals.Api.Approvals;
 /// Writes a new approval, its service rules and its history row in one statement, and only when every service rule
 /// it names exists and is enabled. One round trip instead of EF Core's three (the rule check, the batch of INSERTs,
 /// COMMIT) and none of SaveChanges' change tracking: creating is the service's hottest write (docs/benchmarks.md).
-/// A single statement is atomic without an explicit transaction.
+/// A single statement is atomic without an explicit transaction, so it needs no connection of its own either: it goes
+/// through the data source (multiplexed with other requests' statements).
 /// </summary>
-internal static class ApprovalInsert
+public sealed class ApprovalInsert(NpgsqlDataSource dataSource)
 {
     // Keep bench/pgbench/create.sql in step with this statement: it is the ceiling the create benchmark measures against.
     private const string Sql = """
@@ -38,45 +38,30 @@ internal static class ApprovalInsert
     /// <see cref="Approval.UpdatedAt"/>. When a service rule is missing or disabled nothing is written and the result
     /// lists the rules that are usable; otherwise it is null.
     /// </summary>
-    public static async Task<int[]?> InsertAsync(
-        ApprovalsDbContext db, Approval approval, string? correlationId, string changesJson, CancellationToken cancellationToken)
+    public async Task<int[]?> InsertAsync(Approval approval, string? correlationId, string changesJson, CancellationToken cancellationToken)
     {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
+        await using var command = dataSource.CreateCommand(Sql);
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)] });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = approval.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = approval.Title });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = approval.Description });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = approval.Comment });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)approval.Status });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = approval.Deadline });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = approval.CreatedBy });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = approval.CreatedAt });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = approval.Version });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = HistoryActions.Created });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = changesJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)correlationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        if (reader.IsDBNull(0))
         {
-            await using var command = new NpgsqlCommand(Sql, connection)
-            {
-                Parameters =
-                {
-                    new NpgsqlParameter<int[]> { TypedValue = [.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)] },
-                    new NpgsqlParameter<Guid> { TypedValue = approval.Id },
-                    new NpgsqlParameter<string> { TypedValue = approval.Title },
-                    new NpgsqlParameter<string> { TypedValue = approval.Description },
-                    new NpgsqlParameter<string> { TypedValue = approval.Comment },
-                    new NpgsqlParameter<short> { TypedValue = (short)approval.Status },
-                    new NpgsqlParameter<DateTimeOffset> { TypedValue = approval.Deadline },
-                    new NpgsqlParameter<string> { TypedValue = approval.CreatedBy },
-                    new NpgsqlParameter<DateTimeOffset> { TypedValue = approval.CreatedAt },
-                    new NpgsqlParameter<int> { TypedValue = approval.Version },
-                    new NpgsqlParameter<string> { TypedValue = HistoryActions.Created },
-                    new NpgsqlParameter<string> { TypedValue = changesJson, NpgsqlDbType = NpgsqlDbType.Jsonb },
-                    new NpgsqlParameter { Value = (object?)correlationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                },
-            };
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            if (reader.IsDBNull(0))
-            {
-                return reader.GetFieldValue<int[]>(1);
-            }
+            return reader.GetFieldValue<int[]>(1);
+        }
 
-            approval.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
-            return null;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        approval.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
+        return null;
     }
 }

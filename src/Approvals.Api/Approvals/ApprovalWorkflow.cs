@@ -10,68 +10,14 @@ using Microsoft.EntityFrameworkCore;
 namespace Approvals.Api.Approvals;
 
 /// <summary>
-/// Creates, edits and decides approvals. Every rule question goes to <see cref="ApprovalStateMachine"/> and every
-/// question of who may touch which approval to <see cref="ApprovalAccess"/>; this class only validates fields,
-/// applies the table's answer, and writes the change, its history row and (for a decision) its delivery jobs in one
-/// transaction (<see cref="ApprovalWrite"/>). Both API versions call it, so there is one copy of the behaviour.
+/// Edits and decides approvals (<see cref="ApprovalCreation"/> creates them). Every rule question goes to
+/// <see cref="ApprovalStateMachine"/> and every question of who may touch which approval to
+/// <see cref="ApprovalAccess"/>; this class only validates fields, applies the table's answer, and writes the change,
+/// its history row and (for a decision) its delivery jobs in one transaction (<see cref="ApprovalWrite"/>). Both API
+/// versions call it, so there is one copy of the behaviour.
 /// </summary>
 public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access, DeliveryHandOff handOff)
 {
-    public async Task<Result<Approval>> CreateAsync(ApprovalDraft draft, Caller caller, CancellationToken cancellationToken)
-    {
-        var errors = new FieldErrors();
-        ApprovalRules.CheckTitle(draft.Title, errors);
-        ApprovalRules.CheckDescription(draft.Description, errors);
-        ApprovalRules.CheckComment(draft.Comment, errors);
-        ApprovalRules.CheckServiceRules(draft.ServiceRules, errors);
-        if (draft.Deadline is null)
-        {
-            errors.Add("deadline", "Deadline is required.");
-        }
-
-        if (errors.ToError() is { } invalid)
-        {
-            return invalid;
-        }
-
-        var now = Now();
-        var deadline = Timestamps.ToDatabasePrecision(draft.Deadline!.Value);
-        if (ApprovalRules.CheckDeadline(deadline, now) is { } pastDeadline)
-        {
-            return pastDeadline;
-        }
-
-        var serviceRules = draft.ServiceRules!;
-        var approval = new Approval
-        {
-            Id = Guid.CreateVersion7(now),
-            Title = draft.Title!,
-            Description = draft.Description!,
-            Comment = draft.Comment ?? "",
-            Status = ApprovalStateMachine.InitialStatus,
-            Deadline = deadline,
-            CreatedBy = caller.Actor,
-            CreatedAt = now,
-            Version = 1,
-            ServiceRules = [.. serviceRules.Select((id, position) => new ApprovalServiceRule { ServiceRuleId = id, Position = position })],
-        };
-
-        var changes = new JsonObject
-        {
-            ["title"] = Change(null, approval.Title),
-            ["description"] = Change(null, approval.Description),
-            ["comment"] = Change(null, approval.Comment),
-            ["deadline"] = Change(null, approval.Deadline),
-            ["serviceRules"] = Change(null, new JsonArray([.. serviceRules.Select(id => JsonValue.Create(id))])),
-        };
-
-        // The service rules are checked by the statement that inserts (see ApprovalInsert).
-        var usable = await ApprovalInsert.InsertAsync(db, approval, caller.CorrelationId, changes.ToJsonString(), cancellationToken);
-        return usable is null
-            ? approval
-            : UnusableServiceRules(serviceRules, usable) ?? throw new InvalidOperationException("The approval was not inserted, yet all its service rules are usable.");
-    }
-
     public async Task<Result<Approval>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
@@ -323,7 +269,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
     }
 
     /// <summary>The 422 for the rules in <paramref name="ids"/> that are not among the <paramref name="usable"/> ones; null when none.</summary>
-    private static DomainError? UnusableServiceRules(IReadOnlyList<int> ids, IReadOnlyCollection<int> usable)
+    internal static DomainError? UnusableServiceRules(IReadOnlyList<int> ids, IReadOnlyCollection<int> usable)
     {
         var missing = ids.Except(usable).ToList();
         return missing.Count == 0

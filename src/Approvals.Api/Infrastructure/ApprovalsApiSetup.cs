@@ -38,6 +38,8 @@ public static class ApprovalsApiSetup
         services.AddDbContextPool<ApprovalsDbContext>((serviceProvider, options) =>
             DatabaseSetup.Configure(options, "", serviceProvider.GetRequiredService<NpgsqlDataSource>()));
 
+        services.AddSingleton<ApprovalInsert>();
+        services.AddSingleton<ApprovalCreation>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalReader>();

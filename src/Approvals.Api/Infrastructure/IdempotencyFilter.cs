@@ -21,8 +21,7 @@ namespace Approvals.Api.Infrastructure;
 /// arriving while the first request still runs waits on the claim's row lock, then gets the stored response.
 /// </summary>
 /// <typeparam name="TBody">The endpoint's body type; its bound value identifies the request.</typeparam>
-internal sealed class IdempotencyFilter<TBody>(
-    ApprovalsDbContext db, DeliveryHandOff handOff, TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
+internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
     where TBody : class
 {
     public const string HeaderName = "Idempotency-Key";
@@ -41,6 +40,8 @@ internal sealed class IdempotencyFilter<TBody>(
             return DomainError.Validation(HeaderName, "Must be 1 to 200 printable ASCII characters.").ToProblem();
         }
 
+        // Resolved only now: most requests carry no key, and need no DbContext from the pool for it.
+        var db = http.RequestServices.GetRequiredService<ApprovalsDbContext>();
         var caller = Caller.From(http).Actor;
         var requestHash = HashRequest(http, context.Arguments);
         await using var transaction = await db.Database.BeginTransactionAsync(http.RequestAborted);
@@ -90,7 +91,7 @@ internal sealed class IdempotencyFilter<TBody>(
             await transaction.CommitAsync(CancellationToken.None);
 
             // The workflow joined this transaction, so the decision's handed-off jobs may start only now.
-            handOff.Committed();
+            http.RequestServices.GetRequiredService<DeliveryHandOff>().Committed();
         }
 
         // Otherwise the request was refused: disposing the transaction rolls the claim back, so a retry runs again.

@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace Approvals.Api.Legacy;
 
 /// <summary>
-/// The original service's routes and shapes, mapped onto <see cref="ApprovalWorkflow"/> and
-/// <see cref="ApprovalQueries"/>: no second copy of the rules, but proper status codes instead of 500.
+/// The original service's routes and shapes, mapped onto <see cref="ApprovalCreation"/>,
+/// <see cref="ApprovalWorkflow"/> and <see cref="ApprovalQueries"/>: no second copy of the rules, but proper status
+/// codes instead of 500.
 /// </summary>
 public static class LegacyEndpoints
 {
@@ -31,11 +32,11 @@ public static class LegacyEndpoints
     public static Ok<LegacyStatus> GetStatus() => TypedResults.Ok(new LegacyStatus("ok"));
 
     public static async Task<Results<Ok<LegacyItemEnvelope>, ProblemHttpResult>> CreateRequest(
-        LegacyCreateRequest request, ApprovalWorkflow workflow, HttpContext context, CancellationToken cancellationToken)
+        LegacyCreateRequest request, ApprovalCreation creation, HttpContext context, CancellationToken cancellationToken)
     {
         IReadOnlyList<int>? rules = request.ServiceRule is { } rule ? [rule] : null;
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, rules);
-        var result = await workflow.CreateAsync(draft, Caller.From(context), cancellationToken);
+        var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
         return result.Error is { } error
             ? Legacy(error).ToProblem()
             : TypedResults.Ok(new LegacyItemEnvelope(LegacyApproval.From(result.Value!)));
