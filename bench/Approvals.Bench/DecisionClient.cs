@@ -73,13 +73,25 @@ internal sealed class DecisionClient : IDisposable
         var sent = new ConcurrentBag<DecisionSent>();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        var ranOut = false;
         await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
         {
-            while (clock.Elapsed < duration && pool.TryTake(out var id))
+            while (clock.Elapsed < duration)
             {
+                if (!pool.TryTake(out var id))
+                {
+                    ranOut = true;
+                    break;
+                }
+
                 sent.Add(await DecideAsync(id, Stopwatch.GetTimestamp(), retry, cancellationToken));
             }
         }));
+        if (ranOut)
+        {
+            throw new InvalidOperationException($"The pool of pending approvals ran out {clock.Elapsed.TotalSeconds:0.0} s into a {duration.TotalSeconds:0} s load.");
+        }
+
         return Finish(sent, clock.Elapsed, cpuBefore);
     }
 
@@ -113,6 +125,12 @@ internal sealed class DecisionClient : IDisposable
         }
 
         await Task.WhenAll(running);
+        if (sent.Count < count)
+        {
+            // A phase cut short measures something else: fail rather than report it.
+            throw new InvalidOperationException($"The pool of pending approvals ran out after {sent.Count:N0} of {count:N0} decisions.");
+        }
+
         return Finish(sent, clock.Elapsed, cpuBefore);
     }
 
@@ -189,6 +207,8 @@ internal sealed class ApprovalPool(IEnumerable<Guid> ids)
     public int Remaining => _ids.Count;
 
     public bool TryTake(out Guid id) => _ids.TryDequeue(out id);
+
+    public void Add(Guid id) => _ids.Enqueue(id);
 }
 
 internal static class Percentiles
