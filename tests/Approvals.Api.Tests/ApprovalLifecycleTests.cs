@@ -163,6 +163,34 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     }
 
     [Fact]
+    public async Task The_created_row_records_every_field_from_nothing_to_its_first_value()
+    {
+        var first = await ServiceRuleAsync();
+        var second = await ServiceRuleAsync();
+        var deadline = new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        var response = await Client.PostAsJsonAsync("/api/v1/approvals", new
+        {
+            title = "Laptop \"Pro\" <14>",
+            description = "For the new hire",
+            deadline,
+            comment = "über",
+            serviceRules = new[] { second, first },
+        });
+        await AssertStatusAsync(response, HttpStatusCode.Created);
+        var id = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+
+        var created = (await Client.GetFromJsonAsync<JsonArray>($"/api/v1/approvals/{id}/history"))!.Single()!;
+        var changes = created["changes"]!.AsObject();
+        Assert.Equal(["comment", "deadline", "description", "serviceRules", "title"], changes.Select(c => c.Key).Order());
+        Assert.All(changes, change => Assert.Null(change.Value!["old"]));
+        Assert.Equal("Laptop \"Pro\" <14>", (string?)changes["title"]!["new"]);
+        Assert.Equal("For the new hire", (string?)changes["description"]!["new"]);
+        Assert.Equal("über", (string?)changes["comment"]!["new"]);
+        Assert.Equal(deadline, (DateTimeOffset?)changes["deadline"]!["new"]);
+        Assert.Equal([second, first], changes["serviceRules"]!["new"]!.AsArray().Select(r => (int)r!));
+    }
+
+    [Fact]
     public async Task History_table_refuses_update_and_delete()
     {
         var id = Guid.Parse(await CreateApprovalIdAsync());

@@ -72,19 +72,13 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            StartChange(json, "title");
-            json.WriteStringValue(approval.Title);
-            json.WriteEndObject();
-            StartChange(json, "description");
-            json.WriteStringValue(approval.Description);
-            json.WriteEndObject();
-            StartChange(json, "comment");
-            json.WriteStringValue(approval.Comment);
-            json.WriteEndObject();
-            StartChange(json, "deadline");
+            WriteCreated(json, "title", approval.Title);
+            WriteCreated(json, "description", approval.Description);
+            WriteCreated(json, "comment", approval.Comment);
+            StartCreated(json, "deadline");
             json.WriteStringValue(approval.Deadline);
             json.WriteEndObject();
-            StartChange(json, "serviceRules");
+            StartCreated(json, "serviceRules");
             json.WriteStartArray();
             foreach (var rule in serviceRules)
             {
@@ -99,8 +93,15 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    private static void WriteCreated(Utf8JsonWriter json, string field, string value)
+    {
+        StartCreated(json, field);
+        json.WriteStringValue(value);
+        json.WriteEndObject();
+    }
+
     /// <summary>Writes <c>"field": {"old": null, "new":</c>; the caller writes the value and closes the object.</summary>
-    private static void StartChange(Utf8JsonWriter json, string field)
+    private static void StartCreated(Utf8JsonWriter json, string field)
     {
         json.WriteStartObject(field);
         json.WriteNull("old");
