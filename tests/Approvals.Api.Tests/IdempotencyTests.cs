@@ -112,6 +112,39 @@ public class IdempotencyTests(ApprovalsApiFactory factory) : ApiTestBase<Approva
         Assert.Equal(1, await CountApprovalsAsync("Stampede"));
     }
 
+    [Fact]
+    public async Task A_keyed_create_whose_response_cannot_be_stored_leaves_no_approval_behind()
+    {
+        // The stored response is written last, in the transaction that also holds the approval: make that write fail.
+        await using (var db = Factory.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("""
+                CREATE FUNCTION test_refuse_stored_response() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'refused for the test'; END; $$;
+                CREATE TRIGGER test_refuse_stored_response BEFORE UPDATE ON idempotency_keys
+                    FOR EACH ROW WHEN (NEW.key = 'store-fails') EXECUTE FUNCTION test_refuse_stored_response();
+                """);
+        }
+
+        try
+        {
+            var response = await SendAsync("/api/v1/approvals", await CreateBodyAsync("Never stored"), "store-fails");
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Equal(0, await CountApprovalsAsync("Never stored"));
+            await using var db = Factory.CreateDbContext();
+            Assert.False(await db.IdempotencyRecords.AnyAsync(r => r.Key == "store-fails"));
+        }
+        finally
+        {
+            await using var db = Factory.CreateDbContext();
+            await db.Database.ExecuteSqlRawAsync("""
+                DROP TRIGGER test_refuse_stored_response ON idempotency_keys;
+                DROP FUNCTION test_refuse_stored_response();
+                """);
+        }
+    }
+
     private async Task<string> CreateBodyAsync(string title) => Serialize(new
     {
         title,

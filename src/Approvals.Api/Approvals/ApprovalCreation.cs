@@ -15,7 +15,9 @@ namespace Approvals.Api.Approvals;
 /// </summary>
 public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
 {
-    public async Task<Result<Approval>> CreateAsync(ApprovalDraft draft, Caller caller, CancellationToken cancellationToken)
+    /// <param name="joining">The DbContext whose open transaction the insert joins (the Idempotency-Key filter's); null for none.</param>
+    public async Task<Result<Approval>> CreateAsync(
+        ApprovalDraft draft, Caller caller, ApprovalsDbContext? joining, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         ApprovalRules.CheckTitle(draft.Title, errors);
@@ -55,7 +57,7 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
         };
 
         // The service rules are checked by the statement that inserts.
-        var usable = await insert.InsertAsync(approval, caller.CorrelationId, CreatedChanges(approval, serviceRules), cancellationToken);
+        var usable = await insert.InsertAsync(approval, caller.CorrelationId, CreatedChanges(approval, serviceRules), joining, cancellationToken);
         return usable is null
             ? approval
             : ApprovalWorkflow.UnusableServiceRules(serviceRules, usable)

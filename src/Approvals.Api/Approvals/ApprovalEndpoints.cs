@@ -35,7 +35,7 @@ public static class ApprovalEndpoints
         CreateApprovalRequest request, ApprovalCreation creation, HttpContext context, CancellationToken cancellationToken)
     {
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules);
-        var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
+        var result = await creation.CreateAsync(draft, Caller.From(context), IdempotencyTransaction.Of(context), cancellationToken);
         if (result.Error is { } error)
         {
             return error.ToProblem();

@@ -1,4 +1,5 @@
 using Approvals.Api.Data;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -9,7 +10,8 @@ namespace Approvals.Api.Approvals;
 /// it names exists and is enabled. One round trip instead of EF Core's three (the rule check, the batch of INSERTs,
 /// COMMIT) and none of SaveChanges' change tracking: creating is the service's hottest write (docs/benchmarks.md).
 /// A single statement is atomic without an explicit transaction, so it needs no connection of its own either: it goes
-/// through the data source (multiplexed with other requests' statements).
+/// through the data source (multiplexed with other requests' statements), unless the request's Idempotency-Key
+/// transaction must hold it.
 /// </summary>
 public sealed class ApprovalInsert(NpgsqlDataSource dataSource)
 {
@@ -38,9 +40,13 @@ public sealed class ApprovalInsert(NpgsqlDataSource dataSource)
     /// <see cref="Approval.UpdatedAt"/>. When a service rule is missing or disabled nothing is written and the result
     /// lists the rules that are usable; otherwise it is null.
     /// </summary>
-    public async Task<int[]?> InsertAsync(Approval approval, string? correlationId, string changesJson, CancellationToken cancellationToken)
+    /// <param name="joining">A DbContext with an open transaction the insert must be part of; null to run on its own.</param>
+    public async Task<int[]?> InsertAsync(
+        Approval approval, string? correlationId, string changesJson, ApprovalsDbContext? joining, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(Sql);
+        await using var command = joining?.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction transaction
+            ? new NpgsqlCommand(Sql, transaction.Connection, transaction)
+            : dataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)] });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = approval.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = approval.Title });

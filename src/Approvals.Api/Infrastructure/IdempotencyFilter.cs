@@ -45,6 +45,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
         var caller = Caller.From(http).Actor;
         var requestHash = HashRequest(http, context.Arguments);
         await using var transaction = await db.Database.BeginTransactionAsync(http.RequestAborted);
+        IdempotencyTransaction.Set(http, db);
         var claimed = await db.Database.ExecuteSqlInterpolatedAsync(
             $"INSERT INTO idempotency_keys (caller, key, request_hash, created_at) VALUES ({caller}, {key}, {requestHash}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING",
             http.RequestAborted);
@@ -138,4 +139,19 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
             }
         }
     }
+}
+
+/// <summary>
+/// The transaction the Idempotency-Key filter holds open for a request: the request's change must join it, so the
+/// change and its stored response commit together. The workflow finds it on the scoped DbContext; a write that does
+/// not use a DbContext otherwise (<see cref="Approvals.ApprovalCreation"/>) finds it here.
+/// </summary>
+internal static class IdempotencyTransaction
+{
+    private static readonly object Key = new();
+
+    public static void Set(HttpContext http, ApprovalsDbContext db) => http.Items[Key] = db;
+
+    /// <summary>The DbContext whose transaction the request runs in; null when it carries no Idempotency-Key.</summary>
+    public static ApprovalsDbContext? Of(HttpContext http) => http.Items.TryGetValue(Key, out var db) ? db as ApprovalsDbContext : null;
 }

@@ -36,7 +36,7 @@ public static class LegacyEndpoints
     {
         IReadOnlyList<int>? rules = request.ServiceRule is { } rule ? [rule] : null;
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, rules);
-        var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
+        var result = await creation.CreateAsync(draft, Caller.From(context), joining: null, cancellationToken);
         return result.Error is { } error
             ? Legacy(error).ToProblem()
             : TypedResults.Ok(new LegacyItemEnvelope(LegacyApproval.From(result.Value!)));
