@@ -9,9 +9,10 @@ namespace Approvals.Api.Approvals;
 /// <summary>
 /// Creates approvals: validates the draft, then writes the approval, its service rules and its history row in one
 /// statement (<see cref="ApprovalInsert"/>). A singleton over the data source rather than part of
-/// <see cref="ApprovalWorkflow"/>: creating needs no transaction and no DbContext, and renting one from the pool per
-/// request, only to borrow its connection, was a measurable part of the service's hottest write
-/// (docs/benchmarks.md). Both API versions call it.
+/// <see cref="ApprovalWorkflow"/>: creating needs no transaction of its own and no DbContext, and renting one from the
+/// pool per request, only to borrow its connection, was a measurable part of the service's hottest write
+/// (docs/benchmarks.md). A create with an Idempotency-Key joins the transaction the filter holds open for it. Both
+/// API versions call it.
 /// </summary>
 public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
 {
