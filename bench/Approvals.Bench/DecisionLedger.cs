@@ -75,10 +75,10 @@ internal sealed class DecisionLedger(string connectionString)
 
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
-            WITH numbers AS (
-                SELECT n FROM generate_series(
-                    (SELECT count(*) FROM approvals WHERE id BETWEEN @first AND @last) + 1,
-                    (SELECT count(*) FROM approvals WHERE id BETWEEN @first AND @last) + @missing) AS n
+            WITH earlier AS (
+                SELECT count(*) AS n FROM approvals WHERE id BETWEEN @first AND @last
+            ), numbers AS (
+                SELECT g.n FROM earlier AS e, generate_series(e.n + 1, e.n + @missing) AS g(n)
             ), added AS (
                 INSERT INTO approvals (id, title, description, comment, status, deadline, created_by, created_at, updated_at, version)
                 SELECT (@prefix || lpad(to_hex(n), 12, '0'))::uuid, 'Bench approval ' || n,

@@ -199,7 +199,10 @@ public sealed partial class DeliveryDispatcher(
         return false;
     }
 
-    /// <summary>Gives back slots taken with <see cref="TryTakeSlots"/> for jobs that will not be started.</summary>
+    /// <summary>
+    /// Gives back slots: a finished job's, or those taken with <see cref="TryTakeSlots"/> for jobs that will not be
+    /// started. Wakes the loop when due jobs may be waiting for them.
+    /// </summary>
     internal void ReturnSlots(int count)
     {
         Interlocked.Add(ref _slotsTaken, -count);
@@ -295,10 +298,10 @@ public sealed partial class DeliveryDispatcher(
         finally
         {
             _running.TryRemove(job.Id, out _);
-            Interlocked.Decrement(ref _slotsTaken);
+            ReturnSlots(1);
 
             // A job due again (a retry, a handed-back or crashed attempt) changes when the loop must wake next.
-            if (dueAgain || _dueLeftBehind)
+            if (dueAgain)
             {
                 Wake();
             }
