@@ -1,6 +1,10 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using Approvals.Api.Data;
 using Approvals.Api.Tests.Infrastructure;
+using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -17,22 +21,25 @@ public class DatabaseConnectionTests(ApprovalsApiFactory factory) : ApiTestBase<
     [Fact]
     public void The_main_data_source_multiplexes_prepares_and_skips_the_reset_by_default()
     {
-        var settings = DatabaseSetup.CreateDataSourceBuilder(Given).ConnectionStringBuilder;
+        var settings = DatabaseSetup.CreateDataSourceBuilder(Given, 12).ConnectionStringBuilder;
 
         Assert.True(settings.Multiplexing);
         Assert.True(settings.NoResetOnClose);
         Assert.True(settings.MaxAutoPrepare > 0);
+        Assert.Equal(12, settings.MaxPoolSize);
     }
 
     [Fact]
     public void Settings_in_the_connection_string_win()
     {
-        var settings = DatabaseSetup.CreateDataSourceBuilder(Given + ";Multiplexing=false;No Reset On Close=false;Max Auto Prepare=0")
+        var settings = DatabaseSetup.CreateDataSourceBuilder(Given + ";Multiplexing=false;No Reset On Close=false;Max Auto Prepare=0;Maximum Pool Size=7", 12)
             .ConnectionStringBuilder;
 
         Assert.False(settings.Multiplexing);
         Assert.False(settings.NoResetOnClose);
         Assert.Equal(0, settings.MaxAutoPrepare);
+        Assert.Equal(7, settings.MaxPoolSize);
+        Assert.Equal(9, DatabaseSetup.CreateDataSourceBuilder(Given + ";MaxPoolSize=9", 12).ConnectionStringBuilder.MaxPoolSize);
     }
 
     [Fact]
@@ -80,5 +87,69 @@ public class DatabaseConnectionTests(ApprovalsApiFactory factory) : ApiTestBase<
         var waiting = listener.WaitAsync(timeout.Token);
         Assert.Equal("hello", await received.Task.WaitAsync(timeout.Token));
         await waiting;
+    }
+}
+
+/// <summary>The service on a pool of two connections (<c>Database:MaxPoolSize</c>).</summary>
+public sealed class TwoConnectionPoolApiFactory : ApprovalsApiFactory
+{
+    public const int PoolSize = 2;
+
+    /// <summary>Names the host's connections, so a test can count them apart from its own.</summary>
+    public const string ApplicationName = "approvals-pool-test";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+    [
+        .. base.ExtraSettings,
+        new("Database:MaxPoolSize", PoolSize.ToString(CultureInfo.InvariantCulture)),
+        new("ConnectionStrings:Approvals", $"{HostConnectionString};Application Name={ApplicationName}"),
+    ];
+}
+
+/// <summary>
+/// <c>Database:MaxPoolSize</c> bounds the connections the host opens; requests beyond them wait for a connection
+/// instead of failing, whether they need a transaction of their own (a keyed create) or not.
+/// </summary>
+public class ConnectionPoolSizeTests(TwoConnectionPoolApiFactory factory) : ApiTestBase<TwoConnectionPoolApiFactory>(factory)
+{
+    [Fact]
+    public async Task Many_concurrent_requests_share_the_configured_number_of_connections()
+    {
+        var main = Factory.Services.GetRequiredService<NpgsqlDataSource>();
+        Assert.Equal(TwoConnectionPoolApiFactory.PoolSize, new NpgsqlConnectionStringBuilder(main.ConnectionString).MaxPoolSize);
+
+        var rule = await ServiceRuleAsync();
+        var toDecide = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => CreateApprovalIdAsync($"To decide {i}", rule)));
+
+        // Unkeyed creates are multiplexed; keyed creates and decisions each hold a connection for their transaction.
+        var creates = Enumerable.Range(0, 24).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/approvals")
+            {
+                Content = JsonContent.Create(new { title = $"Pooled {i}", description = "d", deadline = FutureDeadline, serviceRules = new[] { rule } }),
+            };
+            if (i % 2 == 0)
+            {
+                request.Headers.Add("Idempotency-Key", $"pooled-{i}");
+            }
+
+            return await Client.SendAsync(request);
+        });
+        var decisions = toDecide.Select(id => DecideAsync(id, "approve"));
+        var responses = await Task.WhenAll(creates.Concat(decisions));
+
+        Assert.Equal(24, responses.Count(response => response.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(8, responses.Count(response => response.StatusCode == HttpStatusCode.Accepted));
+
+        // The host's connections to its database.
+        await using (var count = main.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"))
+        {
+            count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = TwoConnectionPoolApiFactory.ApplicationName });
+            Assert.InRange((long)(await count.ExecuteScalarAsync())!, 1, TwoConnectionPoolApiFactory.PoolSize);
+        }
+
+        await using var db = Factory.CreateDbContext();
+        Assert.Equal(24, await db.Approvals.CountAsync(a => a.Title.StartsWith("Pooled ")));
+        Assert.Equal(8, await db.Approvals.CountAsync(a => a.Title.StartsWith("To decide ") && a.Status == ApprovalStatus.AcknowledgedApproved));
     }
 }

@@ -40,12 +40,18 @@ internal static class DatabaseSetup
     /// session state; server-side prepared statements for the SQL it sends again and again, so PostgreSQL parses
     /// and plans each statement once per connection instead of on every request; and multiplexing, so commands
     /// outside transactions share a few physical connections and go out in batches (fewer round trips and system
-    /// calls on both sides). A transaction keeps one physical connection from its start to its end.
+    /// calls on both sides). A transaction keeps one physical connection from its start to its end. The pool's size
+    /// is <see cref="DatabaseOptions.MaxPoolSize"/>.
     /// </summary>
-    public static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString)
+    public static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString, int maxPoolSize)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var given = GivenKeys(connectionString);
+        if (!given.Contains("MaxPoolSize") && !given.Contains("MaximumPoolSize"))
+        {
+            builder.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
+        }
+
         if (!given.Contains("NoResetOnClose"))
         {
             builder.ConnectionStringBuilder.NoResetOnClose = true;

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
 
@@ -32,7 +33,8 @@ public static class ApprovalsApiSetup
         services.AddOptions<DemoDataOptions>().BindConfiguration(DemoDataOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(serviceProvider => BuildDataSource(serviceProvider, DatabaseSetup.CreateDataSourceBuilder));
+        services.AddSingleton(serviceProvider => BuildDataSource(serviceProvider, connectionString => DatabaseSetup.CreateDataSourceBuilder(
+            connectionString, serviceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize)));
         services.AddKeyedSingleton(DatabaseSetup.SessionDataSource, (serviceProvider, _) =>
             BuildDataSource(serviceProvider, DatabaseSetup.CreateSessionDataSourceBuilder));
         services.AddDbContextPool<ApprovalsDbContext>((serviceProvider, options) =>

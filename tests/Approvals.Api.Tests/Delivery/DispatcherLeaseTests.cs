@@ -85,7 +85,10 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
     {
         const int decisions = 500;
         await using var second = Factory.StartDispatcher("dispatcher-b");
-        var rule = await Factory.AddUserServiceRuleAsync();
+
+        // The first attempt waits a second, so no decision hands its job straight to this host's dispatcher (which
+        // would take them all whenever it has a free slot): every job goes through the queue the two share.
+        var rule = await Factory.AddUserServiceRuleAsync(retrySchedule: [1, 2]);
 
         var ids = new Guid[decisions];
         await Parallel.ForAsync(0, decisions, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
@@ -93,6 +96,7 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
             ids[i] = await CreateApprovalForAsync(rule);
             await DecideAsync(ids[i], (i % 3) switch { 0 => "approve", 1 => "reject", _ => "cancel" });
         });
+        Factory.Clock.Advance(TimeSpan.FromSeconds(1));
 
         await WaitUntilAsync(async () =>
         {

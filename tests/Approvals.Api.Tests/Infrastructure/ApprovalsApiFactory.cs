@@ -30,6 +30,20 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
 
     public PostgresServer Postgres { get; private set; } = null!;
 
+    /// <summary>
+    /// The host's connection string: the test database's without the harness's own pool size, so the host runs on the
+    /// pool its configuration sizes (<c>Database:MaxPoolSize</c>), as it does in production.
+    /// </summary>
+    protected string HostConnectionString
+    {
+        get
+        {
+            var settings = new NpgsqlConnectionStringBuilder(ConnectionString);
+            settings.Remove("Maximum Pool Size");
+            return settings.ConnectionString;
+        }
+    }
+
     /// <summary>Configuration added on top of the defaults, for tests that need other settings.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
@@ -58,7 +72,7 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Approvals", ConnectionString);
+        builder.UseSetting("ConnectionStrings:Approvals", HostConnectionString);
         builder.UseSetting("Database:MigrateOnStartup", "true");
         builder.UseSetting("Database:SeedDemoData", "false");
 

@@ -27,6 +27,7 @@ public class StartupValidationTests
         { "Auth:ApiKeys:0:Scopes:0", "approvals:everything", "Auth:ApiKeys:1:Scopes:0", "unknown scope" },
         { "Auth:ApiKeys:2:Name", "test", "Auth:ApiKeys:2:Key", "more than once" },
         { "RateLimiting:PermitLimit", "0", "RateLimiting:WindowSeconds", "RateLimiting:PermitLimit" },
+        { "Database:MaxPoolSize", "0", "RateLimiting:WindowSeconds", "MaxPoolSize" },
     };
 
     [Theory]
