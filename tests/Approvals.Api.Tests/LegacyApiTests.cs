@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Approvals.Api.Data;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Tests;
 
@@ -189,6 +190,59 @@ public class LegacyApiTests(ApprovalsApiFactory factory) : ApiTestBase<Approvals
         await AssertProblemAsync(await Anonymous.PostAsJsonAsync("/request", new { title = "x" }), 401, ErrorCodes.Unauthenticated);
         await AssertProblemAsync(await Anonymous.PutAsJsonAsync("/request", new { id = Guid.NewGuid() }), 401, ErrorCodes.Unauthenticated);
         await AssertProblemAsync(await Anonymous.GetAsync($"/request?id={Guid.NewGuid()}"), 401, ErrorCodes.Unauthenticated);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    [InlineData("text/plain; charset=utf-8")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/octet-stream")]
+    public async Task Create_and_edit_read_the_body_as_json_whatever_its_declared_type_as_the_original_did(string? contentType)
+    {
+        var rule = await ServiceRuleAsync();
+        var created = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/request")
+        {
+            Content = Declared(Serialize(new { title = "Old client", description = "d", service_rule = rule, deadline = FutureDeadline, comment = "" }), contentType),
+        });
+        await AssertStatusAsync(created, HttpStatusCode.OK);
+        var id = (string)(await ReadObjectAsync(created))["approval_item"]!["id"]!;
+
+        var edited = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, "/request")
+        {
+            Content = Declared(Serialize(new { id, comment = $"as {contentType ?? "nothing"}" }), contentType),
+        });
+
+        await AssertStatusAsync(edited, HttpStatusCode.OK);
+        var stored = await ReadObjectAsync(await Client.GetAsync($"/api/v1/approvals/{id}"));
+        Assert.Equal("Old client", (string?)stored["title"]);
+        Assert.Equal($"as {contentType ?? "nothing"}", (string?)stored["comment"]);
+    }
+
+    [Fact]
+    public async Task A_body_in_another_charset_is_still_refused_and_v1_still_wants_json()
+    {
+        var rule = await ServiceRuleAsync();
+        var body = Serialize(new { title = "Latin", description = "d", service_rule = rule, deadline = FutureDeadline });
+
+        await AssertProblemAsync(await Client.PostAsync("/request", Declared(body, "text/plain; charset=iso-8859-1")), 415, ErrorCodes.UnsupportedMediaType);
+        await AssertProblemAsync(
+            await Client.PostAsync("/api/v1/approvals", Declared(Serialize(new { title = "t", description = "d", deadline = FutureDeadline, serviceRules = new[] { rule } }), "text/plain")),
+            415, ErrorCodes.UnsupportedMediaType);
+        await using var db = Factory.CreateDbContext();
+        Assert.False(await db.Approvals.AnyAsync(a => a.Title == "Latin" || a.Title == "t"));
+    }
+
+    /// <summary>A body with exactly the given Content-Type, or none.</summary>
+    private static ByteArrayContent Declared(string body, string? contentType)
+    {
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body));
+        if (contentType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        return content;
     }
 
     private async Task<string> CreateLegacyAsync(string title, int days = 7)

@@ -80,6 +80,7 @@ public static class ApprovalsApiSetup
         app.UseStatusCodePages();
         app.UseCorrelationId();
         app.Use(GuardRequestBodies);
+        app.UseLegacyBodies();
         app.UseAuthentication();
         app.UseApprovalsRateLimiting();
         app.UseAuthorization();

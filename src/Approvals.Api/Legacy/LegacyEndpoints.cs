@@ -17,16 +17,44 @@ public static class LegacyEndpoints
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
 
+    /// <summary>What the legacy routes with a body accept besides JSON: anything, read as JSON (<see cref="UseLegacyBodies"/>).</summary>
+    private const string AnyContentType = "*/*";
+
     public static IEndpointRouteBuilder MapLegacyEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/status", GetStatus).WithTags("Legacy").AllowAnonymous().WithName(nameof(GetStatus));
 
         var group = app.MapGroup("").WithTags("Legacy");
-        group.MapPost("/request", CreateRequest).WithName(nameof(CreateRequest)).RequireAuthorization(AuthPolicies.CreateApprovals);
+        group.MapPost("/request", CreateRequest).WithName(nameof(CreateRequest)).RequireAuthorization(AuthPolicies.CreateApprovals)
+            .Accepts<LegacyCreateRequest>("application/json", AnyContentType).WithMetadata(ReadsBodyAsJson.Instance);
         group.MapGet("/request", GetRequest).WithName(nameof(GetRequest)).RequireAuthorization(AuthPolicies.ReadApprovals);
         group.MapGet("/requests", ListRequests).WithName(nameof(ListRequests)).RequireAuthorization(AuthPolicies.ReadApprovals);
-        group.MapPut("/request", UpdateRequest).WithName(nameof(UpdateRequest)).RequireAuthorization(AuthPolicies.ChangeApprovals);
+        group.MapPut("/request", UpdateRequest).WithName(nameof(UpdateRequest)).RequireAuthorization(AuthPolicies.ChangeApprovals)
+            .Accepts<LegacyUpdateRequest>("application/json", AnyContentType).WithMetadata(ReadsBodyAsJson.Instance);
         return app;
+    }
+
+    /// <summary>
+    /// The original service read every request body as JSON whatever its <c>Content-Type</c> said, or without one, so
+    /// its clients may send JSON as <c>text/plain</c>, as a form (<c>curl -d</c>) or undeclared: on the routes marked
+    /// <see cref="ReadsBodyAsJson"/> such a body is read as JSON too. A charset other than UTF-8 is still refused, and
+    /// the v1 routes still answer 415 to anything but JSON. Routing lets any content type through to these endpoints
+    /// (<see cref="AnyContentType"/>); this runs after it, and tells the body's JSON reader what the body is.
+    /// </summary>
+    public static IApplicationBuilder UseLegacyBodies(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ReadsBodyAsJson>() is not null && !context.Request.HasJsonContentType())
+        {
+            context.Request.ContentType = "application/json";
+        }
+
+        return next(context);
+    });
+
+    /// <summary>Marks an endpoint whose body is JSON whatever its declared content type (<see cref="UseLegacyBodies"/>).</summary>
+    private sealed class ReadsBodyAsJson
+    {
+        public static readonly ReadsBodyAsJson Instance = new();
     }
 
     public static Ok<LegacyStatus> GetStatus() => TypedResults.Ok(new LegacyStatus("ok"));
