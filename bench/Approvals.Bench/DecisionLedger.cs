@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Approvals.Domain;
 using Npgsql;
 
 namespace Approvals.Bench;
@@ -118,16 +119,17 @@ internal sealed class DecisionLedger(string connectionString)
             : "NULL::int, NULL::smallint";
         await using var command = new NpgsqlCommand($"""
             SELECT a.id, a.status,
-                   (SELECT min(h.at) FROM approval_history h WHERE h.approval_id = a.id AND h.action = 'decided'),
-                   (SELECT max(h.at) FROM approval_history h
-                    WHERE h.approval_id = a.id AND h.action = 'status_changed' AND h.to_status IN (1, 3, 4, 5)),
-                   (SELECT count(*)::int FROM approval_history h WHERE h.approval_id = a.id AND h.action = 'decided'),
+                   (SELECT min(e.occurred_at) FROM approval_events e WHERE e.approval_id = a.id AND e.type = @decided),
+                   (SELECT max(e.occurred_at) FROM approval_events e WHERE e.approval_id = a.id AND e.type = ANY (@resolutions)),
+                   (SELECT count(*)::int FROM approval_events e WHERE e.approval_id = a.id AND e.type = @decided),
                    (SELECT count(*)::int FROM delivery_jobs j WHERE j.approval_id = a.id AND j.decision_id = a.current_decision_id),
                    {received}
             FROM approvals a
             WHERE a.id = ANY (@ids)
             """, connection);
         command.Parameters.AddWithValue("ids", ids.ToArray());
+        command.Parameters.AddWithValue("decided", ApprovalEventType.Decided.ToWireName());
+        command.Parameters.AddWithValue("resolutions", new[] { ApprovalEventType.Resolved.ToWireName(), ApprovalEventType.Errored.ToWireName() });
         command.CommandTimeout = 120;
         var outcomes = new List<DecisionOutcome>(ids.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -212,6 +214,8 @@ internal sealed class DecisionLedger(string connectionString)
             ORDER BY j.approval_id, t.started_at
             """, connection);
         command.Parameters.AddWithValue("ids", ids.ToArray());
+        command.Parameters.AddWithValue("decided", ApprovalEventType.Decided.ToWireName());
+        command.Parameters.AddWithValue("resolutions", new[] { ApprovalEventType.Resolved.ToWireName(), ApprovalEventType.Errored.ToWireName() });
         var attempts = new Dictionary<Guid, (DateTimeOffset, TimeSpan)>(ids.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -232,7 +236,7 @@ internal sealed class DecisionLedger(string connectionString)
     {
         var clock = Stopwatch.StartNew();
         await using var connection = await OpenAsync(cancellationToken);
-        var tables = "approvals, approval_service_rules, approval_history, delivery_jobs, delivery_attempts, idempotency_keys";
+        var tables = "approvals, approval_service_rules, approval_events, delivery_jobs, delivery_attempts, idempotency_keys";
         if (await HasUserServiceTablesAsync(connection, cancellationToken))
         {
             tables += ", user_service.received_approvals, user_service.received_webhooks";

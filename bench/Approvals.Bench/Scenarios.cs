@@ -68,8 +68,8 @@ internal static class ScenarioCatalog
         ["rules"] = "{1}",
         ["actor"] = DataSet.Actor,
         ["now"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        ["created"] = "created",
-        ["changes"] = """{"title":{"old":null,"new":"Bench approval"},"description":{"old":null,"new":"Created by the benchmark."},"comment":{"old":null,"new":"Created under load."},"deadline":{"old":null,"new":"2099-12-31T00:00:00+00:00"},"serviceRules":{"old":null,"new":[1]}}""",
+        ["created"] = "approval.created",
+        ["data"] = """{"statusBefore":null,"statusAfter":"PENDING","changes":{"title":{"old":null,"new":"Bench approval"},"description":{"old":null,"new":"Created by the benchmark."},"comment":{"old":null,"new":"Created under load."},"deadline":{"old":null,"new":"2099-12-31T00:00:00+00:00"},"serviceRules":{"old":null,"new":[1]}}}""",
         ["correlation_id"] = "0HNBENCH0000:00000001",
     };
 

@@ -1,6 +1,6 @@
 -- create: the statement ApprovalService sends for POST /api/v1/approvals (src/Approvals.Api/Approvals/ApprovalInsert.cs;
 -- see bench/results/statements-create-service.sql after a run), with the values create.lua posts (-D variables from
--- Scenarios.cs): one round trip that checks the service rules and inserts the approval, its rules and its history row.
+-- Scenarios.cs): one round trip that checks the service rules and inserts the approval, its rules and its created event.
 -- Ids are unique per run, client and transaction (run and seq come from PgbenchRunner). The casts stand in for the
 -- parameter types Npgsql sends (pgbench sends untyped text).
 \set seq :seq + 1
@@ -17,8 +17,8 @@ WITH usable AS (
 ), rules AS (
     INSERT INTO approval_service_rules (approval_id, service_rule_id, position)
     SELECT a.id, r.id, r.ordinal - 1 FROM approval AS a, unnest(:rules::int[]) WITH ORDINALITY AS r(id, ordinal)
-), history AS (
-    INSERT INTO approval_history (approval_id, at, actor, action, to_status, changes, correlation_id)
-    SELECT a.id, :now::timestamptz, :actor::text, :created::text, :pending::smallint, :changes::jsonb, :correlation_id::text FROM approval AS a
+), event AS (
+    INSERT INTO approval_events (id, approval_id, sequence, type, occurred_at, actor, correlation_id, data)
+    SELECT gen_random_uuid(), a.id, :one::int, :created::text, :now::timestamptz, :actor::text, :correlation_id::text, :data::jsonb FROM approval AS a
 )
 SELECT (SELECT a.updated_at FROM approval AS a), ARRAY(SELECT u.id FROM usable AS u);

@@ -3,7 +3,7 @@
 -- rule. Round trips as Npgsql makes them: Npgsql batches are one \startpipeline
 -- block each, and a transaction's BEGIN goes out with the statement after it.
 --   1. POST .../decision: the filter's transaction with the key's claim, the locking read of the approval and its
---      rules (one batch, ApprovalChangeReads.cs), the approval + job + history batch (ApprovalWrite.cs), the stored
+--      rules (one batch, ApprovalChangeReads.cs), the approval + job + event batch (ApprovalWrite.cs), the stored
 --      response (a first decision has no jobs to supersede).
 --   2. The dispatcher: the claim and the query for the next due time in one batch (the service sends that batch
 --      once per claim, and a claim takes one job or more: about 0.25 times per decision at the maximum rate), then
@@ -14,7 +14,7 @@
 --      With a slot free, a decision hands its job to the dispatcher already leased, with no notification and no
 --      claim (Delivery/DeliveryHandOff.cs); that is the half-rate phase's path, which has no ceiling.
 --   3. The recording: one batch with the locked approval, the job's update, the jobs' standings and the attempt
---      (DeliveryRecorder.cs); then the approval + history batch (ApprovalWrite.cs).
+--      (DeliveryRecorder.cs); then the approval + event batch (ApprovalWrite.cs).
 -- The differences: the claim also filters on this transaction's own approval, since a pgbench client must not
 -- claim another client's job (the service's claim takes any due job); and the jobs fall due at :due_at, far in the
 -- future, so the service's own dispatcher, still running beside pgbench, never takes them.
@@ -57,8 +57,8 @@ JOIN service_rules AS s ON s.id = j.rule
 CROSS JOIN LATERAL (SELECT make_interval(secs => coalesce(s.retry_schedule[1], 0)) AS delay) AS f
 CROSS JOIN LATERAL (SELECT CASE WHEN NULL::text IS NOT NULL AND f.delay = interval '0' THEN 1 ELSE 0 END AS step) AS h
 RETURNING id, next_attempt_at, state, lease_expires_at;
-INSERT INTO approval_history (approval_id, at, actor, action, from_status, to_status, changes, correlation_id)
-VALUES ((:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :actor, 'decided', :pending, :acknowledged, :decided_changes, :correlation_id);
+INSERT INTO approval_events (id, approval_id, sequence, type, occurred_at, actor, correlation_id, data)
+VALUES (gen_random_uuid(), (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 2, :decided_type, :now, :actor, :correlation_id, :decided_data);
 \endpipeline
 UPDATE idempotency_keys SET status_code = 202, response_body = :response_body,
     location = '/api/v1/approvals/' || :pool_prefix || lpad(to_hex(:k::bigint), 12, '0'), e_tag = '"2"'
@@ -145,7 +145,7 @@ SET title = 'Ceiling approval', description = 'Decided by pgbench.', comment = '
     status = :approved, previous_status = :acknowledged, version = 3, current_decision_id = (:decision_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, last_error = NULL
 WHERE id = (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid AND version = 2
 RETURNING updated_at;
-INSERT INTO approval_history (approval_id, at, actor, action, from_status, to_status, changes, correlation_id)
-VALUES ((:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, :now, :dispatcher_actor, 'status_changed', :acknowledged, :approved, NULL, NULL);
+INSERT INTO approval_events (id, approval_id, sequence, type, occurred_at, actor, correlation_id, data)
+VALUES (gen_random_uuid(), (:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid, 3, :resolved_type, :now, :dispatcher_actor, NULL, :resolved_data);
 \endpipeline
 COMMIT;

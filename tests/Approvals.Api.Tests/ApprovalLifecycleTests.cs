@@ -191,16 +191,17 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
     }
 
     [Fact]
-    public async Task History_table_refuses_update_and_delete()
+    public async Task Event_table_refuses_update_delete_and_truncate()
     {
         var id = Guid.Parse(await CreateApprovalIdAsync());
         await using var db = Factory.CreateDbContext();
 
         await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() =>
-            db.History.Where(h => h.ApprovalId == id).ExecuteUpdateAsync(s => s.SetProperty(h => h.Actor, "forged")));
+            db.Events.Where(e => e.ApprovalId == id).ExecuteUpdateAsync(s => s.SetProperty(e => e.Actor, "forged")));
         await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() =>
-            db.History.Where(h => h.ApprovalId == id).ExecuteDeleteAsync());
-        Assert.Equal(1, await db.History.CountAsync(h => h.ApprovalId == id));
+            db.Events.Where(e => e.ApprovalId == id).ExecuteDeleteAsync());
+        await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => db.Database.ExecuteSqlRawAsync("TRUNCATE approval_events CASCADE"));
+        Assert.Equal(1, await db.Events.CountAsync(e => e.ApprovalId == id));
     }
 
     [Fact]

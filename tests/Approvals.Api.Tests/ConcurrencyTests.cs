@@ -80,7 +80,7 @@ public class ConcurrencyTests(ApprovalsApiFactory factory) : ApiTestBase<Approva
 
         Assert.Equal(1 + Callers, approval.Version);
         Assert.Equal(Callers, edits.Count);
-        var comments = edits.Select(h => h.Changes!.RootElement.GetProperty("comment")).ToList();
+        var comments = edits.Select(h => h.Changes.GetProperty("comment")).ToList();
         Assert.Equal(Enumerable.Range(0, Callers).Select(i => $"edit {i}").Order(StringComparer.Ordinal),
             comments.Select(c => c.GetProperty("new").GetString()).Order(StringComparer.Ordinal));
 

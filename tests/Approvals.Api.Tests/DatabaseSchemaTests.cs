@@ -16,7 +16,7 @@ public class DatabaseSchemaTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
         foreach (var column in new[]
         {
             "approvals.description", "approvals.comment", "approvals.last_error",
-            "approval_history.changes", "approval_history.correlation_id",
+            "approval_events.data", "approval_events.correlation_id",
             "delivery_jobs.last_error", "delivery_attempts.error", "delivery_attempts.response_excerpt",
             "idempotency_keys.request_hash", "idempotency_keys.response_body",
             "idempotency_keys.location", "idempotency_keys.e_tag",
@@ -28,7 +28,8 @@ public class DatabaseSchemaTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
         // The columns queries filter and sort on keep the default (-1 before PostgreSQL 17, NULL from 17 on).
         foreach (var column in new[]
         {
-            "approvals.status", "approvals.deadline", "approvals.created_by", "approval_history.approval_id",
+            "approvals.status", "approvals.deadline", "approvals.created_by", "approval_events.approval_id",
+            "approval_events.transaction_id", "approval_events.occurred_at", "approval_events.type",
             "delivery_jobs.state", "delivery_jobs.next_attempt_at", "idempotency_keys.created_at",
         })
         {

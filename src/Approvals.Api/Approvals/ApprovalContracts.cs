@@ -73,6 +73,11 @@ public sealed record DeliveryProgress(
 
 public sealed record ApprovalPage(IReadOnlyList<ApprovalResponse> Items, string? NextCursor);
 
+/// <summary>
+/// One entry of an approval's history: one event (<see cref="ApprovalEventRecord"/>). <c>id</c>, <c>action</c>,
+/// <c>fromStatus</c>, <c>toStatus</c> and <c>changes</c> keep the shape the history had before events; <c>type</c>,
+/// <c>sequence</c> and <c>eventId</c> name the event as the event feed does.
+/// </summary>
 public sealed record HistoryEntryResponse(
     long Id,
     DateTimeOffset At,
@@ -81,15 +86,16 @@ public sealed record HistoryEntryResponse(
     string? FromStatus,
     string? ToStatus,
     System.Text.Json.JsonElement? Changes,
-    string? CorrelationId)
+    string? CorrelationId,
+    string Type,
+    int Sequence,
+    Guid EventId)
 {
-    public static HistoryEntryResponse From(ApprovalHistoryEntry entry) => new(
-        entry.Id,
-        entry.At,
-        entry.Actor,
-        entry.Action,
-        entry.FromStatus?.ToWireName(),
-        entry.ToStatus?.ToWireName(),
-        entry.Changes?.RootElement,
-        entry.CorrelationId);
+    public static HistoryEntryResponse From(ApprovalEventRecord record)
+    {
+        var (before, after, changes) = ApprovalEventData.ReadForHistory(record.Data);
+        var action = ApprovalEventTypes.TryParse(record.Type, out var type) ? type.ToHistoryAction() : record.Type;
+        return new(record.Position, record.OccurredAt, record.Actor, action, before, after, changes, record.CorrelationId,
+            record.Type, record.Sequence, record.Id);
+    }
 }

@@ -7,7 +7,7 @@ using Approvals.Domain;
 namespace Approvals.Api.Approvals;
 
 /// <summary>
-/// Creates approvals: validates the draft, then writes the approval, its service rules and its history row in one
+/// Creates approvals: validates the draft, then writes the approval, its service rules and its created event in one
 /// statement (<see cref="ApprovalInsert"/>). A singleton over the data source rather than part of
 /// <see cref="ApprovalWorkflow"/>: creating needs no transaction of its own and no DbContext, and renting one from the
 /// pool per request, only to borrow its connection, was a measurable part of the service's hottest write
@@ -58,7 +58,7 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
         };
 
         // The service rules are checked by the statement that inserts.
-        var usable = await insert.InsertAsync(approval, caller.CorrelationId, CreatedChanges(approval, serviceRules), joining, cancellationToken);
+        var usable = await insert.InsertAsync(approval, caller.CorrelationId, CreatedEventData(approval, serviceRules), joining, cancellationToken);
         return usable is null
             ? approval
             : ApprovalWorkflow.UnusableServiceRules(serviceRules, usable)
@@ -66,15 +66,19 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
     }
 
     /// <summary>
-    /// The history row's changes: every field from nothing to its first value, shaped as an edit's changes are
-    /// (<c>{"field": {"old": null, "new": value}}</c>).
+    /// The created event's data (<see cref="ApprovalEventData"/>, written by hand: creating is the hottest write): no
+    /// status before, the initial one after, and every field from nothing to its first value, shaped as an edit's
+    /// changes are (<c>{"field": {"old": null, "new": value}}</c>).
     /// </summary>
-    private static string CreatedChanges(Approval approval, IReadOnlyList<int> serviceRules)
+    private static string CreatedEventData(Approval approval, IReadOnlyList<int> serviceRules)
     {
-        using var buffer = new MemoryStream(256);
+        using var buffer = new MemoryStream(320);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
+            json.WriteNull("statusBefore");
+            json.WriteString("statusAfter", approval.Status.ToWireName());
+            json.WriteStartObject("changes");
             WriteCreated(json, "title", approval.Title);
             WriteCreated(json, "description", approval.Description);
             WriteCreated(json, "comment", approval.Comment);
@@ -89,6 +93,7 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
             }
 
             json.WriteEndArray();
+            json.WriteEndObject();
             json.WriteEndObject();
             json.WriteEndObject();
         }

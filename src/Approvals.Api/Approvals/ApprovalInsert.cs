@@ -1,4 +1,5 @@
 using Approvals.Api.Data;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,7 +7,7 @@ using NpgsqlTypes;
 namespace Approvals.Api.Approvals;
 
 /// <summary>
-/// Writes a new approval, its service rules and its history row in one statement, and only when every service rule
+/// Writes a new approval, its service rules and its created event in one statement, and only when every service rule
 /// it names exists and is enabled. One round trip instead of EF Core's three (the rule check, the batch of INSERTs,
 /// COMMIT) and none of SaveChanges' change tracking: creating is the service's hottest write (docs/benchmarks.md).
 /// A single statement is atomic without an explicit transaction, so it needs no connection of its own either: it goes
@@ -27,22 +28,22 @@ public sealed class ApprovalInsert(NpgsqlDataSource dataSource)
         ), rules AS (
             INSERT INTO approval_service_rules (approval_id, service_rule_id, position)
             SELECT a.id, r.id, r.ordinal - 1 FROM approval AS a, unnest($1) WITH ORDINALITY AS r(id, ordinal)
-        ), history AS (
-            INSERT INTO approval_history (approval_id, at, actor, action, to_status, changes, correlation_id)
-            SELECT a.id, $9, $8, $11, $6, $12, $13 FROM approval AS a
+        ), event AS (
+            INSERT INTO approval_events (id, approval_id, sequence, type, occurred_at, actor, correlation_id, data)
+            SELECT $11, a.id, $10, $12, $9, $8, $14, $13 FROM approval AS a
         )
         SELECT (SELECT a.updated_at FROM approval AS a), ARRAY(SELECT u.id FROM usable AS u)
         """;
 
     /// <summary>
-    /// Inserts <paramref name="approval"/> with its service rules and its <see cref="HistoryActions.Created"/> history
-    /// row (by its creator, at its creation time, with <paramref name="changesJson"/>), and sets its
+    /// Inserts <paramref name="approval"/> with its service rules and its <see cref="ApprovalEventType.Created"/> event
+    /// (by its creator, at its creation time, with <paramref name="dataJson"/>), and sets its
     /// <see cref="Approval.UpdatedAt"/>. When a service rule is missing or disabled nothing is written and the result
     /// lists the rules that are usable; otherwise it is null.
     /// </summary>
     /// <param name="joining">A DbContext with an open transaction the insert must be part of; null to run on its own.</param>
     public async Task<int[]?> InsertAsync(
-        Approval approval, string? correlationId, string changesJson, ApprovalsDbContext? joining, CancellationToken cancellationToken)
+        Approval approval, string? correlationId, string dataJson, ApprovalsDbContext? joining, CancellationToken cancellationToken)
     {
         await using var command = joining?.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction transaction
             ? new NpgsqlCommand(Sql, transaction.Connection, transaction)
@@ -57,8 +58,9 @@ public sealed class ApprovalInsert(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = approval.CreatedBy });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = approval.CreatedAt });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = approval.Version });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = HistoryActions.Created });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = changesJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7(approval.CreatedAt) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApprovalEventType.Created.ToWireName() });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = dataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)correlationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);

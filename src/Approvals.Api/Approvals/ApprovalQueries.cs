@@ -164,16 +164,17 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
             .ToListAsync(cancellationToken);
     }
 
-    public async Task<Result<List<ApprovalHistoryEntry>>> HistoryAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    /// <summary>The approval's events, in their sequence: its history.</summary>
+    public async Task<Result<List<ApprovalEventRecord>>> HistoryAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         if (!await ApprovalAccess.Readable(db.Approvals, caller).AnyAsync(a => a.Id == id, cancellationToken))
         {
             return Problems.ApprovalNotFound(id);
         }
 
-        return await db.History.AsNoTracking()
-            .Where(h => h.ApprovalId == id)
-            .OrderBy(h => h.Id)
+        return await db.Events.AsNoTracking()
+            .Where(e => e.ApprovalId == id)
+            .OrderBy(e => e.Sequence)
             .ToListAsync(cancellationToken);
     }
 

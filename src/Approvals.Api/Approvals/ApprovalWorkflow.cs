@@ -13,7 +13,7 @@ namespace Approvals.Api.Approvals;
 /// Edits and decides approvals (<see cref="ApprovalCreation"/> creates them). Every rule question goes to
 /// <see cref="ApprovalStateMachine"/> and every question of who may touch which approval to
 /// <see cref="ApprovalAccess"/>; this class only validates fields, applies the table's answer, and writes the change,
-/// its history row and (for a decision) its delivery jobs in one transaction (<see cref="ApprovalWrite"/>). Both API
+/// its event and (for a decision) its delivery jobs in one transaction (<see cref="ApprovalWrite"/>). Both API
 /// versions call it, so there is one copy of the behaviour.
 /// </summary>
 public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access, DeliveryHandOff handOff)
@@ -43,7 +43,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         var planned = await ApplyAsync(approval, change, caller, cancellationToken);
         if (!planned.IsSuccess || planned.Value is not { } write)
         {
-            // Refused, or nothing to change: no write, no history row.
+            // Refused, or nothing to change: no write, no event.
             return planned.IsSuccess ? approval : planned.Error!;
         }
 
@@ -178,25 +178,33 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         }
 
         var fromStatus = approval.Status;
+        JsonObject? details = null;
         if (decidedStatus is { } acknowledged)
         {
             QueueDeliveries(write, change.Decision!.Value, now);
-            MoveTo(approval, acknowledged, lastError: null);
+            details = new JsonObject
+            {
+                ["decision"] = change.Decision!.Value.ToString().ToLowerInvariant(),
+                ["decisionId"] = approval.CurrentDecisionId!.Value.ToString(),
+            };
+            MoveTo(approval, acknowledged, lastError: null, changes);
         }
 
-        var action = decidedStatus is null ? HistoryActions.Edited : HistoryActions.Decided;
-        Record(write, fromStatus, caller, action, changes, now);
+        var type = decidedStatus is not null ? ApprovalEventType.Decided
+            : detailsChanged ? ApprovalEventType.Edited
+            : ApprovalEventType.CommentEdited;
+        Record(write, fromStatus, caller, type, changes, details, now);
         return write;
     }
 
     /// <summary>
     /// Applies a command that only moves the status (the dispatcher's delivery outcomes, an admin's redelivery) to an
     /// approval read under its row lock: the table decides, then the status, previous status, last error, version and
-    /// one history row change together. Returns the write, which the caller saves in its transaction, or the table's
+    /// one event change together. Returns the write, which the caller saves in its transaction, or the table's
     /// rejection when the command is not allowed.
     /// </summary>
     internal static Result<ApprovalWrite> ApplyStatusCommand(
-        Approval approval, ApprovalCommand command, Caller caller, string action, DeliveryError? lastError, JsonObject? changes, DateTimeOffset now)
+        Approval approval, ApprovalCommand command, Caller caller, ApprovalEventType type, DeliveryError? lastError, JsonObject? details, DateTimeOffset now)
     {
         var transition = ApprovalStateMachine.Evaluate(approval.Status, command);
         if (transition.Rejection is { } refused)
@@ -206,24 +214,39 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
 
         var write = new ApprovalWrite(approval);
         var fromStatus = approval.Status;
-        MoveTo(approval, transition.Target!.Value, lastError);
-        Record(write, fromStatus, caller, action, changes, now);
+        var changes = new JsonObject();
+        MoveTo(approval, transition.Target!.Value, lastError, changes);
+        Record(write, fromStatus, caller, type, changes, details, now);
         return write;
     }
 
-    private static void MoveTo(Approval approval, ApprovalStatus target, DeliveryError? lastError)
+    /// <summary>Moves the status and sets the last error; a changed last error (set, or cleared) is a recorded change.</summary>
+    private static void MoveTo(Approval approval, ApprovalStatus target, DeliveryError? lastError, JsonObject changes)
     {
+        if (approval.LastError != lastError)
+        {
+            changes["lastError"] = Change(ErrorNode(approval.LastError), ErrorNode(lastError));
+        }
+
         approval.PreviousStatus = approval.Status;
         approval.Status = target;
         approval.LastError = lastError;
     }
 
-    /// <summary>Every change bumps the version (the ETag and concurrency token) and writes exactly one history row.</summary>
-    private static void Record(ApprovalWrite write, ApprovalStatus fromStatus, Caller caller, string action, JsonObject? changes, DateTimeOffset now)
+    private static JsonNode? ErrorNode(DeliveryError? error) =>
+        error is null ? null : JsonSerializer.SerializeToNode(error, ApprovalsJsonContext.Default.DeliveryError);
+
+    /// <summary>
+    /// Every change bumps the version (the ETag and concurrency token) and writes exactly one event, whose sequence is
+    /// the new version: 1, 2, 3, … per approval without gaps.
+    /// </summary>
+    private static void Record(
+        ApprovalWrite write, ApprovalStatus fromStatus, Caller caller, ApprovalEventType type, JsonObject? changes, JsonObject? details, DateTimeOffset now)
     {
         var approval = write.Approval;
         approval.Version++;
-        write.History = NewHistory(approval, caller, action, fromStatus, approval.Status, changes, now);
+        write.Event = new NewApprovalEvent(Guid.CreateVersion7(now), approval.Id, approval.Version, type, now, caller.Actor,
+            caller.CorrelationId, ApprovalEventData.Write(fromStatus, approval.Status, changes, details));
     }
 
     /// <summary>
@@ -277,19 +300,6 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             : new DomainError(ErrorKind.Unprocessable, ErrorCodes.ServiceRuleUnknown,
                 $"Service rule(s) {string.Join(", ", missing)} do not exist or are disabled.");
     }
-
-    internal static ApprovalHistoryEntry NewHistory(
-        Approval approval, Caller caller, string action, ApprovalStatus? from, ApprovalStatus? to, JsonObject? changes, DateTimeOffset at) => new()
-        {
-            ApprovalId = approval.Id,
-            At = at,
-            Actor = caller.Actor,
-            Action = action,
-            FromStatus = from,
-            ToStatus = to,
-            Changes = changes is { Count: > 0 } ? JsonDocument.Parse(changes.ToJsonString()) : null,
-            CorrelationId = caller.CorrelationId,
-        };
 
     /// <summary>The current time as PostgreSQL will store it, so a write answers exactly what a later read returns.</summary>
     private DateTimeOffset Now() => Timestamps.ToDatabasePrecision(clock.GetUtcNow());

@@ -9,7 +9,7 @@ namespace Approvals.Api.Approvals;
 
 /// <summary>
 /// What one change to an approval writes, as <see cref="ApprovalWorkflow"/> plans it: the row's new state under the
-/// version it was read at, the replaced service rules, the superseded and the new delivery jobs, and the history row.
+/// version it was read at, the replaced service rules, the superseded and the new delivery jobs, and the event.
 /// <see cref="SaveAsync"/> writes it by hand in one batch in the caller's transaction. Every decision and every
 /// delivery outcome writes one, and EF Core's SaveChanges (change tracking, command building, the topological sort)
 /// cost more CPU than these statements (docs/benchmarks.md). Keep bench/pgbench/decide.sql in step with them.
@@ -54,11 +54,6 @@ internal sealed class ApprovalWrite(Approval approval)
         RETURNING id, next_attempt_at, state, lease_expires_at
         """;
 
-    private const string InsertHistorySql = """
-        INSERT INTO approval_history (approval_id, at, actor, action, from_status, to_status, changes, correlation_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        """;
-
     public Approval Approval => approval;
 
     /// <summary>The version the approval was read at.</summary>
@@ -73,7 +68,8 @@ internal sealed class ApprovalWrite(Approval approval)
     /// <summary>The new decision's jobs; their <see cref="DeliveryJob.NextAttemptAt"/> is filled in by the write.</summary>
     public List<DeliveryJob> NewJobs { get; } = [];
 
-    public ApprovalHistoryEntry? History { get; set; }
+    /// <summary>The event the change raised; written in the same batch.</summary>
+    public NewApprovalEvent? Event { get; set; }
 
     /// <summary>
     /// Set when this process's dispatcher takes the new jobs that are due at once (<see cref="Delivery.DeliveryHandOff"/>):
@@ -87,7 +83,7 @@ internal sealed class ApprovalWrite(Approval approval)
     /// <summary>Writes the change in the context's current transaction and sets the approval's <see cref="Approval.UpdatedAt"/>.</summary>
     public async Task SaveAsync(ApprovalsDbContext db, CancellationToken cancellationToken)
     {
-        var history = History ?? throw new InvalidOperationException("Every change to an approval writes a history row.");
+        var recorded = Event ?? throw new InvalidOperationException("Every change to an approval writes its event.");
         await using var batch = db.Database.CreateBatchInTransaction();
         if (OpenJobsSupersededAt is { } supersededAt)
         {
@@ -129,15 +125,7 @@ internal sealed class ApprovalWrite(Approval approval)
                 Value(Delivery.DeliveryOptions.LeaseMargin)));
         }
 
-        batch.BatchCommands.Add(Command(InsertHistorySql,
-            Value(history.ApprovalId),
-            Value(history.At),
-            Value(history.Actor),
-            Value(history.Action),
-            new NpgsqlParameter<short?> { TypedValue = (short?)history.FromStatus, NpgsqlDbType = NpgsqlDbType.Smallint },
-            new NpgsqlParameter<short?> { TypedValue = (short?)history.ToStatus, NpgsqlDbType = NpgsqlDbType.Smallint },
-            new NpgsqlParameter<string?> { TypedValue = history.Changes?.RootElement.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb },
-            new NpgsqlParameter<string?> { TypedValue = history.CorrelationId, NpgsqlDbType = NpgsqlDbType.Text }));
+        batch.BatchCommands.Add(ApprovalEventWrite.InsertCommand(recorded));
 
         // Only the approval's update and the jobs' insert return rows (Npgsql's reader skips the other statements).
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);

@@ -10,7 +10,7 @@ public sealed class ApprovalsDbContext(DbContextOptions<ApprovalsDbContext> opti
 
     public DbSet<ServiceRule> ServiceRules => Set<ServiceRule>();
 
-    public DbSet<ApprovalHistoryEntry> History => Set<ApprovalHistoryEntry>();
+    public DbSet<ApprovalEventRecord> Events => Set<ApprovalEventRecord>();
 
     public DbSet<DeliveryJob> DeliveryJobs => Set<DeliveryJob>();
 

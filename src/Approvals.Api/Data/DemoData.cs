@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
@@ -82,8 +83,17 @@ internal static class DemoData
                 ServiceRules = [new ApprovalServiceRule { ServiceRuleId = rule, Position = 0 }],
             };
             db.Approvals.Add(approval);
-            db.History.Add(ApprovalWorkflow.NewHistory(approval, seeder, HistoryActions.Created, null, status,
-                new JsonObject { ["title"] = new JsonObject { ["old"] = null, ["new"] = title } }, now));
+            var changes = new JsonObject { ["title"] = new JsonObject { ["old"] = null, ["new"] = title } };
+            db.Events.Add(new ApprovalEventRecord
+            {
+                Id = Guid.CreateVersion7(now),
+                ApprovalId = approval.Id,
+                Sequence = approval.Version,
+                Type = ApprovalEventType.Created.ToWireName(),
+                OccurredAt = now,
+                Actor = seeder.Actor,
+                Data = JsonDocument.Parse(ApprovalEventData.Write(null, status, changes)),
+            });
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -178,10 +178,9 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
 
         // The change goes through the transition table and the workflow's history like every other, with the
         // version read under the lock as its concurrency token.
-        JsonObject? changes = resolution.Error is { } error
-            ? new JsonObject { ["lastError"] = new JsonObject { ["old"] = null, ["new"] = JsonSerializer.SerializeToNode(error, ApprovalsJsonContext.Default.DeliveryError) } }
-            : null;
-        var applied = ApprovalWorkflow.ApplyStatusCommand(approval, resolution.Command, Dispatcher, HistoryActions.StatusChanged, resolution.Error, changes, now);
+        var type = resolution.Command == ApprovalCommand.DeliveryFailed ? ApprovalEventType.Errored : ApprovalEventType.Resolved;
+        var details = new JsonObject { ["decisionId"] = job.DecisionId.ToString() };
+        var applied = ApprovalWorkflow.ApplyStatusCommand(approval, resolution.Command, Dispatcher, type, resolution.Error, details, now);
         if (!applied.IsSuccess)
         {
             // Typically the approval is already in ERROR because a sibling job failed first; this job's own state

@@ -47,8 +47,8 @@ public sealed class DeliveryRetries(ApprovalsDbContext db, TimeProvider clock)
         }
 
         var now = clock.GetUtcNow();
-        var changes = new JsonObject { ["retriedJob"] = new JsonObject { ["old"] = null, ["new"] = job.Id.ToString() } };
-        var applied = ApprovalWorkflow.ApplyStatusCommand(approval, command, caller, HistoryActions.Redelivered, null, changes, now);
+        var details = new JsonObject { ["jobId"] = job.Id.ToString(), ["serviceRule"] = job.ServiceRuleId };
+        var applied = ApprovalWorkflow.ApplyStatusCommand(approval, command, caller, ApprovalEventType.Redelivered, null, details, now);
         if (!applied.IsSuccess)
         {
             return applied.Error;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Approvals.Api.Data;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Tests.Delivery;
@@ -78,7 +79,8 @@ public class DeliveryHappyPathTests(DeliveryFixture fixture) : DeliveryTestBase(
         Assert.All(approval["deliveries"]!.AsArray(), d => Assert.Equal("succeeded", (string?)d!["state"]));
         Assert.Equal(2, (int?)(await UserService.ReceivedAsync(id))!["receivedCount"]);
         await using var db = Factory.CreateDbContext();
-        Assert.Equal(1, await db.History.CountAsync(h => h.ApprovalId == id && h.Actor == "system:dispatcher"));
+        var resolved = ApprovalEventType.Resolved.ToWireName();
+        Assert.Equal(1, await db.Events.CountAsync(e => e.ApprovalId == id && e.Actor == "system:dispatcher" && e.Type == resolved));
     }
 
     [Fact]

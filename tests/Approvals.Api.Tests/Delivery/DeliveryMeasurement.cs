@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Approvals.Api.Data;
+using Approvals.Domain;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,10 +77,12 @@ public class DeliveryMeasurement(RealClockDeliveryFixture fixture, ITestOutputHe
         var completed = clock.Elapsed;
 
         await using var check = Factory.CreateDbContext();
-        var decidedAt = await check.History.Where(h => ids.Contains(h.ApprovalId) && h.Action == HistoryActions.Decided)
-            .ToDictionaryAsync(h => h.ApprovalId, h => h.At);
-        var finalAt = await check.History.Where(h => ids.Contains(h.ApprovalId) && h.Actor == DeliveryRecorderActor)
-            .ToDictionaryAsync(h => h.ApprovalId, h => h.At);
+        var decided = ApprovalEventType.Decided.ToWireName();
+        var resolved = ApprovalEventType.Resolved.ToWireName();
+        var decidedAt = await check.Events.Where(e => ids.Contains(e.ApprovalId) && e.Type == decided)
+            .ToDictionaryAsync(e => e.ApprovalId, e => e.OccurredAt);
+        var finalAt = await check.Events.Where(e => ids.Contains(e.ApprovalId) && e.Type == resolved && e.Actor == DeliveryRecorderActor)
+            .ToDictionaryAsync(e => e.ApprovalId, e => e.OccurredAt);
         var receivedAt = await ReceivedAtAsync(ids);
 
         var toDownstream = ids.Select(id => (receivedAt[id] - decidedAt[id]).TotalMilliseconds).Order().ToList();

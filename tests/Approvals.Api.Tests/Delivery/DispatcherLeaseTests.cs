@@ -1,6 +1,7 @@
 using System.Net;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -115,7 +116,8 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
         var ours = jobs.Select(j => j.Id.ToString()).ToHashSet();
         Assert.Equal(decisions, received.Keys.Count(ours.Contains));
         Assert.All(received.Where(r => ours.Contains(r.Key)), r => Assert.Equal(1, r.Value));
-        Assert.Equal(decisions, await check.History.CountAsync(h => ids.Contains(h.ApprovalId) && h.Actor == "system:dispatcher"));
+        var resolved = ApprovalEventType.Resolved.ToWireName();
+        Assert.Equal(decisions, await check.Events.CountAsync(e => ids.Contains(e.ApprovalId) && e.Actor == "system:dispatcher" && e.Type == resolved));
     }
 
     [Fact]

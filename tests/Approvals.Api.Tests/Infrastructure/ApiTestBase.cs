@@ -76,13 +76,13 @@ public abstract class ApiTestBase<TFactory>(TFactory factory) : IClassFixture<TF
         await db.Approvals.Where(a => a.Id == approvalId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, status));
     }
 
-    /// <summary>What the database holds for one approval besides its row: delivery jobs and history, oldest first.</summary>
-    protected async Task<(List<DeliveryJob> Jobs, List<ApprovalHistoryEntry> History)> StoredTrailAsync(string id)
+    /// <summary>What the database holds for one approval besides its row: delivery jobs and events, oldest first.</summary>
+    protected async Task<(List<DeliveryJob> Jobs, List<StoredEvent> History)> StoredTrailAsync(string id)
     {
         await using var db = Factory.CreateDbContext();
         var approvalId = Guid.Parse(id);
         return (await db.DeliveryJobs.Where(j => j.ApprovalId == approvalId).OrderBy(j => j.CreatedAt).ThenBy(j => j.ServiceRuleId).ToListAsync(),
-            await db.History.Where(h => h.ApprovalId == approvalId).OrderBy(h => h.Id).ToListAsync());
+            [.. (await db.Events.Where(e => e.ApprovalId == approvalId).OrderBy(e => e.Sequence).ToListAsync()).Select(e => new StoredEvent(e))]);
     }
 
     protected Task<DatabaseSnapshot> SnapshotAsync() => DatabaseSnapshot.TakeAsync(Factory.ConnectionString);

@@ -28,7 +28,7 @@ public class ApprovalOwnershipTests(SecurityApiFactory factory) : ApiTestBase<Se
         await using var db = Factory.CreateDbContext();
         var stored = await db.Approvals.SingleAsync(a => a.Id == id);
         Assert.Equal(("Own approval", ApprovalStatus.Pending, 1), (stored.Title, stored.Status, stored.Version));
-        Assert.Equal(1, await db.History.CountAsync(h => h.ApprovalId == id));
+        Assert.Equal(1, await db.Events.CountAsync(e => e.ApprovalId == id));
     }
 
     [Fact]

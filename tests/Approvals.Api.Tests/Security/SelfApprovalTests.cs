@@ -25,7 +25,7 @@ public class SelfApprovalTests(SecurityApiFactory factory) : ApiTestBase<Securit
         await using var db = Factory.CreateDbContext();
         Assert.Equal(ApprovalStatus.Pending, await db.Approvals.Where(a => a.Id == id).Select(a => a.Status).SingleAsync());
         Assert.False(await db.DeliveryJobs.AnyAsync(j => j.ApprovalId == id));
-        Assert.Equal(1, await db.History.CountAsync(h => h.ApprovalId == id));
+        Assert.Equal(1, await db.Events.CountAsync(e => e.ApprovalId == id));
     }
 
     [Fact]

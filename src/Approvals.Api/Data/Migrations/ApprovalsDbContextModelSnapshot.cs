@@ -163,20 +163,14 @@ namespace Approvals.Api.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("Approvals.Api.Data.ApprovalHistoryEntry", b =>
+            modelBuilder.Entity("Approvals.Api.Data.ApprovalEventRecord", b =>
                 {
-                    b.Property<long>("Id")
+                    b.Property<long>("Position")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
-                        .HasColumnName("id");
+                        .HasColumnName("position");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
-
-                    b.Property<string>("Action")
-                        .IsRequired()
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("action");
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Position"));
 
                     b.Property<string>("Actor")
                         .IsRequired()
@@ -188,34 +182,42 @@ namespace Approvals.Api.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("approval_id");
 
-                    b.Property<DateTimeOffset>("At")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("at");
-
-                    b.Property<JsonDocument>("Changes")
-                        .HasColumnType("jsonb")
-                        .HasColumnName("changes");
-
                     b.Property<string>("CorrelationId")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("correlation_id");
 
-                    b.Property<short?>("FromStatus")
-                        .HasColumnType("smallint")
-                        .HasColumnName("from_status");
+                    b.Property<JsonDocument>("Data")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data");
 
-                    b.Property<short?>("ToStatus")
-                        .HasColumnType("smallint")
-                        .HasColumnName("to_status");
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
 
-                    b.HasKey("Id")
-                        .HasName("pk_approval_history");
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
 
-                    b.HasIndex("ApprovalId", "Id")
-                        .HasDatabaseName("ix_approval_history_approval_id_id");
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer")
+                        .HasColumnName("sequence");
 
-                    b.ToTable("approval_history", (string)null);
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Position")
+                        .HasName("pk_approval_events");
+
+                    b.HasIndex("ApprovalId", "Sequence")
+                        .IsUnique()
+                        .HasDatabaseName("ix_approval_events_approval_id_sequence");
+
+                    b.ToTable("approval_events", (string)null);
                 });
 
             modelBuilder.Entity("Approvals.Api.Data.ApprovalServiceRule", b =>
@@ -580,14 +582,14 @@ namespace Approvals.Api.Data.Migrations
                     b.Navigation("LastError");
                 });
 
-            modelBuilder.Entity("Approvals.Api.Data.ApprovalHistoryEntry", b =>
+            modelBuilder.Entity("Approvals.Api.Data.ApprovalEventRecord", b =>
                 {
                     b.HasOne("Approvals.Api.Data.Approval", null)
                         .WithMany()
                         .HasForeignKey("ApprovalId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
-                        .HasConstraintName("fk_approval_history_approvals_approval_id");
+                        .HasConstraintName("fk_approval_events_approvals_approval_id");
                 });
 
             modelBuilder.Entity("Approvals.Api.Data.ApprovalServiceRule", b =>
