@@ -1,6 +1,7 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Approvals.Api.Data;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,3 +1,4 @@
+using Approvals.Domain;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Approvals.Api.Auth;

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Approvals.Domain;
 
 namespace Approvals.Api.Auth;
 
@@ -26,31 +27,6 @@ public static class Scopes
     public static IReadOnlyList<string> All { get; } = [Read, Write, Decide, Admin];
 }
 
-/// <summary>
-/// What a caller may do, derived from its roles (people) or scopes (service keys). Endpoint policies and
-/// <see cref="ApprovalAccess"/> ask for permissions, so roles and scopes are translated in exactly one place.
-/// "Own" permissions apply to approvals the caller created.
-/// </summary>
-[Flags]
-public enum Permission
-{
-    None = 0,
-    ReadOwn = 1 << 0,
-    ReadAll = 1 << 1,
-    Create = 1 << 2,
-    EditOwn = 1 << 3,
-    EditAll = 1 << 4,
-    CancelOwn = 1 << 5,
-
-    /// <summary>Approve, reject or cancel any approval (subject to the no-self-approval rule).</summary>
-    Decide = 1 << 6,
-
-    /// <summary>Service rules, API clients, redelivery.</summary>
-    Administer = 1 << 7,
-
-    All = ReadOwn | ReadAll | Create | EditOwn | EditAll | CancelOwn | Decide | Administer,
-}
-
 public static class Permissions
 {
     private static readonly Dictionary<string, Permission> ByRole = new(StringComparer.Ordinal)
@@ -68,8 +44,6 @@ public static class Permissions
         [Scopes.Decide] = Permission.Decide,
         [Scopes.Admin] = Permission.All,
     };
-
-    public static bool HasAny(this Permission held, Permission wanted) => (held & wanted) != 0;
 
     public static Permission ForRoles(IEnumerable<string> roles) => Combine(roles, ByRole);
 

@@ -39,5 +39,3 @@ public sealed class Approval
 
     public List<DeliveryJob> DeliveryJobs { get; set; } = [];
 }
-
-public sealed record DeliveryError(string Code, string Message, int? ServiceRule, DateTimeOffset At);

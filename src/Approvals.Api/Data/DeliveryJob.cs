@@ -47,15 +47,6 @@ public sealed class DeliveryJob
     public List<DeliveryAttempt> AttemptLog { get; set; } = [];
 }
 
-public enum DeliveryState : short
-{
-    Pending = 0,
-    Sending = 1,
-    Succeeded = 2,
-    Failed = 3,
-    Superseded = 4,
-}
-
 /// <summary>One HTTP call of a delivery job.</summary>
 public sealed class DeliveryAttempt
 {

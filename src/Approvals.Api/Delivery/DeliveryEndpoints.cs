@@ -2,6 +2,7 @@ using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
+using Approvals.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

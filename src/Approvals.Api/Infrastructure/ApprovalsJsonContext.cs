@@ -1,11 +1,12 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
 using Approvals.Api.Legacy;
 using Approvals.Api.ServiceRules;
+using Approvals.Domain;
 
 namespace Approvals.Api.Infrastructure;
 

@@ -2,6 +2,7 @@ using Approvals.Api.Approvals;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
 using Approvals.Api.Tests.Infrastructure;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

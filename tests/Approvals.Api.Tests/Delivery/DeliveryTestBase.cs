@@ -1,8 +1,9 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json.Nodes;
 using Approvals.Api.Data;
 using Approvals.Api.Tests.Infrastructure;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Tests.Delivery;

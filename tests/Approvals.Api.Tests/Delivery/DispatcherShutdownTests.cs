@@ -1,5 +1,6 @@
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

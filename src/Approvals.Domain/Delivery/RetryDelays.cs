@@ -1,4 +1,4 @@
-namespace Approvals.Api.Delivery;
+namespace Approvals.Domain;
 
 /// <summary>When a transiently failed job is tried again, from its service rule's retry schedule.</summary>
 public static class RetryDelays

@@ -1,6 +1,4 @@
-using System.Security.Claims;
-
-namespace Approvals.Api.Auth;
+namespace Approvals.Domain;
 
 /// <summary>
 /// Who is making a change, as written into history rows (<c>user:&lt;id&gt;</c>, <c>client:&lt;name&gt;</c> or
@@ -8,6 +6,7 @@ namespace Approvals.Api.Auth;
 /// </summary>
 public sealed record Caller(string Actor, string? CorrelationId, Permission Permissions = Permission.None)
 {
+    /// <summary>The claim that carries the actor on an authenticated principal.</summary>
     public const string ActorClaim = "approvals:actor";
     public const string UserPrefix = "user:";
     public const string ClientPrefix = "client:";
@@ -15,11 +14,6 @@ public sealed record Caller(string Actor, string? CorrelationId, Permission Perm
 
     /// <summary>A person (JWT) rather than a service key or the system itself.</summary>
     public bool IsPerson => Actor.StartsWith(UserPrefix, StringComparison.Ordinal);
-
-    public static Caller From(HttpContext context) => new(
-        context.User.FindFirstValue(ActorClaim) ?? "anonymous",
-        Infrastructure.CorrelationId.Get(context),
-        Auth.Permissions.Of(context.User));
 
     public static Caller System(string name) => new($"{SystemPrefix}{name}", null, Permission.All);
 

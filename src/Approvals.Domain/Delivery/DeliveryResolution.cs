@@ -1,7 +1,4 @@
-using Approvals.Api.Data;
-using Approvals.Domain;
-
-namespace Approvals.Api.Delivery;
+namespace Approvals.Domain;
 
 /// <summary>Where one job of a decision stands, as the resolution needs it.</summary>
 public sealed record JobStanding(int ServiceRuleId, string ServiceRuleName, DeliveryState State, ApprovalStatus? ReportedStatus, string? ErrorCode, string? Error);
