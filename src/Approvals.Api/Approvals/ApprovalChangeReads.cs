@@ -19,12 +19,12 @@ internal static class ApprovalChangeReads
     /// The approval with its service rules, its row locked until the transaction ends (the version read is the
     /// concurrency token of its <see cref="ApprovalWrite"/>). Null when there is no such approval.
     /// </summary>
-    public static async Task<Approval?> LockAsync(ApprovalsDbContext db, Guid id, CancellationToken cancellationToken)
+    public static async Task<ApprovalRecord?> LockAsync(ApprovalsDbContext db, Guid id, CancellationToken cancellationToken)
     {
         await using var batch = db.Database.CreateBatchInTransaction(
             new NpgsqlBatchCommand(LockSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } } },
             new NpgsqlBatchCommand(RulesSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } } });
-        Approval? approval;
+        ApprovalRecord? approval;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))

@@ -31,7 +31,7 @@ public sealed record ApprovalResponse(
     DeliveryError? LastError,
     IReadOnlyList<DeliveryProgress> Deliveries)
 {
-    public static ApprovalResponse From(Approval approval) => new(
+    public static ApprovalResponse From(ApprovalRecord approval) => new(
         approval.Id,
         approval.Title,
         approval.Description,

@@ -17,7 +17,7 @@ namespace Approvals.Api.Approvals;
 public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
 {
     /// <param name="joining">The DbContext whose open transaction the insert joins (the Idempotency-Key filter's); null for none.</param>
-    public async Task<Result<Approval>> CreateAsync(
+    public async Task<Result<ApprovalRecord>> CreateAsync(
         ApprovalDraft draft, Caller caller, ApprovalsDbContext? joining, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
@@ -43,7 +43,7 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
         }
 
         var serviceRules = draft.ServiceRules!;
-        var approval = new Approval
+        var approval = new ApprovalRecord
         {
             Id = Guid.CreateVersion7(now),
             Title = draft.Title!,
@@ -70,7 +70,7 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
     /// status before, the initial one after, and every field from nothing to its first value, shaped as an edit's
     /// changes are (<c>{"field": {"old": null, "new": value}}</c>).
     /// </summary>
-    private static string CreatedEventData(Approval approval, IReadOnlyList<int> serviceRules)
+    private static string CreatedEventData(ApprovalRecord approval, IReadOnlyList<int> serviceRules)
     {
         using var buffer = new MemoryStream(320);
         using (var json = new Utf8JsonWriter(buffer))

@@ -181,7 +181,7 @@ public static class ApprovalEndpoints
     public static Ok<StateMachineResponse> GetStateMachine() => TypedResults.Ok(StateMachineResponse.Current);
 
     /// <summary>The response body of a successful change, with its ETag set; null when the change failed.</summary>
-    private static ApprovalResponse? Respond(Result<Data.Approval> result, HttpContext context)
+    private static ApprovalResponse? Respond(Result<Data.ApprovalRecord> result, HttpContext context)
     {
         if (!result.IsSuccess)
         {

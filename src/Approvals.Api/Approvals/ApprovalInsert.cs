@@ -38,12 +38,12 @@ public sealed class ApprovalInsert(NpgsqlDataSource dataSource)
     /// <summary>
     /// Inserts <paramref name="approval"/> with its service rules and its <see cref="ApprovalEventType.Created"/> event
     /// (by its creator, at its creation time, with <paramref name="dataJson"/>), and sets its
-    /// <see cref="Approval.UpdatedAt"/>. When a service rule is missing or disabled nothing is written and the result
+    /// <see cref="ApprovalRecord.UpdatedAt"/>. When a service rule is missing or disabled nothing is written and the result
     /// lists the rules that are usable; otherwise it is null.
     /// </summary>
     /// <param name="joining">A DbContext with an open transaction the insert must be part of; null to run on its own.</param>
     public async Task<int[]?> InsertAsync(
-        Approval approval, string? correlationId, string dataJson, ApprovalsDbContext? joining, CancellationToken cancellationToken)
+        ApprovalRecord approval, string? correlationId, string dataJson, ApprovalsDbContext? joining, CancellationToken cancellationToken)
     {
         await using var command = joining?.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction transaction
             ? new NpgsqlCommand(Sql, transaction.Connection, transaction)

@@ -76,7 +76,7 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
         [.. ApprovalStatusNames.All.Where(s => ApprovalStateMachine.Evaluate(s, ApprovalCommand.Approve).IsAllowed)];
 
     /// <summary>An approval the caller may act on (which a write or decide key may do without read rights).</summary>
-    public async Task<Result<Approval>> GetForChangeAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    public async Task<Result<ApprovalRecord>> GetForChangeAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var approval = await db.Approvals.AsNoTracking()
             .Include(a => a.ServiceRules)
@@ -86,7 +86,7 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
             : ApprovalAccess.CheckVisible(caller, approval) is { } hidden ? hidden : approval;
     }
 
-    public async Task<(List<Approval> Items, ApprovalCursor? Next)> ListAsync(ApprovalFilter filter, Caller caller, CancellationToken cancellationToken)
+    public async Task<(List<ApprovalRecord> Items, ApprovalCursor? Next)> ListAsync(ApprovalFilter filter, Caller caller, CancellationToken cancellationToken)
     {
         var query = ApprovalAccess.Readable(db.Approvals.AsNoTracking(), caller);
         if (filter.Statuses is { Count: > 0 } statuses)
@@ -147,7 +147,7 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
     }
 
     /// <summary>The original list: PENDING only unless <paramref name="includeAll"/>, by deadline, offset paging.</summary>
-    public Task<List<Approval>> ListLegacyAsync(bool includeAll, int limit, int offset, Caller caller, CancellationToken cancellationToken)
+    public Task<List<ApprovalRecord>> ListLegacyAsync(bool includeAll, int limit, int offset, Caller caller, CancellationToken cancellationToken)
     {
         var query = ApprovalAccess.Readable(db.Approvals.AsNoTracking(), caller);
         if (!includeAll)

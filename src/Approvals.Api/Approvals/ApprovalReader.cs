@@ -49,7 +49,7 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>An approval the caller may read; one it may not read is reported as not found.</summary>
-    public async Task<Result<Approval>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    public async Task<Result<ApprovalRecord>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var (mayRead, createdBy) = ApprovalAccess.ReadFilter(caller);
         var approval = mayRead ? await ReadAsync(id, createdBy, cancellationToken) : null;
@@ -60,7 +60,7 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
     /// The approval as a delivery describes it to a service, whoever created it, and the service rule it goes to, in
     /// one round trip: every delivery attempt reads both. Either is null when it does not exist.
     /// </summary>
-    public async Task<(Approval? Approval, ServiceRule? Rule)> ReadForDeliveryAsync(Guid id, int serviceRuleId, CancellationToken cancellationToken)
+    public async Task<(ApprovalRecord? ApprovalRecord, ServiceRule? Rule)> ReadForDeliveryAsync(Guid id, int serviceRuleId, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(ApprovalCommand(id, createdBy: null));
@@ -72,7 +72,7 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
         return (approval, rule);
     }
 
-    private async Task<Approval?> ReadAsync(Guid id, string? createdBy, CancellationToken cancellationToken)
+    private async Task<ApprovalRecord?> ReadAsync(Guid id, string? createdBy, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(ApprovalCommand(id, createdBy));
@@ -90,7 +90,7 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
     };
 
     /// <summary>The approval with its rules and jobs from the rows of <see cref="Sql"/>; leaves the reader at the end of that result.</summary>
-    private static async Task<Approval?> ReadApprovalAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    private static async Task<ApprovalRecord?> ReadApprovalAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -146,7 +146,7 @@ public sealed class ApprovalReader(NpgsqlDataSource dataSource)
     };
 
     /// <summary>An approval from the first <see cref="ApprovalColumns"/> of the current row (without its rules and jobs).</summary>
-    internal static Approval ReadApprovalRow(NpgsqlDataReader reader) => new()
+    internal static ApprovalRecord ReadApprovalRow(NpgsqlDataReader reader) => new()
     {
         Id = reader.GetGuid(0),
         Title = reader.GetString(1),

@@ -18,7 +18,7 @@ namespace Approvals.Api.Approvals;
 /// </summary>
 public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access, DeliveryHandOff handOff)
 {
-    public async Task<Result<Approval>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
+    public async Task<Result<ApprovalRecord>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
 
@@ -66,7 +66,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
     }
 
     /// <summary>Validates and applies the change to the approval read, and plans its write; null when there is nothing to change.</summary>
-    private async Task<Result<ApprovalWrite?>> ApplyAsync(Approval approval, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
+    private async Task<Result<ApprovalWrite?>> ApplyAsync(ApprovalRecord approval, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
         var edit = change.Edit;
         var errors = new FieldErrors();
@@ -204,7 +204,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
     /// rejection when the command is not allowed.
     /// </summary>
     internal static Result<ApprovalWrite> ApplyStatusCommand(
-        Approval approval, ApprovalCommand command, Caller caller, ApprovalEventType type, DeliveryError? lastError, JsonObject? details, DateTimeOffset now)
+        ApprovalRecord approval, ApprovalCommand command, Caller caller, ApprovalEventType type, DeliveryError? lastError, JsonObject? details, DateTimeOffset now)
     {
         var transition = ApprovalStateMachine.Evaluate(approval.Status, command);
         if (transition.Rejection is { } refused)
@@ -221,7 +221,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
     }
 
     /// <summary>Moves the status and sets the last error; a changed last error (set, or cleared) is a recorded change.</summary>
-    private static void MoveTo(Approval approval, ApprovalStatus target, DeliveryError? lastError, JsonObject changes)
+    private static void MoveTo(ApprovalRecord approval, ApprovalStatus target, DeliveryError? lastError, JsonObject changes)
     {
         if (approval.LastError != lastError)
         {

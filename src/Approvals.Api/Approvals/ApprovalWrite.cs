@@ -15,7 +15,7 @@ namespace Approvals.Api.Approvals;
 /// delivery outcome writes one, and EF Core's SaveChanges (change tracking, command building, the topological sort)
 /// cost more CPU than these statements (docs/benchmarks.md). Keep bench/pgbench/decide.sql in step with them.
 /// </summary>
-internal sealed class ApprovalWrite(Approval approval)
+internal sealed class ApprovalWrite(ApprovalRecord approval)
 {
     // The version read is the concurrency token: the row is locked, so a mismatch means a bug, not a race.
     private const string UpdateApprovalSql = """
@@ -55,12 +55,12 @@ internal sealed class ApprovalWrite(Approval approval)
         RETURNING id, next_attempt_at, state, lease_expires_at
         """;
 
-    public Approval Approval => approval;
+    public ApprovalRecord Approval => approval;
 
     /// <summary>The version the approval was read at.</summary>
     public int ReadVersion { get; } = approval.Version;
 
-    /// <summary>Set when the change replaces the approval's service rules with <see cref="Approval.ServiceRules"/>.</summary>
+    /// <summary>Set when the change replaces the approval's service rules with <see cref="ApprovalRecord.ServiceRules"/>.</summary>
     public bool ServiceRulesReplaced { get; set; }
 
     /// <summary>Set (to the time) when a new decision supersedes the open jobs of the previous one.</summary>
@@ -81,7 +81,7 @@ internal sealed class ApprovalWrite(Approval approval)
     /// <summary>The new jobs written leased to the <see cref="HandOff"/> dispatcher, as its claim would have returned them.</summary>
     public List<Delivery.ClaimedJob> HandedOffJobs { get; } = [];
 
-    /// <summary>Writes the change in the context's current transaction and sets the approval's <see cref="Approval.UpdatedAt"/>.</summary>
+    /// <summary>Writes the change in the context's current transaction and sets the approval's <see cref="ApprovalRecord.UpdatedAt"/>.</summary>
     public async Task SaveAsync(ApprovalsDbContext db, CancellationToken cancellationToken)
     {
         var recorded = Event ?? throw new InvalidOperationException("Every change to an approval writes its event.");

@@ -21,7 +21,7 @@ namespace Approvals.Api.Auth;
 public sealed class ApprovalAccess(ApprovalsDbContext db)
 {
     /// <summary>The approvals <paramref name="caller"/> may read.</summary>
-    public static IQueryable<Approval> Readable(IQueryable<Approval> approvals, Caller caller)
+    public static IQueryable<ApprovalRecord> Readable(IQueryable<ApprovalRecord> approvals, Caller caller)
     {
         if (ReadFilter(caller) is not { MayRead: true, CreatedBy: var createdBy })
         {
@@ -42,7 +42,7 @@ public sealed class ApprovalAccess(ApprovalsDbContext db)
         : (false, null);
 
     /// <summary>Null when the caller may act on the approval at all; otherwise the same 404 a missing one gets.</summary>
-    public static DomainError? CheckVisible(Caller caller, Approval approval)
+    public static DomainError? CheckVisible(Caller caller, ApprovalRecord approval)
     {
         var held = caller.Permissions;
         var visible = held.HasAny(Permission.ReadAll | Permission.EditAll | Permission.Decide)
@@ -52,7 +52,7 @@ public sealed class ApprovalAccess(ApprovalsDbContext db)
 
     /// <summary>Null when the caller may make this change to an approval it can see; otherwise 403.</summary>
     public async Task<DomainError?> CheckChangeAsync(
-        Caller caller, Approval approval, bool editsDetails, bool editsComment, Decision? decision, CancellationToken cancellationToken)
+        Caller caller, ApprovalRecord approval, bool editsDetails, bool editsComment, Decision? decision, CancellationToken cancellationToken)
     {
         var held = caller.Permissions;
         var own = Owns(caller, approval);
@@ -82,10 +82,10 @@ public sealed class ApprovalAccess(ApprovalsDbContext db)
         return null;
     }
 
-    private static bool Owns(Caller caller, Approval approval) => approval.CreatedBy == caller.Actor;
+    private static bool Owns(Caller caller, ApprovalRecord approval) => approval.CreatedBy == caller.Actor;
 
     /// <summary>Strictest rule wins: self-approval needs every one of the approval's service rules to allow it.</summary>
-    private async Task<bool> SelfApprovalAllowedAsync(Approval approval, CancellationToken cancellationToken)
+    private async Task<bool> SelfApprovalAllowedAsync(ApprovalRecord approval, CancellationToken cancellationToken)
     {
         var ruleIds = approval.ServiceRules.Select(r => r.ServiceRuleId).ToList();
         return ruleIds.Count > 0

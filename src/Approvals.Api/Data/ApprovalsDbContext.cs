@@ -4,7 +4,7 @@ namespace Approvals.Api.Data;
 
 public sealed class ApprovalsDbContext(DbContextOptions<ApprovalsDbContext> options) : DbContext(options)
 {
-    public DbSet<Approval> Approvals => Set<Approval>();
+    public DbSet<ApprovalRecord> Approvals => Set<ApprovalRecord>();
 
     public DbSet<ApprovalServiceRule> ApprovalServiceRules => Set<ApprovalServiceRule>();
 

@@ -69,7 +69,7 @@ internal static class DemoData
 
         foreach (var (title, description, rule, status, daysAhead) in samples)
         {
-            var approval = new Approval
+            var approval = new ApprovalRecord
             {
                 Id = Guid.CreateVersion7(now),
                 Title = title,

@@ -112,7 +112,7 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
     /// update, only while this attempt's claim still holds; the standings of the decision's jobs after it; and the
     /// attempt log row. Hand-written because it runs once per attempt (docs/benchmarks.md).
     /// </summary>
-    private async Task<(Approval? Approval, bool StillOurs, List<(Guid JobId, JobStanding Standing)> Standings)> LockAndUpdateJobAsync(
+    private async Task<(ApprovalRecord? ApprovalRecord, bool StillOurs, List<(Guid JobId, JobStanding Standing)> Standings)> LockAndUpdateJobAsync(
         ClaimedJob job, string owner, (DeliveryState State, DateTimeOffset? NextAttemptAt, string? Error, string? ErrorCode) next,
         DeliveryAttemptOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -162,7 +162,7 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
     }
 
     /// <summary>The approval's change when this job's outcome resolves its decision through the transition table; null when it does not.</summary>
-    private ApprovalWrite? ResolveApproval(Approval approval, ClaimedJob job, ServiceRule rule, List<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now)
+    private ApprovalWrite? ResolveApproval(ApprovalRecord approval, ClaimedJob job, ServiceRule rule, List<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now)
     {
         if (approval.CurrentDecisionId != job.DecisionId)
         {

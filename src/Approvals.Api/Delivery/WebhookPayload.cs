@@ -7,9 +7,9 @@ namespace Approvals.Api.Delivery;
 /// The body sent to a service: the original contract's <c>id</c> and numeric <c>status</c> (3, 4 or 5), plus the
 /// <c>event</c> name and the full approval as API v1 shows it.
 /// </summary>
-public sealed record WebhookPayload(Guid Id, int Status, string Event, ApprovalResponse Approval)
+public sealed record WebhookPayload(Guid Id, int Status, string Event, ApprovalResponse ApprovalRecord)
 {
-    public static WebhookPayload For(Data.Approval approval, ApprovalStatus requested) =>
+    public static WebhookPayload For(Data.ApprovalRecord approval, ApprovalStatus requested) =>
         new(approval.Id, (int)requested, EventName(requested), ApprovalResponse.From(approval));
 
     public static string EventName(ApprovalStatus requested) => requested switch

@@ -17,7 +17,7 @@ public sealed record LegacyApproval(
     [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt)
 {
     /// <summary>The original had one service rule per approval; an approval with several shows its first.</summary>
-    public static LegacyApproval From(Approval approval) => new(
+    public static LegacyApproval From(ApprovalRecord approval) => new(
         approval.Id.ToString(),
         approval.Title,
         approval.Description,

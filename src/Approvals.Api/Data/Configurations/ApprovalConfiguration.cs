@@ -4,9 +4,9 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Approvals.Api.Data.Configurations;
 
-internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<Approval>
+internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<ApprovalRecord>
 {
-    public void Configure(EntityTypeBuilder<Approval> builder)
+    public void Configure(EntityTypeBuilder<ApprovalRecord> builder)
     {
         builder.ToTable("approvals", t =>
         {

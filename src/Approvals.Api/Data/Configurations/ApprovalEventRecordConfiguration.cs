@@ -16,7 +16,7 @@ internal sealed class ApprovalEventRecordConfiguration : IEntityTypeConfiguratio
         builder.Property(e => e.Actor).HasMaxLength(200);
         builder.Property(e => e.CorrelationId).HasMaxLength(100);
         builder.Property(e => e.Data).HasColumnType("jsonb");
-        builder.HasOne<Approval>().WithMany().HasForeignKey(e => e.ApprovalId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<ApprovalRecord>().WithMany().HasForeignKey(e => e.ApprovalId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(e => new { e.ApprovalId, e.Sequence }).IsUnique();
     }
 }

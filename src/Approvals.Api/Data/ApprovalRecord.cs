@@ -2,7 +2,11 @@ using Approvals.Domain;
 
 namespace Approvals.Api.Data;
 
-public sealed class Approval
+/// <summary>
+/// An approval as stored (EF Core's model, and what reads return). Its rules live in the domain's <c>Approval</c>
+/// aggregate, which changes are made through.
+/// </summary>
+public sealed class ApprovalRecord
 {
     public Guid Id { get; set; }
 
