@@ -101,7 +101,7 @@ public class ApprovalLifecycleTests(ApprovalsApiFactory factory) : ApiTestBase<A
         Assert.Equal(stored[prompt].CreatedAt, stored[prompt].NextAttemptAt);
         Assert.Equal(stored[prompt].CreatedAt, stored[unscheduled].NextAttemptAt);
         Assert.All(jobs, j => Assert.Equal(ApprovalStatus.Rejected, j.RequestedStatus));
-        Assert.Equal(Timestamps.ToDatabasePrecision(Factory.Clock.GetUtcNow()), stored[prompt].CreatedAt);
+        Assert.Equal(Timestamps.ToStoredPrecision(Factory.Clock.GetUtcNow()), stored[prompt].CreatedAt);
 
         // The decision's own answer shows the same due times as a later read.
         var answered = (await ReadObjectAsync(response))["deliveries"]!.AsArray();

@@ -76,7 +76,8 @@ public sealed record ApprovalPage(IReadOnlyList<ApprovalResponse> Items, string?
 /// <summary>
 /// One entry of an approval's history: one event (<see cref="ApprovalEventRecord"/>). <c>id</c>, <c>action</c>,
 /// <c>fromStatus</c>, <c>toStatus</c> and <c>changes</c> keep the shape the history had before events; <c>type</c>,
-/// <c>sequence</c> and <c>eventId</c> name the event as the event feed does.
+/// <c>sequence</c> and <c>eventId</c> name the event as the event feed does, and <c>details</c> holds what the type
+/// carries besides (the decision, the delivery job and its outcome; docs/events.md).
 /// </summary>
 public sealed record HistoryEntryResponse(
     long Id,
@@ -89,13 +90,14 @@ public sealed record HistoryEntryResponse(
     string? CorrelationId,
     string Type,
     int Sequence,
-    Guid EventId)
+    Guid EventId,
+    Dictionary<string, System.Text.Json.JsonElement>? Details)
 {
     public static HistoryEntryResponse From(ApprovalEventRecord record)
     {
-        var (before, after, changes) = ApprovalEventData.ReadForHistory(record.Data);
+        var (before, after, changes, details) = ApprovalEventData.ReadForHistory(record.Data);
         var action = ApprovalEventTypes.TryParse(record.Type, out var type) ? type.ToHistoryAction() : record.Type;
         return new(record.Position, record.OccurredAt, record.Actor, action, before, after, changes, record.CorrelationId,
-            record.Type, record.Sequence, record.Id);
+            record.Type, record.Sequence, record.Id, details);
     }
 }

@@ -1,5 +1,5 @@
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Approvals.Domain;
 
 namespace Approvals.Api.Approvals;
@@ -13,37 +13,53 @@ public sealed record NewApprovalEvent(
     DateTimeOffset OccurredAt,
     string Actor,
     string? CorrelationId,
-    string DataJson);
+    string DataJson)
+{
+    public static NewApprovalEvent From(ApprovalEvent raised) => new(
+        raised.Id, raised.ApprovalId, raised.Sequence, raised.Type, raised.OccurredAt, raised.Actor, raised.CorrelationId,
+        ApprovalEventData.Write(raised));
+}
 
 /// <summary>
-/// The <c>data</c> of an approval event: the status before and after, the changed fields with their old and new
-/// values, and what else the type carries (the decision, the delivery job). One shape for every type, documented in
-/// docs/events.md.
+/// The stored <c>data</c> of an approval event, one shape for every type (docs/events.md):
+/// <c>{"statusBefore", "statusAfter", "changes": {"field": {"old", "new"}}}</c> and the type's details
+/// (<c>decision</c>, <c>decisionId</c>, <c>jobId</c>, <c>serviceRule</c>, <c>reportedStatus</c>, <c>attempts</c>,
+/// <c>errorCode</c>, <c>error</c>) when set. Written by hand: every change writes one.
 /// </summary>
 public static class ApprovalEventData
 {
-    public static string Write(ApprovalStatus? before, ApprovalStatus after, JsonObject? changes, JsonObject? details = null)
+    public static string Write(ApprovalEvent raised)
     {
-        var data = new JsonObject
+        using var buffer = new MemoryStream(256);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            ["statusBefore"] = before?.ToWireName(),
-            ["statusAfter"] = after.ToWireName(),
-            ["changes"] = changes ?? [],
-        };
-        if (details is not null)
-        {
-            foreach (var (name, value) in details.ToList())
+            json.WriteStartObject();
+            WriteStatus(json, "statusBefore", raised.StatusBefore);
+            WriteStatus(json, "statusAfter", raised.StatusAfter);
+            json.WriteStartObject("changes");
+            foreach (var change in raised.Changes)
             {
-                details.Remove(name);
-                data[name] = value;
+                json.WriteStartObject(change.Field);
+                json.WritePropertyName("old");
+                WriteValue(json, change.Old);
+                json.WritePropertyName("new");
+                WriteValue(json, change.New);
+                json.WriteEndObject();
             }
+
+            json.WriteEndObject();
+            WriteDetails(json, raised.Details);
+            json.WriteEndObject();
         }
 
-        return data.ToJsonString();
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    /// <summary>What the history entry shows of an event's data: its statuses and changed fields.</summary>
-    public static (string? StatusBefore, string? StatusAfter, JsonElement? Changes) ReadForHistory(JsonDocument data)
+    /// <summary>
+    /// What the history entry shows of an event's data: its statuses, its changed fields (null when none) and the
+    /// type's details (everything else; null when none).
+    /// </summary>
+    public static (string? StatusBefore, string? StatusAfter, JsonElement? Changes, Dictionary<string, JsonElement>? Details) ReadForHistory(JsonDocument data)
     {
         var root = data.RootElement;
         var before = root.TryGetProperty("statusBefore", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null;
@@ -51,6 +67,95 @@ public static class ApprovalEventData
         JsonElement? changes = root.TryGetProperty("changes", out var c) && c.ValueKind == JsonValueKind.Object && c.EnumerateObject().Any()
             ? c.Clone()
             : null;
-        return (before, after, changes);
+        var details = root.EnumerateObject()
+            .Where(p => p.Name is not ("statusBefore" or "statusAfter" or "changes"))
+            .ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);
+        return (before, after, changes, details.Count == 0 ? null : details);
+    }
+
+    private static void WriteDetails(Utf8JsonWriter json, EventDetails details)
+    {
+        if (details.Decision is { } decision)
+        {
+            json.WriteString("decision", decision.ToString().ToLowerInvariant());
+        }
+
+        if (details.DecisionId is { } decisionId)
+        {
+            json.WriteString("decisionId", decisionId);
+        }
+
+        if (details.JobId is { } jobId)
+        {
+            json.WriteString("jobId", jobId);
+        }
+
+        if (details.ServiceRule is { } rule)
+        {
+            json.WriteNumber("serviceRule", rule);
+        }
+
+        if (details.ReportedStatus is { } reported)
+        {
+            json.WriteString("reportedStatus", reported.ToWireName());
+        }
+
+        if (details.Attempts is { } attempts)
+        {
+            json.WriteNumber("attempts", attempts);
+        }
+
+        if (details.ErrorCode is { } code)
+        {
+            json.WriteString("errorCode", code);
+        }
+
+        if (details.Error is { } error)
+        {
+            json.WriteString("error", error);
+        }
+    }
+
+    private static void WriteStatus(Utf8JsonWriter json, string name, ApprovalStatus? status)
+    {
+        if (status is { } value)
+        {
+            json.WriteString(name, value.ToWireName());
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    /// <summary>The value types a <see cref="FieldChange"/> holds; the last error in the shape the approval shows it.</summary>
+    private static void WriteValue(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                break;
+            case string text:
+                json.WriteStringValue(text);
+                break;
+            case DateTimeOffset time:
+                json.WriteStringValue(time);
+                break;
+            case IReadOnlyList<int> ids:
+                json.WriteStartArray();
+                foreach (var id in ids)
+                {
+                    json.WriteNumberValue(id);
+                }
+
+                json.WriteEndArray();
+                break;
+            case DeliveryError error:
+                JsonSerializer.Serialize(json, error, Infrastructure.ApprovalsJsonContext.Default.DeliveryError);
+                break;
+            default:
+                throw new ArgumentException($"An event cannot hold a {value.GetType().Name}.", nameof(value));
+        }
     }
 }

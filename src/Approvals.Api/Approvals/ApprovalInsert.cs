@@ -37,13 +37,13 @@ public sealed class ApprovalInsert(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Inserts <paramref name="approval"/> with its service rules and its <see cref="ApprovalEventType.Created"/> event
-    /// (by its creator, at its creation time, with <paramref name="dataJson"/>), and sets its
+    /// (<paramref name="created"/>), and sets its
     /// <see cref="ApprovalRecord.UpdatedAt"/>. When a service rule is missing or disabled nothing is written and the result
     /// lists the rules that are usable; otherwise it is null.
     /// </summary>
     /// <param name="joining">A DbContext with an open transaction the insert must be part of; null to run on its own.</param>
     public async Task<int[]?> InsertAsync(
-        ApprovalRecord approval, string? correlationId, string dataJson, ApprovalsDbContext? joining, CancellationToken cancellationToken)
+        ApprovalRecord approval, ApprovalEvent created, ApprovalsDbContext? joining, CancellationToken cancellationToken)
     {
         await using var command = joining?.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction transaction
             ? new NpgsqlCommand(Sql, transaction.Connection, transaction)
@@ -58,10 +58,10 @@ public sealed class ApprovalInsert(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = approval.CreatedBy });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = approval.CreatedAt });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = approval.Version });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7(approval.CreatedAt) });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApprovalEventType.Created.ToWireName() });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = dataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)correlationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = created.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = created.Type.ToWireName() });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApprovalEventData.Write(created), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)created.CorrelationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         if (reader.IsDBNull(0))

@@ -15,7 +15,7 @@ namespace Approvals.Api.Approvals;
 /// delivery outcome writes one, and EF Core's SaveChanges (change tracking, command building, the topological sort)
 /// cost more CPU than these statements (docs/benchmarks.md). Keep bench/pgbench/decide.sql in step with them.
 /// </summary>
-internal sealed class ApprovalWrite(ApprovalRecord approval)
+internal sealed class ApprovalWrite(ApprovalRecord approval, Approval changed)
 {
     // The version read is the concurrency token: the row is locked, so a mismatch means a bug, not a race.
     private const string UpdateApprovalSql = """
@@ -60,8 +60,8 @@ internal sealed class ApprovalWrite(ApprovalRecord approval)
     /// <summary>The version the approval was read at.</summary>
     public int ReadVersion { get; } = approval.Version;
 
-    /// <summary>Set when the change replaces the approval's service rules with <see cref="ApprovalRecord.ServiceRules"/>.</summary>
-    public bool ServiceRulesReplaced { get; set; }
+    /// <summary>The aggregate after the change: its state and the events it raised are what is written.</summary>
+    public Approval Changed => changed;
 
     /// <summary>Set (to the time) when a new decision supersedes the open jobs of the previous one.</summary>
     public DateTimeOffset? OpenJobsSupersededAt { get; set; }
@@ -69,8 +69,6 @@ internal sealed class ApprovalWrite(ApprovalRecord approval)
     /// <summary>The new decision's jobs; their <see cref="DeliveryJob.NextAttemptAt"/> is filled in by the write.</summary>
     public List<DeliveryJob> NewJobs { get; } = [];
 
-    /// <summary>The event the change raised; written in the same batch.</summary>
-    public NewApprovalEvent? Event { get; set; }
 
     /// <summary>
     /// Set when this process's dispatcher takes the new jobs that are due at once (<see cref="Delivery.DeliveryHandOff"/>):
@@ -84,7 +82,12 @@ internal sealed class ApprovalWrite(ApprovalRecord approval)
     /// <summary>Writes the change in the context's current transaction and sets the approval's <see cref="ApprovalRecord.UpdatedAt"/>.</summary>
     public async Task SaveAsync(ApprovalsDbContext db, CancellationToken cancellationToken)
     {
-        var recorded = Event ?? throw new InvalidOperationException("Every change to an approval writes its event.");
+        if (changed.Events.Count == 0)
+        {
+            throw new InvalidOperationException("Every change to an approval writes its events.");
+        }
+
+        approval.CopyFrom(changed);
         await using var batch = db.Database.CreateBatchInTransaction();
         if (OpenJobsSupersededAt is { } supersededAt)
         {
@@ -104,7 +107,7 @@ internal sealed class ApprovalWrite(ApprovalRecord approval)
             new NpgsqlParameter<string?> { TypedValue = LastErrorJson(approval.LastError), NpgsqlDbType = NpgsqlDbType.Jsonb },
             Value(ReadVersion)));
 
-        if (ServiceRulesReplaced)
+        if (changed.ServiceRulesReplaced)
         {
             batch.BatchCommands.Add(Command(DeleteServiceRulesSql, Value(approval.Id)));
             batch.BatchCommands.Add(Command(InsertServiceRulesSql,
@@ -126,7 +129,7 @@ internal sealed class ApprovalWrite(ApprovalRecord approval)
                 Value(Delivery.DeliveryOptions.LeaseMargin)));
         }
 
-        batch.BatchCommands.Add(ApprovalEventWrite.InsertCommand(recorded));
+        batch.BatchCommands.Add(ApprovalEventWrite.InsertCommand(changed.Events));
 
         // Only the approval's update and the jobs' insert return rows (Npgsql's reader skips the other statements).
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Domain;
@@ -76,23 +75,25 @@ internal static class DemoData
                 Description = description,
                 Status = status,
                 PreviousStatus = status == ApprovalStatus.Pending ? null : ApprovalStatus.Pending,
-                Deadline = Timestamps.ToDatabasePrecision(now.AddDays(daysAhead)),
+                Deadline = Timestamps.ToStoredPrecision(now.AddDays(daysAhead)),
                 CreatedBy = seeder.Actor,
                 CreatedAt = now,
                 Version = 1,
                 ServiceRules = [new ApprovalServiceRule { ServiceRuleId = rule, Position = 0 }],
             };
             db.Approvals.Add(approval);
-            var changes = new JsonObject { ["title"] = new JsonObject { ["old"] = null, ["new"] = title } };
+            // Seeded at their status as they stand in the original's samples, each with one created event.
+            var created = new ApprovalEvent(Guid.CreateVersion7(now), approval.Id, approval.Version, ApprovalEventType.Created, now,
+                seeder.Actor, null, null, status, [new FieldChange("title", null, title)], EventDetails.None);
             db.Events.Add(new ApprovalEventRecord
             {
-                Id = Guid.CreateVersion7(now),
-                ApprovalId = approval.Id,
-                Sequence = approval.Version,
-                Type = ApprovalEventType.Created.ToWireName(),
-                OccurredAt = now,
-                Actor = seeder.Actor,
-                Data = JsonDocument.Parse(ApprovalEventData.Write(null, status, changes)),
+                Id = created.Id,
+                ApprovalId = created.ApprovalId,
+                Sequence = created.Sequence,
+                Type = created.Type.ToWireName(),
+                OccurredAt = created.OccurredAt,
+                Actor = created.Actor,
+                Data = JsonDocument.Parse(ApprovalEventData.Write(created)),
             });
         }
 

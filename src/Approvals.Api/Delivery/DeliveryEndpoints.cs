@@ -57,7 +57,7 @@ public static class DeliveryEndpoints
 
     /// <summary>Sends a failed job of an approval in ERROR again now; 202 with the approval back in ACKNOWLEDGED_*.</summary>
     public static async Task<Results<Accepted<ApprovalResponse>, ProblemHttpResult>> RetryDelivery(
-        string id, string jobId, DeliveryRetries retries, ApprovalReader reader, HttpContext context, CancellationToken cancellationToken)
+        string id, string jobId, DeliveryRetries retries, HttpContext context, CancellationToken cancellationToken)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
@@ -69,15 +69,10 @@ public static class DeliveryEndpoints
             return RequestParsing.InvalidId("jobId").ToProblem();
         }
 
-        if (await retries.RetryAsync(approvalId, deliveryJobId, Caller.From(context), cancellationToken) is { } error)
+        var approval = await retries.RetryAsync(approvalId, deliveryJobId, Caller.From(context), cancellationToken);
+        if (approval.Error is { } error)
         {
             return error.ToProblem();
-        }
-
-        var approval = await reader.GetAsync(approvalId, Caller.From(context), cancellationToken);
-        if (approval.Error is { } gone)
-        {
-            return gone.ToProblem();
         }
 
         context.Response.Headers.ETag = RequestParsing.ETagFor(approval.Value!.Version);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
@@ -59,7 +57,7 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
     {
         // At the database's precision, so the approval's lastError.at (JSON, which keeps whatever it is given) reads
         // the same as the timestamp columns written with it.
-        var now = Timestamps.ToDatabasePrecision(clock.GetUtcNow());
+        var now = Timestamps.ToStoredPrecision(clock.GetUtcNow());
         var next = NextState(job, rule.RetrySchedule, outcome, now);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (approval, stillOurs, standings) = await LockAndUpdateJobAsync(job, owner, next, outcome, now, cancellationToken);
@@ -69,10 +67,9 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
             // attempt happened, so it is logged, but its result no longer counts.
             LogLeaseLost(logger, job.Id, job.Attempt);
         }
-        else if ((next.State is DeliveryState.Succeeded or DeliveryState.Failed) && approval is not null
-                 && ResolveApproval(approval, job, rule, standings, now) is { } resolution)
+        else if ((next.State is DeliveryState.Succeeded or DeliveryState.Failed) && approval is not null)
         {
-            await resolution.SaveAsync(db, cancellationToken);
+            await RecordOutcomeAsync(approval, job, rule, next, outcome, standings, now, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -161,36 +158,33 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
         return (approval, stillOurs, standings);
     }
 
-    /// <summary>The approval's change when this job's outcome resolves its decision through the transition table; null when it does not.</summary>
-    private ApprovalWrite? ResolveApproval(ApprovalRecord approval, ClaimedJob job, ServiceRule rule, List<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now)
+    /// <summary>
+    /// Tells the approval that this job finished, which raises the outcome's event and, when the decision's jobs settle
+    /// it, resolves the approval through the transition table; then writes the approval and its events, with the version
+    /// read under the lock as the concurrency token.
+    /// </summary>
+    private async Task RecordOutcomeAsync(
+        ApprovalRecord record, ClaimedJob job, ServiceRule rule, (DeliveryState State, DateTimeOffset? NextAttemptAt, string? Error, string? ErrorCode) next,
+        DeliveryAttemptOutcome outcome, List<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (approval.CurrentDecisionId != job.DecisionId)
-        {
-            return null;
-        }
-
         // This job first, so that when it failed the approval's error names it.
         var ordered = standings.OrderBy(s => s.JobId == job.Id ? 0 : 1).Select(s => s.Standing).ToList();
-        if (DeliveryResolution.Resolve(ordered, now) is not { } resolution)
-        {
-            return null;
-        }
-
-        // The change goes through the transition table and the workflow's history like every other, with the
-        // version read under the lock as its concurrency token.
-        var type = resolution.Command == ApprovalCommand.DeliveryFailed ? ApprovalEventType.Errored : ApprovalEventType.Resolved;
-        var details = new JsonObject { ["decisionId"] = job.DecisionId.ToString() };
-        var applied = ApprovalWorkflow.ApplyStatusCommand(approval, resolution.Command, Dispatcher, type, resolution.Error, details, now);
-        if (!applied.IsSuccess)
+        var finished = new DeliveryOutcome(job.Id, job.DecisionId, job.ServiceRuleId, next.State == DeliveryState.Succeeded, job.Attempt,
+            outcome.ReportedStatus, next.ErrorCode, next.Error);
+        var approval = record.ToAggregate();
+        var statusBefore = approval.Status;
+        if (approval.RecordDeliveryOutcome(finished, ordered, Dispatcher, now) is { } refused)
         {
             // Typically the approval is already in ERROR because a sibling job failed first; this job's own state
-            // (such as a success) is kept on the job.
-            LogResolutionRefused(logger, job.ApprovalId, resolution.Command.ToWireName(), approval.Status.ToWireName());
-            return null;
+            // (such as a success) is kept on the job and in its event.
+            LogResolutionRefused(logger, job.ApprovalId, refused.Code, approval.Status.ToWireName());
+        }
+        else if (approval.Status != statusBefore)
+        {
+            LogResolved(logger, job.ApprovalId, statusBefore.ToWireName(), approval.Status.ToWireName(), rule.Id);
         }
 
-        LogResolved(logger, job.ApprovalId, approval.PreviousStatus?.ToWireName(), approval.Status.ToWireName(), rule.Id);
-        return applied.Value;
+        await new ApprovalWrite(record, approval).SaveAsync(db, cancellationToken);
     }
 
     private static NpgsqlBatchCommand InsertAttemptCommand(ClaimedJob job, DeliveryAttemptOutcome outcome) => new(InsertAttemptSql)
@@ -237,8 +231,8 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
     private static partial void LogLeaseLost(ILogger logger, Guid jobId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Approval {ApprovalId} resolved by delivery: {FromStatus} -> {ToStatus} (last job: service rule {ServiceRuleId})")]
-    private static partial void LogResolved(ILogger logger, Guid approvalId, string? fromStatus, string toStatus, int serviceRuleId);
+    private static partial void LogResolved(ILogger logger, Guid approvalId, string fromStatus, string toStatus, int serviceRuleId);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Approval {ApprovalId}: {Command} not applied while {Status}")]
-    private static partial void LogResolutionRefused(ILogger logger, Guid approvalId, string command, string status);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Approval {ApprovalId}: resolution refused ({Code}) while {Status}")]
+    private static partial void LogResolutionRefused(ILogger logger, Guid approvalId, string code, string status);
 }

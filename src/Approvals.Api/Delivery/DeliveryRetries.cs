@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
@@ -15,46 +14,38 @@ namespace Approvals.Api.Delivery;
 /// </summary>
 public sealed class DeliveryRetries(ApprovalsDbContext db, TimeProvider clock)
 {
-    public async Task<DomainError?> RetryAsync(Guid approvalId, Guid jobId, Caller caller, CancellationToken cancellationToken)
+    public async Task<Result<ApprovalRecord>> RetryAsync(Guid approvalId, Guid jobId, Caller caller, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         // Serialised with the dispatcher's completions for this approval (they lock the same row).
-        var approval = await ApprovalChangeReads.LockAsync(db, approvalId, cancellationToken);
-        if (approval is null)
+        var record = await ApprovalChangeReads.LockAsync(db, approvalId, cancellationToken);
+        if (record is null)
         {
-            return Problems.ApprovalNotFound(approvalId);
+            return ApprovalErrors.NotFound(approvalId);
+        }
+
+        if (ApprovalAccessRules.CheckVisible(caller, record.Id, record.CreatedBy) is { } hidden)
+        {
+            return hidden;
         }
 
         var job = await db.DeliveryJobs.FirstOrDefaultAsync(j => j.Id == jobId && j.ApprovalId == approvalId, cancellationToken);
-        if (job is null || !DecisionExtensions.TryFromFinalStatus(job.RequestedStatus, out var decision))
+        if (job is null)
         {
-            return new DomainError(ErrorKind.NotFound, ErrorCodes.DeliveryJobNotFound, $"Approval '{approvalId}' has no delivery job '{jobId}'.");
+            return ApprovalErrors.JobNotFound(approvalId, jobId);
         }
 
-        var command = ApprovalCommandInfo.RedeliverCommandFor(decision);
-        if (ApprovalStateMachine.Evaluate(approval.Status, command).Rejection is { } refused)
+        var approval = record.ToAggregate();
+        var now = Timestamps.ToStoredPrecision(clock.GetUtcNow());
+        var target = new RedeliveryTarget(job.Id, job.DecisionId, job.ServiceRuleId, job.State, job.RequestedStatus);
+        if (approval.Redeliver(target, caller, now) is { } refused)
         {
             return refused;
         }
 
-        if (job.DecisionId != approval.CurrentDecisionId || job.State != DeliveryState.Failed)
-        {
-            return new DomainError(ErrorKind.Conflict, ErrorCodes.DeliveryNotRetryable, job.DecisionId != approval.CurrentDecisionId
-                ? "The job belongs to a superseded decision; decide again instead."
-                : $"Only a failed job can be retried; this one is {job.State.ToString().ToLowerInvariant()}.");
-        }
-
-        var now = clock.GetUtcNow();
-        var details = new JsonObject { ["jobId"] = job.Id.ToString(), ["serviceRule"] = job.ServiceRuleId };
-        var applied = ApprovalWorkflow.ApplyStatusCommand(approval, command, caller, ApprovalEventType.Redelivered, null, details, now);
-        if (!applied.IsSuccess)
-        {
-            return applied.Error;
-        }
-
-        await applied.Value!.SaveAsync(db, cancellationToken);
+        await new ApprovalWrite(record, approval).SaveAsync(db, cancellationToken);
         job.State = DeliveryState.Pending;
         job.NextAttemptAt = now;
         job.ScheduleStep = 0;
@@ -64,7 +55,13 @@ public sealed class DeliveryRetries(ApprovalsDbContext db, TimeProvider clock)
 
         // The insert trigger only fires for new jobs; wake the dispatchers for this one (delivered on commit).
         await db.Database.ExecuteSqlAsync($"SELECT pg_notify({DeliveryNotificationListener.Channel}, '')", cancellationToken);
+
+        // The answer shows the approval as this transaction leaves it: read after the commit, a fast delivery may
+        // already have resolved it.
+        record.DeliveryJobs = await db.DeliveryJobs.AsNoTracking()
+            .Where(j => j.ApprovalId == approvalId && j.DecisionId == record.CurrentDecisionId)
+            .ToListAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return null;
+        return record;
     }
 }

@@ -60,7 +60,7 @@ public static class ServiceRuleEndpoints
             Url = request.Url!,
             ApiKey = request.ApiKey!,
             SigningSecret = secret,
-            CreatedAt = Approvals.Timestamps.ToDatabasePrecision(clock.GetUtcNow()),
+            CreatedAt = Timestamps.ToStoredPrecision(clock.GetUtcNow()),
         };
         Apply(rule, request);
         db.ServiceRules.Add(rule);

@@ -35,7 +35,7 @@ public class DeliveryHandOffTests(DeliveryFixture fixture) : DeliveryTestBase(fi
             request.Headers.Add("Idempotency-Key", $"hand-off-{Guid.NewGuid():N}");
         }
 
-        var decidedAt = Approvals.Timestamps.ToDatabasePrecision(Factory.Clock.GetUtcNow());
+        var decidedAt = Timestamps.ToStoredPrecision(Factory.Clock.GetUtcNow());
         var response = await Client.SendAsync(request);
         await AssertStatusAsync(response, HttpStatusCode.Accepted);
 
@@ -87,7 +87,7 @@ public class DeliveryHandOffTests(DeliveryFixture fixture) : DeliveryTestBase(fi
         await using var db = Factory.CreateDbContext();
         var job = await db.DeliveryJobs.SingleAsync(j => j.ApprovalId == id);
         Assert.Equal((DeliveryState.Pending, 0, 0, (string?)null), (job.State, job.Attempts, job.ScheduleStep, job.LeaseOwner));
-        Assert.Equal(Approvals.Timestamps.ToDatabasePrecision(Factory.Clock.GetUtcNow()).AddSeconds(60), job.NextAttemptAt);
+        Assert.Equal(Timestamps.ToStoredPrecision(Factory.Clock.GetUtcNow()).AddSeconds(60), job.NextAttemptAt);
     }
 
     [Fact]

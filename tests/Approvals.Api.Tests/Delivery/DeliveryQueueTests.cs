@@ -24,7 +24,7 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
         var rule = await ServiceRuleAsync();
         var first = await DecidedJobAsync(rule);
         var second = await DecidedJobAsync(rule);
-        var now = Timestamps.ToDatabasePrecision(Factory.Clock.GetUtcNow());
+        var now = Timestamps.ToStoredPrecision(Factory.Clock.GetUtcNow());
         await SetJobAsync(first, DeliveryState.Pending, nextAttemptAt: now.AddMinutes(5), leaseExpiresAt: null);
         await SetJobAsync(second, DeliveryState.Pending, nextAttemptAt: now.AddMinutes(3), leaseExpiresAt: null);
         Assert.Equal(now.AddMinutes(3), await NextDueAsync(queue, []));
@@ -47,7 +47,7 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
         var rule = await ServiceRuleAsync();
         var current = await DecidedJobAsync(rule);
         var orphan = await DecidedJobAsync(rule);
-        var now = Timestamps.ToDatabasePrecision(Factory.Clock.GetUtcNow());
+        var now = Timestamps.ToStoredPrecision(Factory.Clock.GetUtcNow());
 
         // A new decision supersedes the old one's open jobs in its transaction; this breaks that rule by hand, and
         // puts the orphan first in the queue.

@@ -58,8 +58,15 @@ public class DeliveryRetryTests(DeliveryFixture fixture) : DeliveryTestBase(fixt
         Assert.Equal([404, 200], jobs[1]!["attemptLog"]!.AsArray().Select(a => (int)a!["httpStatus"]!));
         Assert.All((await UserService.TimesReceivedAsync(id)).Values, times => Assert.Equal(1, times));
 
+        // Each job's outcome is an event of its own, between the status changes.
         var history = await GetHistoryAsync(id);
-        var tail = history.Skip(history.Count - 3).Select(h => $"{h!["actor"]} {h["action"]} {h["fromStatus"]}->{h["toStatus"]}").ToList();
+        Assert.Equal(
+            [$"delivery_failed {failedJob}", $"delivery_succeeded {failedJob}"],
+            history.Where(h => ((string)h!["type"]!).StartsWith("approval.delivery_", StringComparison.Ordinal)
+                    && (string?)h["details"]!["jobId"] == failedJob)
+                .Select(h => $"{h!["action"]} {h["details"]!["jobId"]}"));
+        var statusChanges = history.Where(h => !((string)h!["type"]!).StartsWith("approval.delivery_", StringComparison.Ordinal)).ToList();
+        var tail = statusChanges.Skip(statusChanges.Count - 3).Select(h => $"{h!["actor"]} {h["action"]} {h["fromStatus"]}->{h["toStatus"]}").ToList();
         Assert.Equal(
         [
             "system:dispatcher status_changed ACKNOWLEDGED_APPROVED->ERROR",

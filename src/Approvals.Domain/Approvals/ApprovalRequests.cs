@@ -1,0 +1,48 @@
+namespace Approvals.Domain;
+
+/// <summary>What a caller asks to create. Nulls are reported as missing fields, not thrown.</summary>
+public sealed record ApprovalDraft(
+    string? Title,
+    string? Description,
+    DateTimeOffset? Deadline,
+    string? Comment,
+    IReadOnlyList<int>? ServiceRules);
+
+/// <summary>Fields a caller wants to set; a null field is left as it is.</summary>
+public sealed record ApprovalEdit(
+    string? Title = null,
+    string? Description = null,
+    DateTimeOffset? Deadline = null,
+    string? Comment = null,
+    IReadOnlyList<int>? ServiceRules = null);
+
+/// <summary>
+/// One request's change to an approval: an edit, a decision, or both (the original PUT allowed both at once).
+/// <paramref name="ExpectedVersion"/> comes from <c>If-Match</c>; when set, a stale version is refused with 412.
+/// </summary>
+public sealed record ApprovalChange(ApprovalEdit Edit, Decision? Decision = null, int? ExpectedVersion = null);
+
+/// <summary>
+/// What a change needs to know beyond the approval itself, looked up by the use case before it asks the aggregate:
+/// the time, which of the new service rules exist and are enabled, and whether the approval's rules allow its creator
+/// to decide it.
+/// </summary>
+public sealed record ChangeFacts(DateTimeOffset Now, IReadOnlyCollection<int>? UsableServiceRules = null, bool SelfApprovalAllowed = false);
+
+/// <summary>A decision the aggregate took: the use case queues one delivery job per service rule for it.</summary>
+/// <param name="SupersedesEarlier">An earlier decision's open jobs stop counting.</param>
+public sealed record DecisionTaken(Guid DecisionId, Decision Decision, bool SupersedesEarlier);
+
+/// <summary>How a delivery job ended, as the dispatcher reports it to the aggregate.</summary>
+public sealed record DeliveryOutcome(
+    Guid JobId,
+    Guid DecisionId,
+    int ServiceRule,
+    bool Succeeded,
+    int Attempts,
+    ApprovalStatus? ReportedStatus = null,
+    string? ErrorCode = null,
+    string? Error = null);
+
+/// <summary>The job an admin asks to send again, as stored.</summary>
+public sealed record RedeliveryTarget(Guid JobId, Guid DecisionId, int ServiceRule, DeliveryState State, ApprovalStatus RequestedStatus);
