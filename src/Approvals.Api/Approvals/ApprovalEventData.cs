@@ -42,15 +42,25 @@ public static class ApprovalEventData
         return data.ToJsonString();
     }
 
-    /// <summary>What the history entry shows of an event's data: its statuses and changed fields.</summary>
-    public static (string? StatusBefore, string? StatusAfter, JsonElement? Changes) ReadForHistory(JsonDocument data)
+    /// <summary>
+    /// What the history entry shows of an event's data: its statuses and changed fields. A redelivery's job is the
+    /// change <c>retriedJob</c> there, as the history recorded it before events (the event names it <c>jobId</c>).
+    /// </summary>
+    public static (string? StatusBefore, string? StatusAfter, JsonElement? Changes) ReadForHistory(JsonDocument data, ApprovalEventType? type)
     {
         var root = data.RootElement;
         var before = root.TryGetProperty("statusBefore", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null;
         var after = root.TryGetProperty("statusAfter", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
-        JsonElement? changes = root.TryGetProperty("changes", out var c) && c.ValueKind == JsonValueKind.Object && c.EnumerateObject().Any()
-            ? c.Clone()
-            : null;
+        var changed = root.TryGetProperty("changes", out var c) && c.ValueKind == JsonValueKind.Object;
+        if (type == ApprovalEventType.Redelivered && root.TryGetProperty("jobId", out var job) && job.ValueKind == JsonValueKind.String)
+        {
+            var withJob = changed ? JsonObject.Create(c)! : [];
+            withJob["retriedJob"] = new JsonObject { ["old"] = null, ["new"] = job.GetString() };
+            using var document = JsonDocument.Parse(withJob.ToJsonString());
+            return (before, after, document.RootElement.Clone());
+        }
+
+        JsonElement? changes = changed && c.EnumerateObject().Any() ? c.Clone() : null;
         return (before, after, changes);
     }
 }
