@@ -95,8 +95,9 @@ public sealed record HistoryEntryResponse(
 {
     public static HistoryEntryResponse From(ApprovalEventRecord record)
     {
-        var (before, after, changes, details) = ApprovalEventData.ReadForHistory(record.Data);
-        var action = ApprovalEventTypes.TryParse(record.Type, out var type) ? type.ToHistoryAction() : record.Type;
+        ApprovalEventType? type = ApprovalEventTypes.TryParse(record.Type, out var known) ? known : null;
+        var (before, after, changes, details) = ApprovalEventData.ReadForHistory(record.Data, type);
+        var action = type?.ToHistoryAction() ?? record.Type;
         return new(record.Position, record.OccurredAt, record.Actor, action, before, after, changes, record.CorrelationId,
             record.Type, record.Sequence, record.Id, details);
     }

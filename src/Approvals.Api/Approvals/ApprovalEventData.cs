@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Approvals.Domain;
 
 namespace Approvals.Api.Approvals;
@@ -57,16 +58,25 @@ public static class ApprovalEventData
 
     /// <summary>
     /// What the history entry shows of an event's data: its statuses, its changed fields (null when none) and the
-    /// type's details (everything else; null when none).
+    /// type's details (everything else; null when none). A redelivery's job is also the change <c>retriedJob</c>
+    /// there, as the history recorded it before events (the event names it <c>jobId</c>).
     /// </summary>
-    public static (string? StatusBefore, string? StatusAfter, JsonElement? Changes, Dictionary<string, JsonElement>? Details) ReadForHistory(JsonDocument data)
+    public static (string? StatusBefore, string? StatusAfter, JsonElement? Changes, Dictionary<string, JsonElement>? Details) ReadForHistory(
+        JsonDocument data, ApprovalEventType? type)
     {
         var root = data.RootElement;
         var before = root.TryGetProperty("statusBefore", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null;
         var after = root.TryGetProperty("statusAfter", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
-        JsonElement? changes = root.TryGetProperty("changes", out var c) && c.ValueKind == JsonValueKind.Object && c.EnumerateObject().Any()
-            ? c.Clone()
-            : null;
+        var changed = root.TryGetProperty("changes", out var c) && c.ValueKind == JsonValueKind.Object;
+        JsonElement? changes = changed && c.EnumerateObject().Any() ? c.Clone() : null;
+        if (type == ApprovalEventType.Redelivered && root.TryGetProperty("jobId", out var job) && job.ValueKind == JsonValueKind.String)
+        {
+            var withJob = changed ? JsonObject.Create(c)! : [];
+            withJob["retriedJob"] = new JsonObject { ["old"] = null, ["new"] = job.GetString() };
+            using var document = JsonDocument.Parse(withJob.ToJsonString());
+            changes = document.RootElement.Clone();
+        }
+
         var details = root.EnumerateObject()
             .Where(p => p.Name is not ("statusBefore" or "statusAfter" or "changes"))
             .ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);

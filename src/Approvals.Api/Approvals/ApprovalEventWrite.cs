@@ -13,9 +13,11 @@ internal static class ApprovalEventWrite
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[])
         """;
 
-    public static NpgsqlBatchCommand InsertCommand(IReadOnlyList<ApprovalEvent> raised)
+    public static NpgsqlBatchCommand InsertCommand(IReadOnlyList<ApprovalEvent> raised) =>
+        InsertCommand([.. raised.Select(NewApprovalEvent.From)]);
+
+    public static NpgsqlBatchCommand InsertCommand(IReadOnlyList<NewApprovalEvent> events)
     {
-        var events = raised.Select(NewApprovalEvent.From).ToList();
         return new NpgsqlBatchCommand(InsertSql)
         {
             Parameters =

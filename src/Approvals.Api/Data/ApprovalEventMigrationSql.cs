@@ -51,15 +51,25 @@ internal static class ApprovalEventMigrationSql
         ORDER BY m.id;
         """;
 
-    /// <summary>The way back: each event as the history row the old code would have written.</summary>
+    /// <summary>
+    /// The way back: each event as the history row the old code would have written. The ids are the positions, which
+    /// the history's identity (GENERATED ALWAYS) accepts only when told to override it. A redelivery's job goes back
+    /// to the change the old code recorded it as, <c>retriedJob</c>.
+    /// </summary>
     public static string CopyEventsToHistory => $$"""
         WITH status_names (number, name) AS (VALUES {{StatusNames}})
         INSERT INTO approval_history (id, approval_id, at, actor, action, from_status, to_status, changes, correlation_id)
+        OVERRIDING SYSTEM VALUE
         SELECT e.position, e.approval_id, e.occurred_at, e.actor,
                CASE e.type {{HistoryActionCases}} END,
                (SELECT s.number FROM status_names AS s WHERE s.name = e.data ->> 'statusBefore'),
                (SELECT s.number FROM status_names AS s WHERE s.name = e.data ->> 'statusAfter'),
-               nullif(e.data -> 'changes', '{}'::jsonb),
+               nullif(coalesce(e.data -> 'changes', '{}'::jsonb)
+                      || CASE WHEN e.type = '{{Wire(ApprovalEventType.Redelivered)}}' AND e.data ? 'jobId'
+                              THEN jsonb_build_object('retriedJob',
+                                       jsonb_build_object('old', 'null'::jsonb, 'new', e.data -> 'jobId'))
+                              ELSE '{}'::jsonb END,
+                      '{}'::jsonb),
                e.correlation_id
         FROM approval_events AS e
         WHERE e.type NOT IN ('{{Wire(ApprovalEventType.DeliverySucceeded)}}', '{{Wire(ApprovalEventType.DeliveryFailed)}}')

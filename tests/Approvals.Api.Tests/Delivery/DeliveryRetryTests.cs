@@ -74,6 +74,12 @@ public class DeliveryRetryTests(DeliveryFixture fixture) : DeliveryTestBase(fixt
             "system:dispatcher status_changed ACKNOWLEDGED_APPROVED->APPROVED",
         ], tail);
 
+        // The redelivered entry names the job as the history did before events, next to the cleared error.
+        var redelivered = statusChanges[^2]!["changes"]!;
+        Assert.Equal(failedJob, (string?)redelivered["retriedJob"]!["new"]);
+        Assert.Null(redelivered["retriedJob"]!["old"]);
+        Assert.Null(redelivered["lastError"]!["new"]);
+
         await AssertProblemAsync(await RetryAsync(id, failedJob), 409, ErrorCodes.InvalidTransition);
     }
 
