@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Approvals.Api.Data;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 
 namespace Approvals.Api.Approvals;

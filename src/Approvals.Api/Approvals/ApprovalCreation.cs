@@ -1,21 +1,18 @@
 using Approvals.Api.Data;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 
 namespace Approvals.Api.Approvals;
 
 /// <summary>
 /// The use case that creates approvals: the <see cref="Approval"/> aggregate validates the draft and raises the created
-/// event, then one statement writes the approval, its service rules and that event (<see cref="ApprovalInsert"/>). A
-/// singleton over the data source rather than part of <see cref="ApprovalWorkflow"/>: creating needs no transaction of
-/// its own and no DbContext, and renting one from the pool per request, only to borrow its connection, was a
-/// measurable part of the service's hottest write (docs/benchmarks.md). A create with an Idempotency-Key joins the
-/// transaction the filter holds open for it. Both API versions call it.
+/// event, then one statement writes the approval, its service rules and that event
+/// (<see cref="ApprovalStore.InsertAsync"/>), in the request's unit of work: inside its transaction when one is open
+/// (an Idempotency-Key claim), otherwise on its own, which one statement can be. Both API versions call it.
 /// </summary>
-public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
+public sealed class ApprovalCreation(UnitOfWork unit, TimeProvider clock)
 {
-    /// <param name="joining">The DbContext whose open transaction the insert joins (the Idempotency-Key filter's); null for none.</param>
-    public async Task<Result<ApprovalRecord>> CreateAsync(
-        ApprovalDraft draft, Caller caller, ApprovalsDbContext? joining, CancellationToken cancellationToken)
+    public async Task<Result<ApprovalRecord>> CreateAsync(ApprovalDraft draft, Caller caller, CancellationToken cancellationToken)
     {
         var created = Approval.Create(draft, caller, clock.GetUtcNow());
         if (created.Value is not { } approval)
@@ -25,7 +22,7 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
 
         // The service rules are checked by the statement that inserts.
         var record = approval.ToRecord();
-        var usable = await insert.InsertAsync(record, approval.Events.Single(), joining, cancellationToken);
+        var usable = await ApprovalStore.InsertAsync(unit, record, approval.Events.Single(), cancellationToken);
         return usable is null
             ? record
             : ApprovalErrors.UnusableServiceRules(approval.ServiceRules, usable)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Approvals.Api.Auth;
 using Approvals.Api.Infrastructure;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -17,13 +18,13 @@ public static class ApprovalEndpoints
     {
         var group = app.MapGroup("/api/v1/approvals").WithTags("Approvals");
 
-        group.MapPost("/", CreateApproval).AddEndpointFilter<IdempotencyFilter<CreateApprovalRequest>>().WithName(nameof(CreateApproval))
+        group.MapPost("/", CreateApproval).InUnitOfWork().AddEndpointFilter<IdempotencyFilter<CreateApprovalRequest>>().WithName(nameof(CreateApproval))
             .RequireAuthorization(AuthPolicies.CreateApprovals);
         group.MapGet("/", ListApprovals).WithName(nameof(ListApprovals)).RequireAuthorization(AuthPolicies.ReadApprovals);
         group.MapGet("/{id}", GetApproval).WithName(nameof(GetApproval)).RequireAuthorization(AuthPolicies.ReadApprovals);
-        group.MapPatch("/{id}", PatchApproval).WithName(nameof(PatchApproval))
+        group.MapPatch("/{id}", PatchApproval).InUnitOfWork().WithName(nameof(PatchApproval))
             .Accepts<JsonElement>("application/merge-patch+json", "application/json").RequireAuthorization(AuthPolicies.EditApprovals);
-        group.MapPost("/{id}/decision", DecideApproval).AddEndpointFilter<IdempotencyFilter<DecisionRequest>>().WithName(nameof(DecideApproval))
+        group.MapPost("/{id}/decision", DecideApproval).InUnitOfWork().AddEndpointFilter<IdempotencyFilter<DecisionRequest>>().WithName(nameof(DecideApproval))
             .RequireAuthorization(AuthPolicies.DecideApprovals);
         group.MapGet("/{id}/history", GetApprovalHistory).WithName(nameof(GetApprovalHistory)).RequireAuthorization(AuthPolicies.ReadApprovals);
 
@@ -35,7 +36,7 @@ public static class ApprovalEndpoints
         CreateApprovalRequest request, ApprovalCreation creation, HttpContext context, CancellationToken cancellationToken)
     {
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules);
-        var result = await creation.CreateAsync(draft, Caller.From(context), IdempotencyTransaction.Of(context), cancellationToken);
+        var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
         if (result.Error is { } error)
         {
             return error.ToProblem();
@@ -46,7 +47,7 @@ public static class ApprovalEndpoints
     }
 
     public static async Task<Results<Ok<ApprovalResponse>, ProblemHttpResult>> GetApproval(
-        string id, ApprovalReader reader, HttpContext context, CancellationToken cancellationToken)
+        string id, ApprovalStore reader, HttpContext context, CancellationToken cancellationToken)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {

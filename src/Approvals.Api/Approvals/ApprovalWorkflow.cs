@@ -1,26 +1,24 @@
-using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
-using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Approvals;
 
 /// <summary>
 /// The use case that edits and decides approvals (<see cref="ApprovalCreation"/> creates them): it reads the approval
 /// under its row lock, looks up the facts the <see cref="Approval"/> aggregate cannot know itself, asks the aggregate,
-/// and writes its new state, its events and (for a decision) its delivery jobs in one transaction
-/// (<see cref="ApprovalWrite"/>). Every rule is the aggregate's. Both API versions call it.
+/// and writes its new state, its events and (for a decision) its delivery jobs in the request's unit of work
+/// (<see cref="ApprovalStore.SaveAsync"/>), which its owner commits. Every rule is the aggregate's. Both API versions
+/// call it.
 /// </summary>
-public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access, DeliveryHandOff handOff)
+public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff)
 {
     public async Task<Result<ApprovalRecord>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
-
         // The row lock makes concurrent changes to one approval queue up here, so each one is decided on the state the
         // previous one committed: one decision wins, later ones see ACKNOWLEDGED, and no edit is lost or retried.
-        var record = await ApprovalChangeReads.LockAsync(db, id, cancellationToken);
+        var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
         if (record is null)
         {
             return ApprovalErrors.NotFound(id);
@@ -40,27 +38,22 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
             return changed.IsSuccess ? record : changed.Error!;
         }
 
-        var write = new ApprovalWrite(record, approval);
+        var write = new ApprovalChangeSet(record, approval);
         if (approval.DecisionTaken is { } decision)
         {
             QueueDeliveries(write, decision, facts.Now);
         }
 
-        // A decision's jobs go straight to this process's dispatcher when it has the slots; whoever commits the
-        // transaction starts them (here, or the Idempotency-Key filter that opened it).
+        // A decision's jobs go straight to this process's dispatcher when it has the slots; they start once the unit
+        // of work has committed.
         write.HandOff = handOff.TryReserve(write.NewJobs.Count);
-        await write.SaveAsync(db, cancellationToken);
+        await ApprovalStore.SaveAsync(unit, write, cancellationToken);
         foreach (var job in write.HandedOffJobs)
         {
             handOff.Add(job);
         }
 
-        if (transaction is not null)
-        {
-            await transaction.CommitAsync(cancellationToken);
-            handOff.Committed();
-        }
-
+        unit.AfterCommit(handOff.Committed);
         return record;
     }
 
@@ -71,10 +64,10 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
     private async Task<ChangeFacts> FactsAsync(Approval approval, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
         var usable = approval.ServiceRulesChangedBy(change.Edit) is { } newRules
-            ? await db.ServiceRules.Where(r => newRules.Contains(r.Id) && r.Enabled).Select(r => r.Id).ToListAsync(cancellationToken)
+            ? await ServiceRuleStore.UsableAsync(unit, newRules, cancellationToken)
             : null;
         var selfApprovalAllowed = ApprovalAccessRules.NeedsSelfApprovalCheck(caller, approval.CreatedBy, change.Decision)
-            && await access.SelfApprovalAllowedAsync(approval.ServiceRules, cancellationToken);
+            && await ServiceRuleStore.SelfApprovalAllowedAsync(unit, approval.ServiceRules, cancellationToken);
         return new ChangeFacts(clock.GetUtcNow(), usable, selfApprovalAllowed);
     }
 
@@ -82,7 +75,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
     /// The outbox: one job per service rule, written with the decision (due after the first step of the rule's retry
     /// schedule); older open jobs stop counting.
     /// </summary>
-    private static void QueueDeliveries(ApprovalWrite write, DecisionTaken decision, DateTimeOffset now)
+    private static void QueueDeliveries(ApprovalChangeSet write, DecisionTaken decision, DateTimeOffset now)
     {
         now = Timestamps.ToStoredPrecision(now);
         if (decision.SupersedesEarlier)
@@ -105,7 +98,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
                 CreatedAt = now,
             };
             write.NewJobs.Add(job);
-            write.Approval.DeliveryJobs.Add(job);
+            write.Record.DeliveryJobs.Add(job);
         }
     }
 }

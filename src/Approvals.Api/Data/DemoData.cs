@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 

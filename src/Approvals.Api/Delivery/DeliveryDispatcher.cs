@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Approvals.Api.Infrastructure;
+using Approvals.Api.Persistence;
 using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Delivery;
@@ -17,7 +18,7 @@ namespace Approvals.Api.Delivery;
 /// </summary>
 public sealed partial class DeliveryDispatcher(
     IServiceScopeFactory scopes,
-    DeliveryQueue queue,
+    DeliveryJobStore queue,
     DeliveryNotificationListener listener,
     IOptions<DeliveryOptions> options,
     TimeProvider clock,

@@ -2,6 +2,7 @@ using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,7 @@ public static class DeliveryEndpoints
     {
         var group = app.MapGroup("/api/v1/approvals/{id}/deliveries").WithTags("Deliveries");
         group.MapGet("/", ListDeliveries).RequireAuthorization(AuthPolicies.ReadApprovals).WithName(nameof(ListDeliveries));
-        group.MapPost("/{jobId}/retry", RetryDelivery).RequireAuthorization(AuthPolicies.Admin).WithName(nameof(RetryDelivery));
+        group.MapPost("/{jobId}/retry", RetryDelivery).InUnitOfWork().RequireAuthorization(AuthPolicies.Admin).WithName(nameof(RetryDelivery));
         return app;
     }
 
@@ -57,7 +58,7 @@ public static class DeliveryEndpoints
 
     /// <summary>Sends a failed job of an approval in ERROR again now; 202 with the approval back in ACKNOWLEDGED_*.</summary>
     public static async Task<Results<Accepted<ApprovalResponse>, ProblemHttpResult>> RetryDelivery(
-        string id, string jobId, DeliveryRetries retries, HttpContext context, CancellationToken cancellationToken)
+        string id, string jobId, Redelivery redelivery, HttpContext context, CancellationToken cancellationToken)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
@@ -69,7 +70,7 @@ public static class DeliveryEndpoints
             return RequestParsing.InvalidId("jobId").ToProblem();
         }
 
-        var approval = await retries.RetryAsync(approvalId, deliveryJobId, Caller.From(context), cancellationToken);
+        var approval = await redelivery.RedeliverAsync(approvalId, deliveryJobId, Caller.From(context), cancellationToken);
         if (approval.Error is { } error)
         {
             return error.ToProblem();

@@ -1,3 +1,5 @@
+using Approvals.Api.Persistence;
+
 namespace Approvals.Api.Delivery;
 
 /// <summary>The lease a handed-off job is written under: its dispatcher, and that dispatcher's lease duration.</summary>

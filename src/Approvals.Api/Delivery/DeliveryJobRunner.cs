@@ -2,15 +2,19 @@ using System.Text.Json;
 using Approvals.Api.Approvals;
 using Approvals.Api.Data;
 using Approvals.Api.Infrastructure;
+using Approvals.Api.Persistence;
 
 namespace Approvals.Api.Delivery;
 
 /// <summary>A claimed job with what sending it needs: its service rule and the request.</summary>
 public sealed record PreparedDelivery(ServiceRule Rule, WebhookRequest Request);
 
-/// <summary>Runs one claimed job: prepare the request, send it, record the outcome. One scope (the recorder's DbContext) per job.</summary>
+/// <summary>
+/// Runs one claimed job: prepare the request, send it, record the outcome. One scope per job, whose unit of work this
+/// runner owns: it commits what the recorder wrote.
+/// </summary>
 public sealed partial class DeliveryJobRunner(
-    ApprovalReader approvals, WebhookSender sender, DeliveryRecorder recorder, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
+    ApprovalStore approvals, WebhookSender sender, DeliveryRecorder recorder, UnitOfWork unit, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
 {
     /// <summary>Runs the job; true when it is due again later (a retry was scheduled, or it was handed back).</summary>
     /// <param name="abort">Fires when the dispatcher must stop now; the job is then handed back rather than recorded.</param>
@@ -33,11 +37,14 @@ public sealed partial class DeliveryJobRunner(
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             await recorder.ReleaseAsync(job, owner, startedAt, CancellationToken.None);
+            await unit.CommitAsync(CancellationToken.None);
             return true;
         }
 
         // Recording must not be abandoned half-way by a shutdown: the attempt already happened.
-        return await recorder.RecordAsync(job, owner, prepared.Rule, outcome, CancellationToken.None);
+        var dueAgain = await recorder.RecordAsync(job, owner, prepared.Rule, outcome, CancellationToken.None);
+        await unit.CommitAsync(CancellationToken.None);
+        return dueAgain;
     }
 
     /// <summary>Loads the rule and the approval and builds the signed request body; null when the job no longer counts.</summary>

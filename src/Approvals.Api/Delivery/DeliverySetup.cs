@@ -1,3 +1,5 @@
+using Approvals.Api.Persistence;
+
 namespace Approvals.Api.Delivery;
 
 /// <summary>Registers the dispatcher, its HTTP client and the delivery endpoints' services.</summary>
@@ -21,11 +23,11 @@ public static class DeliverySetup
                 "--role dispatcher with Delivery:Enabled=false would do nothing.")
             .ValidateOnStart();
 
-        services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<DeliveryJobStore>();
         services.AddSingleton<DeliveryNotificationListener>();
         services.AddScoped<DeliveryJobRunner>();
         services.AddScoped<DeliveryRecorder>();
-        services.AddScoped<DeliveryRetries>();
+        services.AddScoped<Redelivery>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(serviceProvider => serviceProvider.GetRequiredService<DeliveryDispatcher>());
         services.AddScoped<DeliveryHandOff>();

@@ -3,6 +3,7 @@ using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
 using Approvals.Api.Legacy;
+using Approvals.Api.Persistence;
 using Approvals.Api.ServiceRules;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -40,11 +41,11 @@ public static class ApprovalsApiSetup
         services.AddDbContextPool<ApprovalsDbContext>((serviceProvider, options) =>
             DatabaseSetup.Configure(options, "", serviceProvider.GetRequiredService<NpgsqlDataSource>()));
 
-        services.AddSingleton<ApprovalInsert>();
-        services.AddSingleton<ApprovalCreation>();
+        services.AddScoped<UnitOfWork>();
+        services.AddScoped<ApprovalCreation>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
-        services.AddSingleton<ApprovalReader>();
+        services.AddSingleton<ApprovalStore>();
         services.AddDelivery();
 
         services.ConfigureHttpJsonOptions(options =>

@@ -3,10 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
-using Approvals.Api.Delivery;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Infrastructure;
@@ -16,9 +15,10 @@ namespace Approvals.Api.Infrastructure;
 /// with the same key and body gets that response again; the same key with another body gets 422. Claims are per
 /// caller, so two callers cannot collide. Only successful responses are stored: a refused or failed request changes
 /// nothing, not even the key, so its retry runs again.
-/// The claim, the change and the stored response are one transaction (the workflow joins it), so a process that
-/// dies mid-request leaves neither a change without its response nor a claim without its change, and a retry
-/// arriving while the first request still runs waits on the claim's row lock, then gets the stored response.
+/// The claim, the change and the stored response are one unit of work (the request's <see cref="UnitOfWork"/>, which
+/// <see cref="UnitOfWorkFilter"/> commits), so a process that dies mid-request leaves neither a change without its
+/// response nor a claim without its change, and a retry arriving while the first request still runs waits on the
+/// claim's row lock, then gets the stored response.
 /// </summary>
 /// <typeparam name="TBody">The endpoint's body type; its bound value identifies the request.</typeparam>
 internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
@@ -40,20 +40,12 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
             return DomainError.Validation(HeaderName, "Must be 1 to 200 printable ASCII characters.").ToProblem();
         }
 
-        // Resolved only now: most requests carry no key, and need no DbContext from the pool for it.
-        var db = http.RequestServices.GetRequiredService<ApprovalsDbContext>();
+        var unit = http.RequestServices.GetRequiredService<UnitOfWork>();
         var caller = Caller.From(http).Actor;
         var requestHash = HashRequest(http, context.Arguments);
-        await using var transaction = await db.Database.BeginTransactionAsync(http.RequestAborted);
-        IdempotencyTransaction.Set(http, db);
-        var claimed = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO idempotency_keys (caller, key, request_hash, created_at) VALUES ({caller}, {key}, {requestHash}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING",
-            http.RequestAborted);
-
-        if (claimed == 0)
+        if (!await IdempotencyStore.ClaimAsync(unit, caller, key, requestHash, clock.GetUtcNow(), http.RequestAborted))
         {
-            var existing = await db.IdempotencyRecords.AsNoTracking()
-                .FirstOrDefaultAsync(r => r.Caller == caller && r.Key == key, http.RequestAborted);
+            var existing = await IdempotencyStore.FindAsync(unit, caller, key, http.RequestAborted);
             if (existing is null)
             {
                 // Not expected (a rolled-back claim lets our insert through); answer as for a claim still running.
@@ -69,7 +61,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
             return existing.StatusCode is null ? InProgress() : new ReplayedResult(existing);
         }
 
-        // An exception rolls the claim back with everything else (the transaction is disposed uncommitted).
+        // An exception rolls the claim back with everything else (the unit of work is disposed uncommitted).
         var result = await next(context);
 
         // Handlers return a Results<...> union; what was produced is the result inside it.
@@ -78,26 +70,21 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
         {
             var value = (produced as IValueHttpResult)?.Value;
             var body = value is null ? null : JsonSerializer.Serialize(value, value.GetType(), jsonOptions.Value.SerializerOptions);
-            var location = produced switch
-            {
-                Microsoft.AspNetCore.Http.HttpResults.Created<Approvals.ApprovalResponse> created => created.Location,
-                Microsoft.AspNetCore.Http.HttpResults.Accepted<Approvals.ApprovalResponse> accepted => accepted.Location,
-                _ => null,
-            };
+            var location = LocationOf(produced);
             var etag = http.Response.Headers.ETag.ToString();
-            string? storedETag = etag.Length == 0 ? null : etag;
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"UPDATE idempotency_keys SET status_code = {status}, response_body = {body}, location = {location}, e_tag = {storedETag} WHERE caller = {caller} AND key = {key}",
-                CancellationToken.None);
-            await transaction.CommitAsync(CancellationToken.None);
-
-            // The workflow joined this transaction, so the decision's handed-off jobs may start only now.
-            http.RequestServices.GetRequiredService<DeliveryHandOff>().Committed();
+            await IdempotencyStore.CompleteAsync(unit, caller, key, status, body, location, etag.Length == 0 ? null : etag, CancellationToken.None);
         }
 
-        // Otherwise the request was refused: disposing the transaction rolls the claim back, so a retry runs again.
+        // Otherwise the request was refused: the unit of work rolls the claim back, so a retry runs again.
         return result;
     }
+
+    /// <summary>
+    /// The <c>Location</c> a Created or Accepted result will send (ASP.NET Core's results share no interface for it),
+    /// so the filter knows no endpoint's types.
+    /// </summary>
+    private static string? LocationOf(object? result) =>
+        result?.GetType().GetProperty("Location", typeof(string))?.GetValue(result) as string;
 
     private static IResult InProgress() =>
         new DomainError(ErrorKind.Conflict, ErrorCodes.IdempotencyInProgress,
@@ -139,19 +126,4 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
             }
         }
     }
-}
-
-/// <summary>
-/// The transaction the Idempotency-Key filter holds open for a request: the request's change must join it, so the
-/// change and its stored response commit together. The workflow finds it on the scoped DbContext; a write that does
-/// not use a DbContext otherwise (<see cref="Approvals.ApprovalCreation"/>) finds it here.
-/// </summary>
-internal static class IdempotencyTransaction
-{
-    private static readonly object Key = new();
-
-    public static void Set(HttpContext http, ApprovalsDbContext db) => http.Items[Key] = db;
-
-    /// <summary>The DbContext whose transaction the request runs in; null when it carries no Idempotency-Key.</summary>
-    public static ApprovalsDbContext? Of(HttpContext http) => http.Items.TryGetValue(Key, out var db) ? db as ApprovalsDbContext : null;
 }

@@ -1,6 +1,7 @@
 using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Infrastructure;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -25,11 +26,11 @@ public static class LegacyEndpoints
         app.MapGet("/status", GetStatus).WithTags("Legacy").AllowAnonymous().WithName(nameof(GetStatus));
 
         var group = app.MapGroup("").WithTags("Legacy");
-        group.MapPost("/request", CreateRequest).WithName(nameof(CreateRequest)).RequireAuthorization(AuthPolicies.CreateApprovals)
+        group.MapPost("/request", CreateRequest).InUnitOfWork().WithName(nameof(CreateRequest)).RequireAuthorization(AuthPolicies.CreateApprovals)
             .Accepts<LegacyCreateRequest>("application/json", AnyContentType).WithMetadata(ReadsBodyAsJson.Instance);
         group.MapGet("/request", GetRequest).WithName(nameof(GetRequest)).RequireAuthorization(AuthPolicies.ReadApprovals);
         group.MapGet("/requests", ListRequests).WithName(nameof(ListRequests)).RequireAuthorization(AuthPolicies.ReadApprovals);
-        group.MapPut("/request", UpdateRequest).WithName(nameof(UpdateRequest)).RequireAuthorization(AuthPolicies.ChangeApprovals)
+        group.MapPut("/request", UpdateRequest).InUnitOfWork().WithName(nameof(UpdateRequest)).RequireAuthorization(AuthPolicies.ChangeApprovals)
             .Accepts<LegacyUpdateRequest>("application/json", AnyContentType).WithMetadata(ReadsBodyAsJson.Instance);
         return app;
     }
@@ -64,14 +65,14 @@ public static class LegacyEndpoints
     {
         IReadOnlyList<int>? rules = request.ServiceRule is { } rule ? [rule] : null;
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, rules);
-        var result = await creation.CreateAsync(draft, Caller.From(context), joining: null, cancellationToken);
+        var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
         return result.Error is { } error
             ? Legacy(error).ToProblem()
             : TypedResults.Ok(new LegacyItemEnvelope(LegacyApproval.From(result.Value!)));
     }
 
     public static async Task<Results<Ok<LegacySingleItemsEnvelope>, ProblemHttpResult>> GetRequest(
-        ApprovalReader reader, HttpContext context, CancellationToken cancellationToken, [FromQuery] string? id = null)
+        ApprovalStore reader, HttpContext context, CancellationToken cancellationToken, [FromQuery] string? id = null)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {

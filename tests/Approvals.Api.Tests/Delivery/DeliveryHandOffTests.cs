@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

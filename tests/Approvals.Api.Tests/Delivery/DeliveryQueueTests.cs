@@ -1,6 +1,7 @@
 using Approvals.Api.Approvals;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Api.Persistence;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +19,7 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     [Fact]
     public async Task Next_due_is_the_earliest_pending_job_or_foreign_lease()
     {
-        var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
+        var queue = Factory.Services.GetRequiredService<DeliveryJobStore>();
         Assert.Null(await NextDueAsync(queue, []));
 
         var rule = await ServiceRuleAsync();
@@ -43,7 +44,7 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     [Fact]
     public async Task A_claimed_job_of_a_decision_that_is_no_longer_current_is_marked_superseded_and_not_sent()
     {
-        var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
+        var queue = Factory.Services.GetRequiredService<DeliveryJobStore>();
         var rule = await ServiceRuleAsync();
         var current = await DecidedJobAsync(rule);
         var orphan = await DecidedJobAsync(rule);
@@ -82,7 +83,7 @@ public class DeliveryQueueTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
     /// <summary>
     /// What a claim at the test clock's time reports as next due; none of these tests' jobs is due by then.
     /// </summary>
-    private async Task<DateTimeOffset?> NextDueAsync(DeliveryQueue queue, Guid[] running)
+    private async Task<DateTimeOffset?> NextDueAsync(DeliveryJobStore queue, Guid[] running)
     {
         var claim = await queue.ClaimAsync(
             "test-dispatcher", 10, Factory.Clock.GetUtcNow(), TimeSpan.FromSeconds(30), running, default);

@@ -1,6 +1,7 @@
 using System.Net;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +20,7 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
 
         // Another dispatcher, with its own view of "now", claims the job with the real queue and sends it with the
         // real sender, and dies before it can record anything.
-        var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
+        var queue = Factory.Services.GetRequiredService<DeliveryJobStore>();
         var claim = await queue.ClaimAsync(
             "doomed-dispatcher", 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), [], default);
         var claimed = Assert.Single(claim.Jobs);
@@ -66,7 +67,7 @@ public class DispatcherLeaseTests(DeliveryFixture fixture) : DeliveryTestBase(fi
         await DecideAsync(id, "approve");
 
         // A claim under the live dispatcher's own name whose attempt never reports back, as when it crashes.
-        var queue = Factory.Services.GetRequiredService<DeliveryQueue>();
+        var queue = Factory.Services.GetRequiredService<DeliveryJobStore>();
         var claim = await queue.ClaimAsync(
             DeliveryFixture.OwnerId, 10, Factory.Clock.GetUtcNow().AddSeconds(61), TimeSpan.FromSeconds(30), [],
             default);

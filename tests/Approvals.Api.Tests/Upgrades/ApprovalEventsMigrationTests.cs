@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Approvals.Api.Approvals;
+using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Approvals.Testing;
 using Npgsql;
@@ -291,7 +292,7 @@ public class ApprovalEventsMigrationTests
         await using var transaction = await connection.BeginTransactionAsync();
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            batch.BatchCommands.Add(ApprovalEventWrite.InsertCommand([new NewApprovalEvent(
+            batch.BatchCommands.Add(ApprovalEventStore.AppendCommand([new NewApprovalEvent(
                 Guid.CreateVersion7(now), approval, sequence, type, now, "client:test", correlationId, data)]));
             var version = new NpgsqlBatchCommand("UPDATE approvals SET version = $2 WHERE id = $1");
             version.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = approval });

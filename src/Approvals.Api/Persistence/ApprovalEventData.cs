@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Approvals.Domain;
 
-namespace Approvals.Api.Approvals;
+namespace Approvals.Api.Persistence;
 
 /// <summary>An event about to be written with the change that raised it (one row of approval_events).</summary>
 public sealed record NewApprovalEvent(

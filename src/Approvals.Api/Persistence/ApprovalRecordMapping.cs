@@ -1,7 +1,7 @@
 using Approvals.Api.Data;
 using Approvals.Domain;
 
-namespace Approvals.Api.Approvals;
+namespace Approvals.Api.Persistence;
 
 /// <summary>Between the stored row (<see cref="ApprovalRecord"/>) and the domain's <see cref="Approval"/> aggregate.</summary>
 internal static class ApprovalRecordMapping

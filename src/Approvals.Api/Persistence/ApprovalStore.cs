@@ -1,0 +1,301 @@
+using System.Text;
+using System.Text.Json;
+using Approvals.Api.Data;
+using Approvals.Api.Persistence.Sql;
+using Approvals.Domain;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Approvals.Api.Persistence;
+
+/// <summary>
+/// All hand-written SQL of <c>approvals</c> and <c>approval_service_rules</c>: reading one approval (the service's
+/// hottest request, and every delivery reads one), locking one for a change, creating one, and writing a change with
+/// its jobs and events in one batch. EF Core's query pipeline, materializer and SaveChanges cost about as much CPU as
+/// the rest of such a request together (docs/benchmarks.md), so these are Npgsql statements read by hand; lists stay
+/// with EF Core. Statements are in <c>Sql/</c>; the hot ones are mirrored by bench/pgbench, which reads the same files.
+/// </summary>
+public sealed class ApprovalStore(NpgsqlDataSource dataSource)
+{
+    private static readonly SqlStatement GetSql = SqlStatement.Get("ApprovalGet");
+    private static readonly SqlStatement LockSql = SqlStatement.Get("ApprovalLock");
+    private static readonly SqlStatement RulesSql = SqlStatement.Get("ApprovalServiceRules");
+    private static readonly SqlStatement InsertSql = SqlStatement.Get("ApprovalInsert");
+    private static readonly SqlStatement UpdateSql = SqlStatement.Get("ApprovalUpdate");
+    private static readonly SqlStatement DeleteRulesSql = SqlStatement.Get("ApprovalServiceRulesDelete");
+    private static readonly SqlStatement InsertRulesSql = SqlStatement.Get("ApprovalServiceRulesInsert");
+
+    /// <summary>The number of columns of an approval's row (ApprovalGet.sql and ApprovalLock.sql start with them).</summary>
+    private const int ApprovalColumnCount = 16;
+
+    /// <summary>
+    /// An approval the caller may read, with its service rules and the delivery jobs of its current decision; one it
+    /// may not read is reported as not found. Ownership is part of the query (<see cref="ApprovalAccessRules.ReadFilter"/>).
+    /// </summary>
+    public async Task<Result<ApprovalRecord>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    {
+        var (mayRead, createdBy) = ApprovalAccessRules.ReadFilter(caller);
+        var approval = mayRead ? await GetAsync(id, createdBy, cancellationToken) : null;
+        return approval is null ? ApprovalErrors.NotFound(id) : approval;
+    }
+
+    /// <summary>
+    /// An approval with its service rules and the delivery jobs of its current decision, through the data source (no
+    /// unit of work: one statement). <paramref name="createdBy"/> limits it to one creator's (null: anyone's).
+    /// </summary>
+    private async Task<ApprovalRecord?> GetAsync(Guid id, string? createdBy, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(GetCommand(id, createdBy));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadApprovalAsync(reader, cancellationToken);
+    }
+
+    /// <summary>An approval as <see cref="GetAsync(Guid, Caller, CancellationToken)"/> reads it, inside the unit's transaction.</summary>
+    public static async Task<ApprovalRecord?> ReadInAsync(UnitOfWork unit, Guid id, CancellationToken cancellationToken)
+    {
+        await using var batch = await unit.CreateBatchAsync(cancellationToken, GetCommand(id, createdBy: null));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadApprovalAsync(reader, cancellationToken);
+    }
+
+    /// <summary>
+    /// The approval as a delivery describes it to a service, whoever created it, and the service rule it goes to, in
+    /// one round trip: every delivery attempt reads both. Either is null when it does not exist.
+    /// </summary>
+    public async Task<(ApprovalRecord? Approval, ServiceRule? Rule)> ReadForDeliveryAsync(Guid id, int serviceRuleId, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(GetCommand(id, createdBy: null));
+        batch.BatchCommands.Add(ServiceRuleStore.GetCommand(serviceRuleId));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var approval = await ReadApprovalAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var rule = await reader.ReadAsync(cancellationToken) ? ServiceRuleStore.ReadRow(reader) : null;
+        return (approval, rule);
+    }
+
+    /// <summary>
+    /// The approval with its service rules, its row locked until the unit of work ends (the version read is the
+    /// concurrency token of its change). Null when there is no such approval.
+    /// </summary>
+    public static async Task<ApprovalRecord?> LockAsync(UnitOfWork unit, Guid id, CancellationToken cancellationToken)
+    {
+        await using var batch = await unit.CreateBatchAsync(cancellationToken,
+            LockCommand(id),
+            RulesSql.BatchCommand(("approval_id", Value(id))));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var approval = ReadApprovalRow(reader);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            approval.ServiceRules.Add(new ApprovalServiceRule { ApprovalId = id, ServiceRuleId = reader.GetInt32(0), Position = reader.GetInt32(1) });
+        }
+
+        return approval;
+    }
+
+    /// <summary>Locks the approval's row (its columns, as <see cref="ReadApprovalRow"/> reads them).</summary>
+    internal static NpgsqlBatchCommand LockCommand(Guid id) => LockSql.BatchCommand(("approval_id", Value(id)));
+
+    /// <summary>
+    /// Inserts a new approval with its service rules and its created event in one statement, only when every service
+    /// rule it names exists and is enabled, and sets its <see cref="ApprovalRecord.UpdatedAt"/>. Returns null when it
+    /// was written; otherwise the rules that are usable (nothing was written).
+    /// </summary>
+    public static async Task<int[]?> InsertAsync(UnitOfWork unit, ApprovalRecord approval, ApprovalEvent created, CancellationToken cancellationToken)
+    {
+        await using var command = InsertSql.Bind(unit.CreateCommand(InsertSql.Text),
+            ("service_rules", Value<int[]>([.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)])),
+            ("approval_id", Value(approval.Id)),
+            ("title", Value(approval.Title)),
+            ("description", Value(approval.Description)),
+            ("comment", Value(approval.Comment)),
+            ("status", Value((short)approval.Status)),
+            ("deadline", Value(approval.Deadline)),
+            ("actor", Value(approval.CreatedBy)),
+            ("occurred_at", Value(approval.CreatedAt)),
+            ("version", Value(approval.Version)),
+            ("event_id", Value(created.Id)),
+            ("event_type", Value(created.Type.ToWireName())),
+            ("data", new NpgsqlParameter<string> { TypedValue = ApprovalEventData.Write(created), NpgsqlDbType = NpgsqlDbType.Jsonb }),
+            ("correlation_id", new NpgsqlParameter<string?> { TypedValue = created.CorrelationId, NpgsqlDbType = NpgsqlDbType.Text }));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        if (reader.IsDBNull(0))
+        {
+            return reader.GetFieldValue<int[]>(1);
+        }
+
+        approval.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
+        return null;
+    }
+
+    /// <summary>
+    /// Writes one change in the unit's transaction, in one round trip: the superseded jobs, the approval's new state
+    /// (under the version it was read at), its replaced service rules, the new jobs and the events. Sets the approval's
+    /// <see cref="ApprovalRecord.UpdatedAt"/> and the new jobs' due times, and collects the jobs handed to this
+    /// process's dispatcher.
+    /// </summary>
+    public static async Task SaveAsync(UnitOfWork unit, ApprovalChangeSet change, CancellationToken cancellationToken)
+    {
+        var changed = change.Changed;
+        if (changed.Events.Count == 0)
+        {
+            throw new InvalidOperationException("Every change to an approval writes its events.");
+        }
+
+        var approval = change.Record;
+        var readVersion = approval.Version;
+        approval.CopyFrom(changed);
+        await using var batch = await unit.CreateBatchAsync(cancellationToken);
+        if (change.OpenJobsSupersededAt is { } supersededAt)
+        {
+            batch.BatchCommands.Add(DeliveryJobStore.SupersedeCommand(approval.Id, supersededAt));
+        }
+
+        batch.BatchCommands.Add(UpdateSql.BatchCommand(
+            ("approval_id", Value(approval.Id)),
+            ("title", Value(approval.Title)),
+            ("description", Value(approval.Description)),
+            ("comment", Value(approval.Comment)),
+            ("deadline", Value(approval.Deadline)),
+            ("status", Value((short)approval.Status)),
+            ("previous_status", new NpgsqlParameter<short?> { TypedValue = (short?)approval.PreviousStatus, NpgsqlDbType = NpgsqlDbType.Smallint }),
+            ("version", Value(approval.Version)),
+            ("current_decision_id", new NpgsqlParameter<Guid?> { TypedValue = approval.CurrentDecisionId, NpgsqlDbType = NpgsqlDbType.Uuid }),
+            ("last_error", new NpgsqlParameter<string?> { TypedValue = LastErrorJson(approval.LastError), NpgsqlDbType = NpgsqlDbType.Jsonb }),
+            ("read_version", Value(readVersion))));
+
+        if (changed.ServiceRulesReplaced)
+        {
+            batch.BatchCommands.Add(DeleteRulesSql.BatchCommand(("approval_id", Value(approval.Id))));
+            batch.BatchCommands.Add(InsertRulesSql.BatchCommand(
+                ("approval_id", Value(approval.Id)),
+                ("service_rules", Value<int[]>([.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)]))));
+        }
+
+        if (change.NewJobs.Count > 0)
+        {
+            batch.BatchCommands.Add(DeliveryJobStore.InsertCommand(change.NewJobs, change.HandOff));
+        }
+
+        batch.BatchCommands.Add(ApprovalEventStore.AppendCommand(changed.Events));
+
+        // Only the approval's update and the jobs' insert return rows (Npgsql's reader skips the other statements).
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"Approval {approval.Id} is no longer at version {readVersion}.");
+        }
+
+        approval.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
+        if (change.NewJobs.Count > 0 && await reader.NextResultAsync(cancellationToken))
+        {
+            change.HandedOffJobs.AddRange(await DeliveryJobStore.ReadInsertedAsync(reader, change.NewJobs, change.HandOff, cancellationToken));
+        }
+    }
+
+    /// <summary>An approval from the first <see cref="ApprovalColumnCount"/> columns of the current row (without its rules and jobs).</summary>
+    internal static ApprovalRecord ReadApprovalRow(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetGuid(0),
+        Title = reader.GetString(1),
+        Description = reader.GetString(2),
+        Comment = reader.GetString(3),
+        Status = (ApprovalStatus)reader.GetInt16(4),
+        PreviousStatus = reader.IsDBNull(5) ? null : (ApprovalStatus)reader.GetInt16(5),
+        Deadline = reader.GetFieldValue<DateTimeOffset>(6),
+        CreatedBy = reader.GetString(7),
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(8),
+        UpdatedAt = reader.GetFieldValue<DateTimeOffset>(9),
+        Version = reader.GetInt32(10),
+        CurrentDecisionId = reader.IsDBNull(11) ? null : reader.GetGuid(11),
+        LastError = reader.IsDBNull(12) ? null : new DeliveryError(
+            reader.GetString(12),
+            reader.GetString(13),
+            reader.IsDBNull(14) ? null : reader.GetInt32(14),
+            reader.GetFieldValue<DateTimeOffset>(15)),
+    };
+
+    private static NpgsqlBatchCommand GetCommand(Guid id, string? createdBy) => GetSql.BatchCommand(
+        ("approval_id", Value(id)),
+        ("created_by", new NpgsqlParameter<string?> { TypedValue = createdBy, NpgsqlDbType = NpgsqlDbType.Text }));
+
+    /// <summary>The approval with its rules and jobs from the rows of ApprovalGet.sql; leaves the reader at the end of that result.</summary>
+    private static async Task<ApprovalRecord?> ReadApprovalAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var approval = ReadApprovalRow(reader);
+        var rules = reader.GetFieldValue<int[]>(ApprovalColumnCount);
+        for (var position = 0; position < rules.Length; position++)
+        {
+            approval.ServiceRules.Add(new ApprovalServiceRule { ApprovalId = approval.Id, ServiceRuleId = rules[position], Position = position });
+        }
+
+        do
+        {
+            if (reader.IsDBNull(ApprovalColumnCount + 1))
+            {
+                break;
+            }
+
+            approval.DeliveryJobs.Add(new DeliveryJob
+            {
+                Id = reader.GetGuid(ApprovalColumnCount + 1),
+                ApprovalId = approval.Id,
+                DecisionId = approval.CurrentDecisionId!.Value,
+                ServiceRuleId = reader.GetInt32(ApprovalColumnCount + 2),
+                State = (DeliveryState)reader.GetInt16(ApprovalColumnCount + 3),
+                Attempts = reader.GetInt32(ApprovalColumnCount + 4),
+                ReportedStatus = reader.IsDBNull(ApprovalColumnCount + 5) ? null : (ApprovalStatus)reader.GetInt16(ApprovalColumnCount + 5),
+                NextAttemptAt = reader.GetFieldValue<DateTimeOffset>(ApprovalColumnCount + 6),
+                LastError = reader.IsDBNull(ApprovalColumnCount + 7) ? null : reader.GetString(ApprovalColumnCount + 7),
+            });
+        }
+        while (await reader.ReadAsync(cancellationToken));
+
+        return approval;
+    }
+
+    /// <summary>The JSON EF Core maps <see cref="DeliveryError"/> to (ApprovalConfiguration): its members by name.</summary>
+    private static string? LastErrorJson(DeliveryError? error)
+    {
+        if (error is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString(nameof(DeliveryError.At), error.At);
+            json.WriteString(nameof(DeliveryError.Code), error.Code);
+            json.WriteString(nameof(DeliveryError.Message), error.Message);
+            if (error.ServiceRule is { } rule)
+            {
+                json.WriteNumber(nameof(DeliveryError.ServiceRule), rule);
+            }
+            else
+            {
+                json.WriteNull(nameof(DeliveryError.ServiceRule));
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
+}

@@ -1,0 +1,58 @@
+using Approvals.Api.Data;
+using Approvals.Api.Persistence.Sql;
+using Npgsql;
+
+namespace Approvals.Api.Persistence;
+
+/// <summary>
+/// The hand-written SQL of <c>service_rules</c> that changes to approvals and deliveries need (the service rule
+/// endpoints' own reads and writes are EF Core's).
+/// </summary>
+public static class ServiceRuleStore
+{
+    private static readonly SqlStatement GetSql = SqlStatement.Get("ServiceRuleGet");
+    private static readonly SqlStatement UsableSql = SqlStatement.Get("ServiceRulesUsable");
+    private static readonly SqlStatement SelfApprovalSql = SqlStatement.Get("ServiceRulesAllowSelfApproval");
+
+    /// <summary>Which of <paramref name="ids"/> exist and are enabled.</summary>
+    public static async Task<List<int>> UsableAsync(UnitOfWork unit, IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    {
+        await using var batch = await unit.CreateBatchAsync(cancellationToken, UsableSql.BatchCommand(("service_rules", Value<int[]>([.. ids]))));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var usable = new List<int>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            usable.Add(reader.GetInt32(0));
+        }
+
+        return usable;
+    }
+
+    /// <summary>Strictest rule wins: self-approval needs every one of the approval's service rules to allow it.</summary>
+    public static async Task<bool> SelfApprovalAllowedAsync(UnitOfWork unit, IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    {
+        await using var batch = await unit.CreateBatchAsync(cancellationToken, SelfApprovalSql.BatchCommand(("service_rules", Value<int[]>([.. ids]))));
+        return await batch.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    /// <summary>A service rule as a delivery needs it (<see cref="ReadRow"/> reads it).</summary>
+    internal static NpgsqlBatchCommand GetCommand(int id) => GetSql.BatchCommand(("service_rule_id", Value(id)));
+
+    internal static ServiceRule ReadRow(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetInt32(0),
+        Name = reader.GetString(1),
+        Url = reader.GetString(2),
+        ApiKey = reader.GetString(3),
+        Enabled = reader.GetBoolean(4),
+        SigningSecret = reader.IsDBNull(5) ? null : reader.GetString(5),
+        PreviousSigningSecret = reader.IsDBNull(6) ? null : reader.GetString(6),
+        TimeoutSeconds = reader.GetInt32(7),
+        RetrySchedule = reader.GetFieldValue<int[]>(8),
+        AllowSelfApproval = reader.GetBoolean(9),
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(10),
+        UpdatedAt = reader.GetFieldValue<DateTimeOffset>(11),
+    };
+
+    private static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
+}

@@ -1,0 +1,8 @@
+-- The approval's row, locked until the transaction ends: changes to one approval take turns here.
+SELECT a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.deadline, a.created_by,
+       a.created_at, a.updated_at, a.version, a.current_decision_id,
+       a.last_error ->> 'Code', a.last_error ->> 'Message', (a.last_error ->> 'ServiceRule')::int,
+       (a.last_error ->> 'At')::timestamptz
+FROM approvals AS a
+WHERE a.id = :approval_id
+FOR UPDATE

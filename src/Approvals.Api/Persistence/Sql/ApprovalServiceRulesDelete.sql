@@ -1,0 +1,1 @@
+DELETE FROM approval_service_rules WHERE approval_id = :approval_id
