@@ -1,3 +1,4 @@
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -22,12 +23,12 @@ internal sealed class DeliveryJobConfiguration : IEntityTypeConfiguration<Delive
 
         // The dispatcher's claim walks only pending jobs, by due time...
         builder.HasIndex(j => j.NextAttemptAt)
-            .HasFilter("state = 0")
+            .HasFilter($"state = {(short)DeliveryState.Pending}")
             .HasDatabaseName("ix_delivery_jobs_due");
 
         // ...and only the jobs being sent, by lease expiry, to find the leases that ran out.
         builder.HasIndex(j => j.LeaseExpiresAt)
-            .HasFilter("state = 1")
+            .HasFilter($"state = {(short)DeliveryState.Sending}")
             .HasDatabaseName("ix_delivery_jobs_leased");
     }
 }

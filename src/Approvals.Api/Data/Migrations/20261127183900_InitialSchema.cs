@@ -1,5 +1,6 @@
 ﻿using System;
 using System.Text.Json;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
@@ -277,7 +278,7 @@ namespace Approvals.Api.Data.Migrations
                 name: "ix_delivery_jobs_due",
                 table: "delivery_jobs",
                 column: "next_attempt_at",
-                filter: "state IN (0, 1)");
+                filter: $"state IN ({(short)DeliveryState.Pending}, {(short)DeliveryState.Sending})");
 
             migrationBuilder.CreateIndex(
                 name: "ix_delivery_jobs_service_rule_id",

@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using Approvals.Domain;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
@@ -14,7 +15,7 @@ namespace Approvals.Api.Data.Migrations
                 name: "ix_delivery_jobs_leased",
                 table: "delivery_jobs",
                 column: "lease_expires_at",
-                filter: "state = 1");
+                filter: $"state = {(short)DeliveryState.Sending}");
         }
 
         /// <inheritdoc />

@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using Approvals.Domain;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
@@ -18,7 +19,7 @@ namespace Approvals.Api.Data.Migrations
                 name: "ix_delivery_jobs_due",
                 table: "delivery_jobs",
                 column: "next_attempt_at",
-                filter: "state = 0");
+                filter: $"state = {(short)DeliveryState.Pending}");
         }
 
         /// <inheritdoc />
@@ -32,7 +33,7 @@ namespace Approvals.Api.Data.Migrations
                 name: "ix_delivery_jobs_due",
                 table: "delivery_jobs",
                 column: "next_attempt_at",
-                filter: "state IN (0, 1)");
+                filter: $"state IN ({(short)DeliveryState.Pending}, {(short)DeliveryState.Sending})");
         }
     }
 }

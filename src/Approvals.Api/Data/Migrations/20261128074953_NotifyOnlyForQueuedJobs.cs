@@ -1,3 +1,4 @@
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -14,12 +15,12 @@ namespace Approvals.Api.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("""
+            migrationBuilder.Sql($$$"""
                 DROP TRIGGER trg_delivery_jobs_notify ON delivery_jobs;
 
                 CREATE OR REPLACE FUNCTION notify_delivery_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    IF EXISTS (SELECT 1 FROM inserted_jobs WHERE state = 0) THEN
+                    IF EXISTS (SELECT 1 FROM inserted_jobs WHERE state = {{{(short)DeliveryState.Pending}}}) THEN
                         PERFORM pg_notify('delivery_jobs', '');
                     END IF;
                     RETURN NULL;
