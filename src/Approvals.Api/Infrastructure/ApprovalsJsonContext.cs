@@ -4,6 +4,7 @@ using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Api.Events;
 using Approvals.Api.Legacy;
 using Approvals.Api.ServiceRules;
 
@@ -35,4 +36,5 @@ namespace Approvals.Api.Infrastructure;
 [JsonSerializable(typeof(CreateApiClientRequest))]
 [JsonSerializable(typeof(List<ApiClientResponse>))]
 [JsonSerializable(typeof(ApiClientWithKeyResponse))]
+[JsonSerializable(typeof(EventPage))]
 internal sealed partial class ApprovalsJsonContext : JsonSerializerContext;
