@@ -14,7 +14,7 @@ namespace Approvals.Api.Approvals;
 /// (docs/benchmarks.md). A create with an Idempotency-Key joins the transaction the filter holds open for it. Both
 /// API versions call it.
 /// </summary>
-public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
+public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock, Events.ApprovalEventSignal events)
 {
     /// <param name="joining">The DbContext whose open transaction the insert joins (the Idempotency-Key filter's); null for none.</param>
     public async Task<Result<Approval>> CreateAsync(
@@ -59,6 +59,7 @@ public sealed class ApprovalCreation(ApprovalInsert insert, TimeProvider clock)
 
         // The service rules are checked by the statement that inserts.
         var usable = await insert.InsertAsync(approval, caller.CorrelationId, CreatedEventData(approval, serviceRules), joining, cancellationToken);
+        if (usable is null && joining is null) events.Committed();
         return usable is null
             ? approval
             : ApprovalWorkflow.UnusableServiceRules(serviceRules, usable)

@@ -16,7 +16,7 @@ namespace Approvals.Api.Approvals;
 /// its event and (for a decision) its delivery jobs in one transaction (<see cref="ApprovalWrite"/>). Both API
 /// versions call it, so there is one copy of the behaviour.
 /// </summary>
-public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access, DeliveryHandOff handOff)
+public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, ApprovalAccess access, DeliveryHandOff handOff, Events.ApprovalEventSignal events)
 {
     public async Task<Result<Approval>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
@@ -60,6 +60,7 @@ public sealed class ApprovalWorkflow(ApprovalsDbContext db, TimeProvider clock, 
         {
             await transaction.CommitAsync(cancellationToken);
             handOff.Committed();
+            events.Committed();
         }
 
         return approval;

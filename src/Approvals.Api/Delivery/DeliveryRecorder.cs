@@ -16,7 +16,7 @@ namespace Approvals.Api.Delivery;
 /// and, when the job is done, the approval's resolution through the transition table. One transaction, so an
 /// attempt is never recorded without its consequence.
 /// </summary>
-public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider clock, ILogger<DeliveryRecorder> logger)
+public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider clock, ILogger<DeliveryRecorder> logger, Events.ApprovalEventSignal events)
 {
     public static readonly Caller Dispatcher = Caller.System("dispatcher");
 
@@ -76,6 +76,7 @@ public sealed partial class DeliveryRecorder(ApprovalsDbContext db, TimeProvider
         }
 
         await transaction.CommitAsync(cancellationToken);
+        events.Committed();
         LogRecorded(logger, job.Id, job.ApprovalId, job.ServiceRuleId, job.Attempt, outcome.Verdict, outcome.HttpStatus, next.State);
         return stillOurs && next.State == DeliveryState.Pending;
     }

@@ -13,7 +13,7 @@ namespace Approvals.Api.Delivery;
 /// of the table), and the job starts a new round of its retry schedule, due now. Its outcome then resolves the
 /// approval as any delivery does; the decision's other jobs keep their results.
 /// </summary>
-public sealed class DeliveryRetries(ApprovalsDbContext db, TimeProvider clock)
+public sealed class DeliveryRetries(ApprovalsDbContext db, TimeProvider clock, Events.ApprovalEventSignal events)
 {
     public async Task<DomainError?> RetryAsync(Guid approvalId, Guid jobId, Caller caller, CancellationToken cancellationToken)
     {
@@ -65,6 +65,7 @@ public sealed class DeliveryRetries(ApprovalsDbContext db, TimeProvider clock)
         // The insert trigger only fires for new jobs; wake the dispatchers for this one (delivered on commit).
         await db.Database.ExecuteSqlAsync($"SELECT pg_notify({DeliveryNotificationListener.Channel}, '')", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        events.Committed();
         return null;
     }
 }

@@ -93,6 +93,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
 
             // The workflow joined this transaction, so the decision's handed-off jobs may start only now.
             http.RequestServices.GetRequiredService<DeliveryHandOff>().Committed();
+            http.RequestServices.GetRequiredService<Events.ApprovalEventSignal>().Committed();
         }
 
         // Otherwise the request was refused: disposing the transaction rolls the claim back, so a retry runs again.
