@@ -23,9 +23,13 @@ public sealed record CloudEvent(
     [property: JsonPropertyName("datacontenttype")] string DataContentType,
     [property: JsonPropertyName("sequence")] string Sequence,
     [property: JsonPropertyName("actor")] string Actor,
-    [property: JsonPropertyName("correlationid"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CorrelationId,
-    [property: JsonPropertyName("data")] JsonElement Data)
+    [property: JsonPropertyName("data"), JsonPropertyOrder(1)] JsonElement Data)
 {
+    /// <summary>Absent rather than null when the change had none (the extension's value must be a non-empty string).</summary>
+    [JsonPropertyName("correlationid")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CorrelationId { get; init; }
+
     public const string SpecVersionValue = "1.0";
     public const string JsonContentType = "application/json";
 

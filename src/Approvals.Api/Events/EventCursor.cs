@@ -25,10 +25,21 @@ public readonly record struct EventCursor(ulong TransactionId, long Position)
     {
         cursor = default;
         Span<byte> bytes = stackalloc byte[Length + 1];
-        if (value.Length > 64
-            || !Base64Url.TryDecodeFromChars(value, bytes, out var written)
-            || written != Length
-            || bytes[0] != Version)
+        int written;
+        try
+        {
+            // Too long for the buffer is false; characters outside the alphabet throw.
+            if (value.Length > 64 || !Base64Url.TryDecodeFromChars(value, bytes, out written))
+            {
+                return false;
+            }
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        if (written != Length || bytes[0] != Version)
         {
             return false;
         }

@@ -106,8 +106,10 @@ public sealed class EventFeedReader(NpgsqlDataSource dataSource)
                 CloudEvent.JsonContentType,
                 CloudEvent.SequenceOf(reader.GetInt32(5)),
                 reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9),
-                reader.GetFieldValue<JsonElement>(10)));
+                reader.GetFieldValue<JsonElement>(10))
+            {
+                CorrelationId = reader.IsDBNull(9) ? null : reader.GetString(9),
+            });
         }
 
         return new EventFeedRead(events, last, heldBack);
