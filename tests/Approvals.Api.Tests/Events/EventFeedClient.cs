@@ -38,6 +38,31 @@ public static class EventFeedClient
         }
     }
 
+    /// <summary>
+    /// Reads as a consumer does, with long polls, until <paramref name="done"/> holds for what arrived. An event is
+    /// served once every transaction that began before it has ended (on the shared test cluster, other classes' too),
+    /// so a test that has just written waits for its events like any consumer rather than expecting them at once.
+    /// </summary>
+    public static async Task<FeedPage> ReadUntilAsync(
+        HttpClient client, Func<List<JsonObject>, bool> done, string? after = null, string? filters = null, int limit = 1000)
+    {
+        var events = new List<JsonObject>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!done(events))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The feed served only {events.Count} event(s) in 30 s.");
+            var page = await ReadAsync(client, after, limit, wait: 5, filters);
+            events.AddRange(page.Events);
+            after = page.NextCursor;
+        }
+
+        return new FeedPage(events, after);
+    }
+
+    /// <summary>Reads until at least <paramref name="count"/> events arrived (<see cref="ReadUntilAsync"/>).</summary>
+    public static Task<FeedPage> ReadAtLeastAsync(HttpClient client, int count, string? after = null, string? filters = null) =>
+        ReadUntilAsync(client, events => events.Count >= count, after, filters);
+
     public static string Url(string? after = null, int? limit = null, int? wait = null, string? filters = null)
     {
         var query = new List<string>();
