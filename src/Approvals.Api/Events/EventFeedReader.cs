@@ -29,6 +29,9 @@ public sealed record EventFeedRead(List<CloudEvent> Events, EventCursor? Last, b
 /// </summary>
 public sealed class EventFeedReader(NpgsqlDataSource dataSource)
 {
+    /// <summary>How far event times and transaction ids may disagree at the window's edge (see <see cref="BuildPageSql"/>).</summary>
+    private const string WindowEdgeSlack = "1 hour";
+
     private const string CursorSql = "SELECT e.occurred_at FROM approval_events AS e WHERE e.position = $1 AND e.transaction_id = $2";
 
     /// <summary>One statement per combination of filters (bit 0: after a cursor, 1: types, 2: approval, 3: creator), so each gets a plan of its own.</summary>
@@ -131,9 +134,25 @@ public sealed class EventFeedReader(NpgsqlDataSource dataSource)
             sql.Append("\nJOIN approvals AS a ON a.id = e.approval_id");
         }
 
-        sql.Append((shape & 1) != 0
-            ? $"\nWHERE (e.transaction_id, e.position) > ({Parameter()}, {Parameter()})"
-            : $"\nWHERE e.occurred_at >= {Parameter()}");
+        if ((shape & 1) != 0)
+        {
+            sql.Append($"\nWHERE (e.transaction_id, e.position) > ({Parameter()}, {Parameter()})");
+        }
+        else
+        {
+            // The window's first transaction bounds the scan, so a read without a cursor does not walk the whole
+            // audit trail before the window. An event's time is taken shortly before its transaction writes, so it
+            // orders with transaction ids only roughly: the bound comes from events up to an hour older.
+            var since = Parameter();
+            sql.Append($"""
+
+                WHERE e.occurred_at >= {since}
+                  AND e.transaction_id >= coalesce((SELECT s.transaction_id FROM approval_events AS s
+                                                    WHERE s.occurred_at >= {since} - interval '{WindowEdgeSlack}'
+                                                    ORDER BY s.occurred_at LIMIT 1), '0'::xid8)
+                """);
+        }
+
         if ((shape & 2) != 0)
         {
             sql.Append($"\n  AND e.type = ANY ({Parameter()})");
