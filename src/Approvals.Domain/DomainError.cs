@@ -11,6 +11,9 @@ public enum ErrorKind
     PreconditionFailed,
     Unprocessable,
     Unavailable,
+
+    /// <summary>Existed once, but is no longer served (an event feed cursor older than the retention window).</summary>
+    Gone,
 }
 
 /// <summary>A named, expected failure. <see cref="Code"/> is stable and part of the API contract.</summary>
@@ -56,6 +59,8 @@ public static class ErrorCodes
     public const string IdempotencyInProgress = "idempotency.in_progress";
     public const string DeliveryJobNotFound = "delivery.job_not_found";
     public const string DeliveryNotRetryable = "delivery.not_retryable";
+    public const string EventsInvalidCursor = "events.invalid_cursor";
+    public const string EventsCursorExpired = "events.cursor_expired";
 
     // Why a delivery failed, as stored in an approval's lastError (and a failed job's error).
     public const string DeliveryInvalidUrl = "delivery.invalid_url";

@@ -2,6 +2,7 @@ using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Api.Events;
 using Approvals.Api.Legacy;
 using Approvals.Api.Persistence;
 using Approvals.Api.ServiceRules;
@@ -47,6 +48,7 @@ public static class ApprovalsApiSetup
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalStore>();
         services.AddDelivery();
+        services.AddEventFeed();
 
         services.ConfigureHttpJsonOptions(options =>
         {
@@ -108,10 +110,12 @@ public static class ApprovalsApiSetup
         app.MapServiceRuleEndpoints();
         app.MapAuthEndpoints();
         app.MapDeliveryEndpoints();
+        app.MapEventEndpoints();
         return app;
     }
 
-    private static NpgsqlDataSource BuildDataSource(IServiceProvider serviceProvider, Func<string, NpgsqlDataSourceBuilder> create)
+    /// <summary>A data source on the configured connection string, logging through the host's loggers.</summary>
+    internal static NpgsqlDataSource BuildDataSource(IServiceProvider serviceProvider, Func<string, NpgsqlDataSourceBuilder> create)
     {
         var connectionString = serviceProvider.GetRequiredService<IConfiguration>().GetConnectionString("Approvals");
         if (string.IsNullOrWhiteSpace(connectionString))

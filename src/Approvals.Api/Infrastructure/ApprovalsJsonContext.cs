@@ -4,6 +4,7 @@ using Approvals.Api.Approvals;
 using Approvals.Api.Auth;
 using Approvals.Api.Data;
 using Approvals.Api.Delivery;
+using Approvals.Api.Events;
 using Approvals.Api.Legacy;
 using Approvals.Api.ServiceRules;
 using Approvals.Domain;
@@ -36,4 +37,5 @@ namespace Approvals.Api.Infrastructure;
 [JsonSerializable(typeof(CreateApiClientRequest))]
 [JsonSerializable(typeof(List<ApiClientResponse>))]
 [JsonSerializable(typeof(ApiClientWithKeyResponse))]
+[JsonSerializable(typeof(EventPage))]
 internal sealed partial class ApprovalsJsonContext : JsonSerializerContext;

@@ -133,6 +133,7 @@ public sealed class ApprovalStore(NpgsqlDataSource dataSource)
         }
 
         approval.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
+        unit.EventsAppended();
         return null;
     }
 
@@ -199,6 +200,8 @@ public sealed class ApprovalStore(NpgsqlDataSource dataSource)
         {
             change.HandedOffJobs.AddRange(await DeliveryJobStore.ReadInsertedAsync(reader, change.NewJobs, change.HandOff, cancellationToken));
         }
+
+        unit.EventsAppended();
     }
 
     /// <summary>An approval from the first <see cref="ApprovalColumnCount"/> columns of the current row (without its rules and jobs).</summary>

@@ -11,13 +11,14 @@ namespace Approvals.Api.Persistence;
 /// itself, and going through the data source shares its multiplexed connections, which is measurably cheaper on the
 /// hottest write (creating; docs/benchmarks.md). Disposing an uncommitted unit rolls it back.
 /// </summary>
-public sealed class UnitOfWork(NpgsqlDataSource dataSource) : IAsyncDisposable
+public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsCommittedObserver> eventObservers) : IAsyncDisposable
 {
     private readonly List<Action> _afterCommit = [];
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _transaction;
     private bool _ranOnItsOwn;
     private bool _committed;
+    private bool _eventsAppended;
 
     public bool InTransaction => _transaction is not null;
 
@@ -72,6 +73,9 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource) : IAsyncDisposable
         return dataSource.CreateCommand(sql);
     }
 
+    /// <summary>Stores call this when they append approval events: the observers are told once the unit commits.</summary>
+    public void EventsAppended() => _eventsAppended = true;
+
     /// <summary>Runs <paramref name="action"/> once the unit has committed (never when it rolls back).</summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
@@ -92,6 +96,14 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource) : IAsyncDisposable
         foreach (var action in _afterCommit)
         {
             action();
+        }
+
+        if (_eventsAppended)
+        {
+            foreach (var observer in eventObservers)
+            {
+                observer.EventsCommitted();
+            }
         }
 
         _afterCommit.Clear();

@@ -67,6 +67,7 @@ public static class BadRequestCorpus
                 [new("decision", FieldKind.Decision, true), new("comment", FieldKind.OptionalText, false)]),
             new("GET history", HttpMethod.Get, approval + "/history"),
             new("GET state-machine", HttpMethod.Get, "/api/v1/state-machine"),
+            new("GET events", HttpMethod.Get, "/api/v1/events"),
             new("GET service-rules", HttpMethod.Get, "/api/v1/service-rules"),
             new("GET service-rule", HttpMethod.Get, rule),
             new("POST service-rules", HttpMethod.Post, "/api/v1/service-rules", ServiceRuleBody("new-rule"), [.. serviceRule, new("apiKey", FieldKind.ApiKey, true)]),
@@ -169,6 +170,14 @@ public static class BadRequestCorpus
                 ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url("123.notaguid"), Base64Url($"-5.{Guid.Empty:N}"),
                     Base64Url($"99999999999999999999.{Guid.Empty:N}"), Base64Url($"9.1.{Guid.Empty:N}"), new('A', 200), "%00", "%FF"]),
             ],
+            "/api/v1/events" =>
+            [
+                ("limit", ["0", "-1", "1001", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
+                ("wait", ["-1", "31", "abc", "1.5", "99999999999", "%00", "1&wait=2"]),
+                ("type", ["approval.nope", "approval.created,nope", "APPROVAL.CREATED", "created", "%00", "approval.created%00", "%FF%FE",
+                    "approval.created," + new string('x', 2000)]),
+                ("approvalId", ["x", "1", "not-a-uuid", "%00", "%27%20OR%201%3D1--", "12345678-1234-1234-1234-1234567890", new('a', 300)]),
+            ],
             "/requests" =>
             [
                 ("limit", ["abc", "-1", "0", "1001", "1.5", "%00"]),
@@ -184,6 +193,15 @@ public static class BadRequestCorpus
             {
                 yield return Make(route, $"{parameter}={Short(value)}", 400, Invalid, $"{route.Path}?{parameter}={value}");
             }
+        }
+
+        // A feed cursor is opaque: one that does not decode, or names no stored event, has a code of its own.
+        string[] cursors = route.Method == HttpMethod.Get && route.Path == "/api/v1/events"
+            ? ["!!!", "abc", Base64Url("hello"), new('A', 200), "%00", "%FF", "AQ", new Api.Events.EventCursor(1, long.MaxValue).Encode()]
+            : [];
+        foreach (var cursor in cursors)
+        {
+            yield return Make(route, $"after={Short(cursor)}", 400, ErrorCodes.EventsInvalidCursor, $"{route.Path}?after={cursor}");
         }
     }
 
@@ -316,14 +334,14 @@ public static class BadRequestCorpus
             (HttpMethod.Post, "/status"), (HttpMethod.Delete, "/request"), (HttpMethod.Patch, "/request"), (HttpMethod.Post, "/requests"),
             (HttpMethod.Put, "/api/v1/approvals"), (HttpMethod.Delete, approval), (HttpMethod.Put, approval), (HttpMethod.Get, approval + "/decision"),
             (HttpMethod.Post, approval + "/history"), (HttpMethod.Post, "/api/v1/state-machine"), (HttpMethod.Patch, rule),
-            (HttpMethod.Get, rule + "/rotate-secret"), (HttpMethod.Delete, "/api/v1/service-rules"),
+            (HttpMethod.Get, rule + "/rotate-secret"), (HttpMethod.Delete, "/api/v1/service-rules"), (HttpMethod.Post, "/api/v1/events"),
         ];
         foreach (var (method, path) in wrongMethods)
         {
             yield return new BadRequest("wrong method", $"{method} {path}", method, path, 405, ErrorCodes.MethodNotAllowed) { Body = Bytes("{}") };
         }
 
-        foreach (var path in new[] { "/api/v1/approval", "/api/v2/approvals", "/requestz", approval + "/decisions", rule + "/rotate", "/api/v1/approvals/x/y/z" })
+        foreach (var path in new[] { "/api/v1/approval", "/api/v2/approvals", "/requestz", approval + "/decisions", rule + "/rotate", "/api/v1/approvals/x/y/z", "/api/v1/event" })
         {
             yield return new BadRequest("unknown route", path, HttpMethod.Get, path, 404, ErrorCodes.RouteNotFound);
         }

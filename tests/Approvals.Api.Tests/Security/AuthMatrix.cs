@@ -62,6 +62,7 @@ public static class AuthMatrix
         Protected("GET", "/api/v1/state-machine", 200, Everyone, _ => Get("/api/v1/state-machine")),
         Protected("GET", "/api/v1/approvals/{id}/deliveries", 200, Readers,
             async c => Get($"/api/v1/approvals/{await c.NewApprovalAsync()}/deliveries")),
+        Protected("GET", "/api/v1/events", 200, Readers, _ => Get("/api/v1/events?limit=5")),
         Protected("POST", "/api/v1/approvals/{id}/deliveries/{jobId}/retry", 202, Admins, async c =>
         {
             var (approvalId, jobId) = await c.NewFailedDeliveryAsync();
