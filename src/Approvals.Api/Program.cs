@@ -1,6 +1,6 @@
+using Approvals.Api;
 using Approvals.Api.Auth;
-using Approvals.Api.Data;
-using Approvals.Api.Infrastructure;
+using Approvals.Api.Persistence;
 
 // One program, three roles (setting "Role", e.g. `dotnet run --project src/Approvals.Api -- --role dispatcher`):
 //   all (default)  the HTTP API and the delivery dispatcher;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Approvals.Api.Data;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;

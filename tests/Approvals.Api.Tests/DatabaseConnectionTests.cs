@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using Approvals.Api.Data;
+using Approvals.Api.Persistence;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,4 @@
 using System.Net;
-using Approvals.Api.Data;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Approvals.Api.Data;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;

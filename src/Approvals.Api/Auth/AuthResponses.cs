@@ -1,4 +1,4 @@
-using Approvals.Api.Infrastructure;
+using Approvals.Api.Http;
 using Approvals.Domain;
 using Microsoft.Net.Http.Headers;
 

@@ -1,4 +1,5 @@
-using Approvals.Api.Data;
+using Approvals.Api.Features;
+using Approvals.Api.Persistence.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
@@ -25,7 +26,6 @@ public static class AuthSetup
         services.AddSingleton<LocalTokenIssuer>();
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddScoped<UserAccounts>();
-        services.AddScoped<ApprovalAccess>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddHostedService<JwtModeReporter>();
 
@@ -38,19 +38,5 @@ public static class AuthSetup
             .AddJwtBearer();
         services.AddAuthorizationBuilder().AddApprovalsPolicies();
         return services;
-    }
-
-    /// <summary>The token endpoint exists only for local accounts; with an identity provider people get tokens there.</summary>
-    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
-    {
-        // Reading the settings validates them, so bad ones stop the service before it migrates or serves anything.
-        _ = app.ServiceProvider.GetRequiredService<IOptions<ApiKeyOptions>>().Value;
-        if (!app.ServiceProvider.GetRequiredService<IOptions<JwtOptions>>().Value.UsesAuthority)
-        {
-            app.MapTokenEndpoints();
-        }
-
-        app.MapApiClientEndpoints();
-        return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Approvals.Api.Http;
 using Approvals.Domain;
 
 namespace Approvals.Api.Auth;
@@ -10,7 +11,7 @@ public static class CallerFromHttp
     {
         public static Caller From(HttpContext context) => new(
             context.User.FindFirstValue(Caller.ActorClaim) ?? "anonymous",
-            Infrastructure.CorrelationId.Get(context),
+            CorrelationId.Get(context),
             Permissions.Of(context.User));
     }
 }

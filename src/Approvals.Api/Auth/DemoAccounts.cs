@@ -1,4 +1,5 @@
-using Approvals.Api.Data;
+using Approvals.Api.Persistence;
+using Approvals.Api.Persistence.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,4 @@
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,5 +1,7 @@
-using Approvals.Api.Data;
-using Approvals.Api.Delivery;
+using Approvals.Api.Features;
+using Approvals.Api.Http.Endpoints;
+using Approvals.Api.Outbox;
+using Approvals.Api.Persistence.Data;
 using Approvals.Domain;
 
 namespace Approvals.Api.Persistence;
@@ -8,6 +10,9 @@ namespace Approvals.Api.Persistence;
 /// What one change to an approval writes (<see cref="ApprovalStore.SaveAsync"/>): the aggregate's new state and
 /// events over the row it was read from, and for a decision the superseded and the new delivery jobs.
 /// </summary>
+/// <summary>The lease a handed-off job is written under: its dispatcher, and that dispatcher's lease duration.</summary>
+public sealed record HandOffLease(string Owner, TimeSpan Duration);
+
 public sealed class ApprovalChangeSet(ApprovalRecord record, Approval changed)
 {
     /// <summary>The row as read under its lock; the save sets it to the aggregate's new state.</summary>

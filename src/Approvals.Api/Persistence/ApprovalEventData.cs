@@ -162,7 +162,21 @@ public static class ApprovalEventData
                 json.WriteEndArray();
                 break;
             case DeliveryError error:
-                JsonSerializer.Serialize(json, error, Infrastructure.ApprovalsJsonContext.Default.DeliveryError);
+                // As the approval's lastError reads in the API (camelCase).
+                json.WriteStartObject();
+                json.WriteString("code", error.Code);
+                json.WriteString("message", error.Message);
+                if (error.ServiceRule is { } rule)
+                {
+                    json.WriteNumber("serviceRule", rule);
+                }
+                else
+                {
+                    json.WriteNull("serviceRule");
+                }
+
+                json.WriteString("at", error.At);
+                json.WriteEndObject();
                 break;
             default:
                 throw new ArgumentException($"An event cannot hold a {value.GetType().Name}.", nameof(value));

@@ -1,4 +1,3 @@
-using Approvals.Api.Approvals;
 using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Npgsql;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Npgsql;

@@ -1,4 +1,6 @@
-using Approvals.Api.Delivery;
+using Approvals.Api.Features;
+using Approvals.Api.Http.Endpoints;
+using Approvals.Api.Outbox;
 using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Npgsql;
@@ -51,7 +53,7 @@ public sealed partial class DeliveryJobStore
             ("only_approval", new NpgsqlParameter<Guid?> { TypedValue = null, NpgsqlDbType = NpgsqlDbType.Uuid }),
             ("limit", Value(limit)),
             ("lease_duration", Value(leaseDuration)),
-            ("lease_margin", Value(DeliveryOptions.LeaseMargin))));
+            ("lease_margin", Value(LeaseMargin))));
         batch.BatchCommands.Add(NextDueSql.BatchCommand(("running", Value(running))));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var jobs = new List<ClaimedJob>();

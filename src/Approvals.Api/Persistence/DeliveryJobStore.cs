@@ -1,5 +1,7 @@
-using Approvals.Api.Data;
-using Approvals.Api.Delivery;
+using Approvals.Api.Features;
+using Approvals.Api.Http.Endpoints;
+using Approvals.Api.Outbox;
+using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Npgsql;
@@ -14,6 +16,9 @@ namespace Approvals.Api.Persistence;
 /// </summary>
 public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
 {
+    /// <summary>A job's lease is never shorter than its rule's timeout plus this, so a slow answer still counts.</summary>
+    public static TimeSpan LeaseMargin { get; } = TimeSpan.FromSeconds(5);
+
     private static readonly SqlStatement SupersedeSql = SqlStatement.Get("DeliveryJobsSupersede");
     private static readonly SqlStatement InsertSql = SqlStatement.Get("DeliveryJobsInsert");
     private static readonly SqlStatement RecordSql = SqlStatement.Get("DeliveryJobRecord");
@@ -41,7 +46,7 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
             ("service_rules", Value<int[]>([.. jobs.Select(j => j.ServiceRuleId)])),
             ("lease_owner", new NpgsqlParameter<string?> { TypedValue = handOff?.Owner, NpgsqlDbType = NpgsqlDbType.Text }),
             ("lease_duration", Value(handOff?.Duration ?? TimeSpan.Zero)),
-            ("lease_margin", Value(DeliveryOptions.LeaseMargin)));
+            ("lease_margin", Value(LeaseMargin)));
     }
 
     /// <summary>
@@ -144,7 +149,7 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
     {
         await using var batch = await unit.CreateBatchAsync(cancellationToken,
             RedeliverSql.BatchCommand(("now", Value(now)), ("job_id", Value(jobId))),
-            WakeSql.BatchCommand(("channel", Value(DeliveryNotificationListener.Channel))));
+            WakeSql.BatchCommand(("channel", Value(NotificationChannels.DeliveryJobs))));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 

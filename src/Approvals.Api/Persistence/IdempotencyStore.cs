@@ -1,4 +1,4 @@
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
 using Npgsql;
 using NpgsqlTypes;

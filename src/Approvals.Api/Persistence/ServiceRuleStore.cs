@@ -1,5 +1,6 @@
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Approvals.Api.Persistence;
@@ -34,6 +35,11 @@ public static class ServiceRuleStore
         await using var batch = await unit.CreateBatchAsync(cancellationToken, SelfApprovalSql.BatchCommand(("service_rules", Value<int[]>([.. ids]))));
         return await batch.ExecuteScalarAsync(cancellationToken) is true;
     }
+
+    /// <summary>After rules were inserted with explicit ids (demo data), new ones continue after the largest.</summary>
+    public static async Task ContinueIdsAfterSeededAsync(ApprovalsDbContext db, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlRawAsync(
+            "SELECT setval(pg_get_serial_sequence('service_rules', 'id'), (SELECT max(id) FROM service_rules))", cancellationToken);
 
     /// <summary>A service rule as a delivery needs it (<see cref="ReadRow"/> reads it).</summary>
     internal static NpgsqlBatchCommand GetCommand(int id) => GetSql.BatchCommand(("service_rule_id", Value(id)));

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Approvals.Api.Data;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 

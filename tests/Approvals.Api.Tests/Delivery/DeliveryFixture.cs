@@ -1,10 +1,10 @@
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Approvals.Api.Tests.Infrastructure;
-using UserServiceServer = Approvals.Testing.UserServiceServer;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using UserServiceServer = Approvals.Testing.UserServiceServer;
 
 namespace Approvals.Api.Tests.Delivery;
 

@@ -1,8 +1,9 @@
-using System.Net.Http.Json;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Approvals.Api.Data;
-using Approvals.Api.Delivery;
+using Approvals.Api.Features;
+using Approvals.Api.Http.Endpoints;
+using Approvals.Api.Outbox;
 using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;

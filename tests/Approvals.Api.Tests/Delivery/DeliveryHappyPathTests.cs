@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Approvals.Api.Data;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 

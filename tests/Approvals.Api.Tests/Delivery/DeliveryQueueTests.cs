@@ -1,6 +1,5 @@
-using Approvals.Api.Approvals;
-using Approvals.Api.Data;
-using Approvals.Api.Delivery;
+using Approvals.Api.Features;
+using Approvals.Api.Outbox;
 using Approvals.Api.Persistence;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;

@@ -1,6 +1,6 @@
 using System.Text;
-using Approvals.Api.Data;
-using Approvals.Api.Delivery;
+using Approvals.Api.Persistence.Data;
+using Approvals.Api.Webhooks;
 using Approvals.Domain;
 using UserService.Webhooks;
 

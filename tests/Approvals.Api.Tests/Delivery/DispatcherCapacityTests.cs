@@ -1,4 +1,3 @@
-using Approvals.Api.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Tests.Delivery;

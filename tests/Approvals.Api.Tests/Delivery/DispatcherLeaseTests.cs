@@ -1,7 +1,8 @@
 using System.Net;
-using Approvals.Api.Data;
-using Approvals.Api.Delivery;
+using Approvals.Api.Features;
+using Approvals.Api.Outbox;
 using Approvals.Api.Persistence;
+using Approvals.Api.Webhooks;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
-using Approvals.Api.Data;
-using Approvals.Api.Delivery;
+using Approvals.Api.Features;
+using Approvals.Api.Outbox;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Approvals.Api.Delivery;
+using Approvals.Api.Features;
+using Approvals.Api.Webhooks;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Approvals.Api.Auth;
+using Approvals.Api.Features;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Api.Tests.Security;
 using Approvals.Domain;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;

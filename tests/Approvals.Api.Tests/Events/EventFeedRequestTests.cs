@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Approvals.Api.Events;
+using Approvals.Api.Features;
+using Approvals.Api.Outbox;
+using Approvals.Api.Persistence;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 

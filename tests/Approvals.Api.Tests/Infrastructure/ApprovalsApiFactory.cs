@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using Approvals.Api.Data;
+using Approvals.Api.Persistence;
+using Approvals.Api.Persistence.Data;
 using Approvals.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -197,7 +197,7 @@ public static class BadRequestCorpus
 
         // A feed cursor is opaque: one that does not decode, or names no stored event, has a code of its own.
         string[] cursors = route.Method == HttpMethod.Get && route.Path == "/api/v1/events"
-            ? ["!!!", "abc", Base64Url("hello"), new('A', 200), "%00", "%FF", "AQ", new Api.Events.EventCursor(1, long.MaxValue).Encode()]
+            ? ["!!!", "abc", Base64Url("hello"), new('A', 200), "%00", "%FF", "AQ", new Api.Persistence.EventCursor(1, long.MaxValue).Encode()]
             : [];
         foreach (var cursor in cursors)
         {

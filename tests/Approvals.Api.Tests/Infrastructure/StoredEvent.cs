@@ -1,4 +1,4 @@
-using Approvals.Api.Data;
+using Approvals.Api.Persistence.Data;
 using Approvals.Domain;
 
 namespace Approvals.Api.Tests.Infrastructure;

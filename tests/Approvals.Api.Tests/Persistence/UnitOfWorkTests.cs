@@ -1,4 +1,4 @@
-using Approvals.Api.Approvals;
+using Approvals.Api.Features;
 using Approvals.Api.Persistence;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;

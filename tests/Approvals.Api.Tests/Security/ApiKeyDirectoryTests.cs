@@ -1,4 +1,6 @@
 using Approvals.Api.Auth;
+using Approvals.Api.Features;
+using Approvals.Api.Http.Endpoints;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

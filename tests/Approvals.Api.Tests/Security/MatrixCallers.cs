@@ -2,7 +2,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Approvals.Api.Auth;
-using Approvals.Api.Data;
+using Approvals.Api.Features;
+using Approvals.Api.Http.Endpoints;
+using Approvals.Api.Persistence.Data;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 

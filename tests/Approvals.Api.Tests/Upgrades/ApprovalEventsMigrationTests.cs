@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Approvals.Api.Approvals;
+using Approvals.Api.Features;
 using Approvals.Api.Persistence;
 using Approvals.Domain;
 using Approvals.Testing;

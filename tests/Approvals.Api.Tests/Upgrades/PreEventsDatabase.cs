@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Approvals.Api.Data;
-using Approvals.Api.Data.Migrations;
+using Approvals.Api.Persistence;
+using Approvals.Api.Persistence.Data;
+using Approvals.Api.Persistence.Data.Migrations;
 using Approvals.Domain;
 using Approvals.Testing;
 using Microsoft.EntityFrameworkCore;

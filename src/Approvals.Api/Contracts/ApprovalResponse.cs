@@ -1,0 +1,61 @@
+using Approvals.Api.Persistence.Data;
+using Approvals.Domain;
+
+namespace Approvals.Api.Contracts;
+
+/// <summary>An approval as clients see it: the API's responses and the webhook payload send the same shape.</summary>
+public sealed record ApprovalResponse(
+    Guid Id,
+    string Title,
+    string Description,
+    string Comment,
+    string Status,
+    string? PreviousStatus,
+    DateTimeOffset Deadline,
+    IReadOnlyList<int> ServiceRules,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    int Version,
+    DeliveryError? LastError,
+    IReadOnlyList<DeliveryProgress> Deliveries)
+{
+    public static ApprovalResponse From(ApprovalRecord approval) => new(
+        approval.Id,
+        approval.Title,
+        approval.Description,
+        approval.Comment,
+        approval.Status.ToWireName(),
+        approval.PreviousStatus?.ToWireName(),
+        approval.Deadline,
+        [.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)],
+        approval.CreatedBy,
+        approval.CreatedAt,
+        approval.UpdatedAt,
+        approval.Version,
+        approval.LastError,
+        [.. approval.DeliveryJobs
+            .Where(j => j.DecisionId == approval.CurrentDecisionId)
+            .OrderBy(j => approval.ServiceRules.FindIndex(r => r.ServiceRuleId == j.ServiceRuleId))
+            .Select(DeliveryProgress.From)]);
+}
+
+/// <summary>Where one downstream service stands with the approval's current decision.</summary>
+public sealed record DeliveryProgress(
+    Guid JobId,
+    int ServiceRule,
+    string State,
+    int Attempts,
+    string? ReportedStatus,
+    DateTimeOffset? NextAttemptAt,
+    string? LastError)
+{
+    public static DeliveryProgress From(DeliveryJob job) => new(
+        job.Id,
+        job.ServiceRuleId,
+        job.State.ToString().ToLowerInvariant(),
+        job.Attempts,
+        job.ReportedStatus?.ToWireName(),
+        job.State is DeliveryState.Pending or DeliveryState.Sending ? job.NextAttemptAt : null,
+        job.LastError);
+}

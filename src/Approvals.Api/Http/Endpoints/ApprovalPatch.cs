@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Approvals.Domain;
+
+namespace Approvals.Api.Http.Endpoints;
+
+/// <summary>
+/// Reads a JSON merge patch (RFC 7396) of an approval's editable fields. Unknown fields, wrong types, and
+/// nulls for required fields are validation errors; a null comment clears it.
+/// </summary>
+internal static class ApprovalPatch
+{
+    public static Result<ApprovalEdit> Parse(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            // The same answer a typed body gets when it is not an object.
+            return MalformedBody("A merge patch must be a JSON object.");
+        }
+
+        try
+        {
+            return ParseObject(body);
+        }
+        catch (InvalidOperationException)
+        {
+            // A field name that is not valid UTF-8 or holds a lone surrogate escape: as for typed bodies, unreadable.
+            return MalformedBody("Field names must be valid Unicode text.");
+        }
+    }
+
+    private static Result<ApprovalEdit> ParseObject(JsonElement body)
+    {
+        var errors = new FieldErrors();
+        string? title = null, description = null, comment = null;
+        DateTimeOffset? deadline = null;
+        List<int>? serviceRules = null;
+
+        foreach (var property in body.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "title":
+                    title = ReadString(value, "title", errors, nullable: false);
+                    break;
+                case "description":
+                    description = ReadString(value, "description", errors, nullable: false);
+                    break;
+                case "comment":
+                    comment = value.ValueKind == JsonValueKind.Null ? "" : ReadString(value, "comment", errors, nullable: true);
+                    break;
+                case "deadline":
+                    if (value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var parsed))
+                    {
+                        deadline = parsed;
+                    }
+                    else
+                    {
+                        errors.Add("deadline", "Must be an RFC 3339 timestamp.");
+                    }
+
+                    break;
+                case "serviceRules":
+                    serviceRules = ReadIntArray(value, errors);
+                    break;
+                default:
+                    errors.Add(property.Name.Length > 100 ? property.Name[..100] : property.Name, "Unknown or read-only field.");
+                    break;
+            }
+        }
+
+        if (errors.ToError() is { } invalid)
+        {
+            return invalid;
+        }
+
+        return new ApprovalEdit(title, description, deadline, comment, serviceRules);
+    }
+
+    private static DomainError MalformedBody(string message) => new(ErrorKind.Validation, ErrorCodes.MalformedJson, message);
+
+    private static string? ReadString(JsonElement value, string field, FieldErrors errors, bool nullable)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            try
+            {
+                return value.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                // Invalid UTF-8 or a lone surrogate escape: the same per-field answer the typed bodies give.
+                errors.Add(field, "The value has the wrong type or format.");
+                return null;
+            }
+        }
+
+        errors.Add(field, nullable ? "Must be a string or null." : "Must be a string; this field cannot be removed.");
+        return null;
+    }
+
+    private static List<int>? ReadIntArray(JsonElement value, FieldErrors errors)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("serviceRules", "Must be an array of service rule ids.");
+            return null;
+        }
+
+        var ids = new List<int>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var id))
+            {
+                errors.Add("serviceRules", "Must be an array of integer service rule ids.");
+                return null;
+            }
+
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Serialization;
+using System.Text.Json;
+using Approvals.Api.Contracts;
+using Approvals.Api.Features;
+using Approvals.Api.Outbox;
+using Approvals.Api.Persistence;
+using Approvals.Api.Webhooks;
+using Approvals.Domain;
+
+namespace Approvals.Api.Http.Endpoints;
+
+/// <summary>Source-generated serializers for every request and response type: no reflection on the hot path.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(CreateApprovalRequest))]
+[JsonSerializable(typeof(DecisionRequest))]
+[JsonSerializable(typeof(ApprovalResponse))]
+[JsonSerializable(typeof(ApprovalPage))]
+[JsonSerializable(typeof(List<HistoryEntryResponse>))]
+[JsonSerializable(typeof(StateMachineResponse))]
+[JsonSerializable(typeof(List<DeliveryJobResponse>))]
+[JsonSerializable(typeof(DeliveryError))]
+[JsonSerializable(typeof(ServiceRuleRequest))]
+[JsonSerializable(typeof(List<ServiceRuleResponse>))]
+[JsonSerializable(typeof(ServiceRuleResponse))]
+[JsonSerializable(typeof(ServiceRuleWithSecretResponse))]
+[JsonSerializable(typeof(LegacyCreateRequest))]
+[JsonSerializable(typeof(LegacyUpdateRequest))]
+[JsonSerializable(typeof(LegacyItemEnvelope))]
+[JsonSerializable(typeof(LegacySingleItemsEnvelope))]
+[JsonSerializable(typeof(LegacyListEnvelope))]
+[JsonSerializable(typeof(LegacyStatus))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(CreateApiClientRequest))]
+[JsonSerializable(typeof(List<ApiClientResponse>))]
+[JsonSerializable(typeof(ApiClientWithKeyResponse))]
+[JsonSerializable(typeof(EventPage))]
+internal sealed partial class ApprovalsJsonContext : JsonSerializerContext;

@@ -1,0 +1,82 @@
+using Approvals.Api.Auth;
+using Approvals.Api.Contracts;
+using Approvals.Api.Features;
+using Approvals.Api.Http;
+using Approvals.Api.Persistence.Data;
+using Approvals.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Api.Http.Endpoints;
+
+/// <summary>API v1: <c>/api/v1/approvals/{id}/deliveries</c>, the delivery jobs of an approval and their attempts.</summary>
+public static class DeliveryEndpoints
+{
+    public static IEndpointRouteBuilder MapDeliveryEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/approvals/{id}/deliveries").WithTags("Deliveries");
+        group.MapGet("/", ListDeliveries).RequireAuthorization(AuthPolicies.ReadApprovals).WithName(nameof(ListDeliveries));
+        group.MapPost("/{jobId}/retry", RetryDelivery).InUnitOfWork().RequireAuthorization(AuthPolicies.Admin).WithName(nameof(RetryDelivery));
+        return app;
+    }
+
+    /// <summary>Every job of the approval, oldest first, including those of superseded decisions, with all their attempts.</summary>
+    public static async Task<Results<Ok<List<DeliveryJobResponse>>, ProblemHttpResult>> ListDeliveries(
+        string id, ApprovalsDbContext db, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!RequestParsing.TryParseId(id, out var approvalId))
+        {
+            return RequestParsing.InvalidId().ToProblem();
+        }
+
+        var approval = await db.Approvals.AsNoTracking()
+            .Include(a => a.ServiceRules)
+            .Include(a => a.DeliveryJobs).ThenInclude(j => j.AttemptLog)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(a => a.Id == approvalId, cancellationToken);
+        if (approval is null)
+        {
+            return Problems.ApprovalNotFound(approvalId).ToProblem();
+        }
+
+        if (ApprovalAccess.CheckVisible(Caller.From(context), approval) is { } hidden)
+        {
+            return hidden.ToProblem();
+        }
+
+        // Earlier decisions first, the current one last; within a decision, in the approval's service rule order.
+        var position = approval.ServiceRules.ToDictionary(r => r.ServiceRuleId, r => r.Position);
+        var jobs = approval.DeliveryJobs
+            .OrderBy(j => j.DecisionId == approval.CurrentDecisionId)
+            .ThenBy(j => j.CreatedAt)
+            .ThenBy(j => j.DecisionId)
+            .ThenBy(j => position.GetValueOrDefault(j.ServiceRuleId, int.MaxValue))
+            .Select(j => DeliveryJobResponse.From(j, approval.CurrentDecisionId))
+            .ToList();
+        return TypedResults.Ok(jobs);
+    }
+
+    /// <summary>Sends a failed job of an approval in ERROR again now; 202 with the approval back in ACKNOWLEDGED_*.</summary>
+    public static async Task<Results<Accepted<ApprovalResponse>, ProblemHttpResult>> RetryDelivery(
+        string id, string jobId, Redelivery redelivery, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!RequestParsing.TryParseId(id, out var approvalId))
+        {
+            return RequestParsing.InvalidId().ToProblem();
+        }
+
+        if (!RequestParsing.TryParseId(jobId, out var deliveryJobId))
+        {
+            return RequestParsing.InvalidId("jobId").ToProblem();
+        }
+
+        var approval = await redelivery.RedeliverAsync(approvalId, deliveryJobId, Caller.From(context), cancellationToken);
+        if (approval.Error is { } error)
+        {
+            return error.ToProblem();
+        }
+
+        context.Response.Headers.ETag = RequestParsing.ETagFor(approval.Value!.Version);
+        return TypedResults.Accepted($"/api/v1/approvals/{approvalId}", ApprovalResponse.From(approval.Value));
+    }
+}

@@ -1,0 +1,70 @@
+using Approvals.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Approvals.Api.Http;
+
+/// <summary>Turns every error into an RFC 9457 ProblemDetails with a stable <c>code</c> extension.</summary>
+public static class Problems
+{
+    public static int StatusFor(ErrorKind kind) => kind switch
+    {
+        ErrorKind.Validation => StatusCodes.Status400BadRequest,
+        ErrorKind.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
+        ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        ErrorKind.Gone => StatusCodes.Status410Gone,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>The code used when a problem is raised by the framework rather than by our code.</summary>
+    public static string DefaultCodeFor(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => ErrorCodes.ValidationFailed,
+        StatusCodes.Status401Unauthorized => ErrorCodes.Unauthenticated,
+        StatusCodes.Status403Forbidden => ErrorCodes.Forbidden,
+        StatusCodes.Status404NotFound => ErrorCodes.RouteNotFound,
+        StatusCodes.Status405MethodNotAllowed => ErrorCodes.MethodNotAllowed,
+        StatusCodes.Status413PayloadTooLarge => ErrorCodes.PayloadTooLarge,
+        StatusCodes.Status415UnsupportedMediaType => ErrorCodes.UnsupportedMediaType,
+        StatusCodes.Status429TooManyRequests => ErrorCodes.RateLimited,
+        StatusCodes.Status503ServiceUnavailable => ErrorCodes.ServiceUnavailable,
+        _ => ErrorCodes.Internal,
+    };
+
+    public static ProblemHttpResult ToProblem(this DomainError error)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = error.Code };
+        if (error.FieldErrors is { Count: > 0 } fieldErrors)
+        {
+            extensions["errors"] = fieldErrors;
+        }
+
+        return TypedResults.Problem(detail: error.Message, statusCode: StatusFor(error.Kind), extensions: extensions);
+    }
+
+    /// <summary>Writes a problem from middleware, where there is no endpoint result to return.</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string code, string detail)
+    {
+        context.Response.StatusCode = status;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = status,
+                Detail = detail,
+                Extensions = { ["code"] = code },
+            },
+        });
+    }
+
+    public static DomainError ApprovalNotFound(Guid id) =>
+        new(ErrorKind.NotFound, ErrorCodes.ApprovalNotFound, $"Approval '{id}' does not exist.");
+
+    public static DomainError ApprovalNotFound(string id) =>
+        new(ErrorKind.NotFound, ErrorCodes.ApprovalNotFound, $"Approval '{id}' does not exist.");
+}

@@ -1,0 +1,41 @@
+namespace Approvals.Api.Http;
+
+/// <summary>
+/// Headers that make responses safe to show in a browser: no sniffing, no framing, no referrer, nothing cached
+/// (responses carry approvals, tokens and keys), and a content security policy that allows nothing but what the
+/// Swagger UI needs on its own pages.
+/// </summary>
+internal static class SecurityHeaders
+{
+    private const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'";
+
+    // Swagger UI's page loads its own scripts and styles and sets a few inline styles; it calls this origin only.
+    private const string SwaggerUiPolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
+
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["Cross-Origin-Opener-Policy"] = "same-origin";
+            headers["Cross-Origin-Resource-Policy"] = "same-origin";
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/swagger") ? SwaggerUiPolicy : ApiPolicy;
+            if (headers.CacheControl.Count == 0)
+            {
+                headers.CacheControl = "no-store";
+            }
+
+            if (context.Request.IsHttps)
+            {
+                headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            }
+
+            return Task.CompletedTask;
+        });
+        return next(context);
+    });
+}

@@ -1,0 +1,72 @@
+using Approvals.Api;
+using Approvals.Api.Features;
+using Approvals.Api.Http.Endpoints;
+using Approvals.Api.Persistence;
+using Npgsql;
+
+namespace Approvals.Api.Outbox;
+
+/// <summary>
+/// Holds one <c>LISTEN approval_events</c> connection per process (as DeliveryNotificationListener does for delivery
+/// jobs) and wakes the local long polls when another process reports committed events. The connection is a session
+/// of its own (no multiplexing, no pool), named in <c>pg_stat_activity</c> apart from the pool's. Reconnects after
+/// failures; each (re)connect also wakes the waiters, since notifications sent while disconnected are lost.
+/// </summary>
+public sealed partial class ApprovalEventListener(
+    [FromKeyedServices(EventSetup.ListenerDataSource)] NpgsqlDataSource dataSource,
+    ApprovalEventSignal signal,
+    IConfiguration configuration,
+    ILogger<ApprovalEventListener> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A dispatcher-only process serves no feed: it only signals the events it commits.
+        if (HostRoles.Of(configuration) == HostRole.Dispatcher)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, _) => signal.Wake();
+                await NotificationChannels.ListenAsync(connection, NotificationChannels.ApprovalEvents, stoppingToken);
+
+                LogListening(logger);
+                signal.Wake();
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            {
+                LogListenFailed(logger, exception.GetType().Name, exception.Message);
+                try
+                {
+                    // Real time: a reconnect is about the network, and tests move their fake clock by days or not at all.
+                    await Task.Delay(ReconnectDelay, TimeProvider.System, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Listening for approval event notifications")]
+    private static partial void LogListening(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Approval event notifications unavailable ({ExceptionType}: {Reason}); long polls see other processes' events only at their timeout until reconnected")]
+    private static partial void LogListenFailed(ILogger logger, string exceptionType, string reason);
+}

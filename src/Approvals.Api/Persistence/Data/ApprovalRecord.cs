@@ -1,0 +1,45 @@
+using Approvals.Domain;
+
+namespace Approvals.Api.Persistence.Data;
+
+/// <summary>
+/// An approval as stored (EF Core's model, and what reads return). Its rules live in the domain's <c>Approval</c>
+/// aggregate, which changes are made through.
+/// </summary>
+public sealed class ApprovalRecord
+{
+    public Guid Id { get; set; }
+
+    public required string Title { get; set; }
+
+    public required string Description { get; set; }
+
+    public string Comment { get; set; } = "";
+
+    public ApprovalStatus Status { get; set; }
+
+    public ApprovalStatus? PreviousStatus { get; set; }
+
+    public DateTimeOffset Deadline { get; set; }
+
+    public required string CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Set by a database trigger on every update.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Optimistic-concurrency token, incremented on every change; it is the ETag.</summary>
+    public int Version { get; set; }
+
+    /// <summary>The decision whose delivery jobs count; a new decision supersedes the jobs of the old one.</summary>
+    public Guid? CurrentDecisionId { get; set; }
+
+    /// <summary>Why the approval is in ERROR, when a delivery put it there.</summary>
+    public DeliveryError? LastError { get; set; }
+
+    /// <summary>The approval's service rules, in the order the client gave them.</summary>
+    public List<ApprovalServiceRule> ServiceRules { get; set; } = [];
+
+    public List<DeliveryJob> DeliveryJobs { get; set; } = [];
+}

@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Api.Persistence.Data;
+
+public sealed class ApprovalsDbContext(DbContextOptions<ApprovalsDbContext> options) : DbContext(options)
+{
+    public DbSet<ApprovalRecord> Approvals => Set<ApprovalRecord>();
+
+    public DbSet<ApprovalServiceRule> ApprovalServiceRules => Set<ApprovalServiceRule>();
+
+    public DbSet<ServiceRule> ServiceRules => Set<ServiceRule>();
+
+    public DbSet<ApprovalEventRecord> Events => Set<ApprovalEventRecord>();
+
+    public DbSet<DeliveryJob> DeliveryJobs => Set<DeliveryJob>();
+
+    public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
+
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    public DbSet<ApiClient> ApiClients => Set<ApiClient>();
+
+    public DbSet<User> Users => Set<User>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ApprovalsDbContext).Assembly);
+}

@@ -1,0 +1,37 @@
+using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Approvals.Api.Persistence.Data.Configurations;
+
+internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<ApprovalRecord>
+{
+    public void Configure(EntityTypeBuilder<ApprovalRecord> builder)
+    {
+        builder.ToTable("approvals", t =>
+        {
+            t.HasCheckConstraint("ck_approvals_status", "status BETWEEN 0 AND 8");
+            t.HasCheckConstraint("ck_approvals_title_length", $"char_length(title) BETWEEN 1 AND {ApprovalRules.TitleMaxLength}");
+        });
+        builder.HasKey(a => a.Id);
+        builder.Property(a => a.Id).ValueGeneratedNever();
+        builder.Property(a => a.Title).HasMaxLength(ApprovalRules.TitleMaxLength);
+        builder.Property(a => a.Description).HasMaxLength(ApprovalRules.TextMaxLength);
+        builder.Property(a => a.Comment).HasMaxLength(ApprovalRules.TextMaxLength).HasDefaultValue("");
+        builder.Property(a => a.Status).HasConversion<short>();
+        builder.Property(a => a.PreviousStatus).HasConversion<short?>();
+        builder.Property(a => a.CreatedBy).HasMaxLength(200);
+        builder.Property(a => a.CreatedAt).HasDefaultValueSql("now()");
+        builder.Property(a => a.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
+        builder.Property(a => a.Version).IsConcurrencyToken();
+        builder.OwnsOne(a => a.LastError, e => e.ToJson("last_error"));
+
+        builder.HasMany(a => a.ServiceRules).WithOne().HasForeignKey(r => r.ApprovalId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(a => a.DeliveryJobs).WithOne().HasForeignKey(j => j.ApprovalId).OnDelete(DeleteBehavior.Cascade);
+
+        // Keyset pagination and the legacy list order by (deadline, id) or (created_at, id).
+        builder.HasIndex(a => new { a.Status, a.Deadline, a.Id });
+        builder.HasIndex(a => new { a.Deadline, a.Id });
+        builder.HasIndex(a => new { a.CreatedAt, a.Id });
+    }
+}

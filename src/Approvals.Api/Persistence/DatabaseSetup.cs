@@ -1,0 +1,86 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Approvals.Api.Persistence;
+
+/// <summary>The one place that configures EF Core for PostgreSQL, shared by the host and the design-time factory.</summary>
+internal static class DatabaseSetup
+{
+    /// <summary>More than the distinct statements the service sends, so none of them is evicted under load.</summary>
+    private const int MaxAutoPreparedStatements = 100;
+
+    public static void Configure(DbContextOptionsBuilder options, string connectionString, NpgsqlDataSource? dataSource = null)
+    {
+        if (dataSource is not null)
+        {
+            options.UseNpgsql(dataSource, Npgsql);
+        }
+        else
+        {
+            options.UseNpgsql(connectionString, Npgsql);
+        }
+
+        options.UseSnakeCaseNamingConvention();
+
+        static void Npgsql(Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.NpgsqlDbContextOptionsBuilder npgsql) =>
+            npgsql.MigrationsHistoryTable("__ef_migrations_history");
+    }
+
+    /// <summary>
+    /// The key of the data source for work that needs a connection of its own for a whole session (LISTEN, and the
+    /// migrations' database lock): the main data source multiplexes, so outside a transaction two commands of one
+    /// <see cref="NpgsqlConnection"/> may run on different physical connections.
+    /// </summary>
+    public const string SessionDataSource = "session";
+
+    /// <summary>
+    /// The host's connection settings, each unless the connection string sets it (see docs/benchmarks.md for what
+    /// they are worth): no <c>DISCARD ALL</c> each time a connection returns to the pool, since the service keeps no
+    /// session state; server-side prepared statements for the SQL it sends again and again, so PostgreSQL parses
+    /// and plans each statement once per connection instead of on every request; and multiplexing, so commands
+    /// outside transactions share a few physical connections and go out in batches (fewer round trips and system
+    /// calls on both sides). A transaction keeps one physical connection from its start to its end. The pool's size
+    /// is <see cref="DatabaseOptions.MaxPoolSize"/>.
+    /// </summary>
+    public static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString, int maxPoolSize)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var given = GivenKeys(connectionString);
+        if (!given.Contains("MaxPoolSize") && !given.Contains("MaximumPoolSize"))
+        {
+            builder.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
+        }
+
+        if (!given.Contains("NoResetOnClose"))
+        {
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+        }
+
+        if (!given.Contains("MaxAutoPrepare"))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPreparedStatements;
+        }
+
+        if (!given.Contains("Multiplexing"))
+        {
+            builder.ConnectionStringBuilder.Multiplexing = true;
+        }
+
+        return builder;
+    }
+
+    /// <summary>Connections that keep their session: no multiplexing, and no pool (they are few and long-lived).</summary>
+    public static NpgsqlDataSourceBuilder CreateSessionDataSourceBuilder(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.Multiplexing = false;
+        builder.ConnectionStringBuilder.Pooling = false;
+        return builder;
+    }
+
+    private static HashSet<string> GivenKeys(string connectionString) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+}

@@ -1,0 +1,35 @@
+using Npgsql;
+
+namespace Approvals.Api.Persistence;
+
+/// <summary>
+/// The PostgreSQL notification channels the service uses, and its LISTEN and NOTIFY statements: the outbox's
+/// listeners and the event feed's signal call these instead of writing SQL of their own.
+/// </summary>
+public static class NotificationChannels
+{
+    /// <summary>Delivery jobs were queued (delivery_jobs' insert trigger) or made due again (a redelivery).</summary>
+    public const string DeliveryJobs = "delivery_jobs";
+
+    /// <summary>Approval events committed in another process (the event feed's signal).</summary>
+    public const string ApprovalEvents = "approval_events";
+
+    /// <summary>Subscribes <paramref name="connection"/> (a session of its own) to <paramref name="channel"/>.</summary>
+    public static async Task ListenAsync(NpgsqlConnection connection, string channel, CancellationToken cancellationToken)
+    {
+        await using var listen = new NpgsqlCommand($"LISTEN {Checked(channel)}", connection);
+        await listen.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Notifies <paramref name="channel"/> on its own, outside any transaction.</summary>
+    public static async Task NotifyAsync(NpgsqlDataSource dataSource, string channel, CancellationToken cancellationToken)
+    {
+        await using var notify = dataSource.CreateCommand($"NOTIFY {Checked(channel)}");
+        await notify.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // Channel names go into the statement as identifiers (LISTEN takes no parameter): only the known ones.
+    private static string Checked(string channel) => channel is DeliveryJobs or ApprovalEvents
+        ? channel
+        : throw new ArgumentException($"Unknown notification channel {channel}.", nameof(channel));
+}

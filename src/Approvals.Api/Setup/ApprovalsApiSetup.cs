@@ -1,0 +1,162 @@
+using Approvals.Api.Auth;
+using Approvals.Api.Features;
+using Approvals.Api.Http;
+using Approvals.Api.Http.Endpoints;
+using Approvals.Api.Outbox;
+using Approvals.Api.Persistence;
+using Approvals.Api.Persistence.Data;
+using Approvals.Domain;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Npgsql;
+
+namespace Approvals.Api;
+
+/// <summary>Composition root of the ApprovalService host: services in <see cref="AddApprovalsApi"/>, pipeline in <see cref="UseApprovalsApi"/>.</summary>
+public static class ApprovalsApiSetup
+{
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
+    public static WebApplicationBuilder AddApprovalsApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DemoDataOptions>().BindConfiguration(DemoDataOptions.Section);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(serviceProvider => BuildDataSource(serviceProvider, connectionString => DatabaseSetup.CreateDataSourceBuilder(
+            connectionString, serviceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize)));
+        services.AddKeyedSingleton(DatabaseSetup.SessionDataSource, (serviceProvider, _) =>
+            BuildDataSource(serviceProvider, DatabaseSetup.CreateSessionDataSourceBuilder));
+        services.AddDbContextPool<ApprovalsDbContext>((serviceProvider, options) =>
+            DatabaseSetup.Configure(options, "", serviceProvider.GetRequiredService<NpgsqlDataSource>()));
+
+        services.AddScoped<UnitOfWork>();
+        services.AddScoped<ApprovalCreation>();
+        services.AddScoped<ApprovalWorkflow>();
+        services.AddScoped<ApprovalAccess>();
+        services.AddScoped<ApprovalQueries>();
+        services.AddSingleton<ApprovalStore>();
+        services.AddDelivery();
+        services.AddEventFeed();
+
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsJsonContext.Default);
+
+            // The web defaults read "1" as 1; a string where a number belongs is a wrong type (the original refused it too).
+            options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd("code", Problems.DefaultCodeFor(status));
+            context.ProblemDetails.Extensions.TryAdd("traceId", CorrelationId.Get(context.HttpContext) ?? context.HttpContext.TraceIdentifier);
+        });
+        services.AddExceptionHandler<ApiExceptionHandler>();
+
+        services.AddApprovalsAuth();
+        services.AddApprovalsRateLimiting();
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddOpenApi("v1", options => options
+            .AddDocumentTransformer<SecuritySchemeTransformer>()
+            .AddOperationTransformer<SecuritySchemeTransformer>());
+        return builder;
+    }
+
+    public static WebApplication UseApprovalsApi(this WebApplication app)
+    {
+        app.UseSecurityHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseCorrelationId();
+        app.Use(GuardRequestBodies);
+        app.UseLegacyBodies();
+        app.UseAuthentication();
+        app.UseApprovalsRateLimiting();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+
+        // A dispatcher-only process (--role dispatcher) answers the health checks and nothing else.
+        if (HostRoles.Of(app.Configuration) == HostRole.Dispatcher)
+        {
+            return app;
+        }
+
+        app.MapOpenApi().AllowAnonymous();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/openapi/v1.json", "Approvals v1");
+            options.RoutePrefix = "swagger";
+            options.DocumentTitle = "Approvals API";
+        });
+
+        app.MapLegacyEndpoints();
+        app.MapApprovalEndpoints();
+        app.MapServiceRuleEndpoints();
+        app.MapAuthEndpoints();
+        app.MapDeliveryEndpoints();
+        app.MapEventEndpoints();
+        return app;
+    }
+
+    /// <summary>A data source on the configured connection string, logging through the host's loggers.</summary>
+    internal static NpgsqlDataSource BuildDataSource(IServiceProvider serviceProvider, Func<string, NpgsqlDataSourceBuilder> create)
+    {
+        var connectionString = serviceProvider.GetRequiredService<IConfiguration>().GetConnectionString("Approvals");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException("ConnectionStrings:Approvals is not set. Use ./run.sh, or set ConnectionStrings__Approvals.");
+        }
+
+        var dataSource = create(connectionString);
+        dataSource.UseLoggerFactory(serviceProvider.GetRequiredService<ILoggerFactory>());
+        return dataSource.Build();
+    }
+
+    /// <summary>
+    /// Refuses, before anything reads them, bodies declared over the limit (Kestrel stops undeclared ones at the
+    /// limit) and bodies declared in a charset other than UTF-8: JSON is UTF-8 (RFC 8259), and the framework's
+    /// reader would fail on an unknown charset with a 500.
+    /// </summary>
+    private static async Task GuardRequestBodies(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.ContentLength > MaxRequestBodyBytes)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge,
+                $"The request body must be at most {MaxRequestBodyBytes / 1024} KB.");
+            return;
+        }
+
+        if (MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
+            && HeaderUtilities.RemoveQuotes(mediaType.Charset) is { HasValue: true } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType,
+                "The request body must be JSON in UTF-8.");
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxRequestBodyBytes;
+        }
+
+        await next(context);
+    }
+}

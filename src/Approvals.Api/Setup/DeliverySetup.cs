@@ -1,0 +1,52 @@
+using Approvals.Api.Features;
+using Approvals.Api.Outbox;
+using Approvals.Api.Persistence;
+using Approvals.Api.Webhooks;
+
+namespace Approvals.Api;
+
+/// <summary>Registers the dispatcher, its HTTP client and the delivery endpoints' services.</summary>
+public static class DeliverySetup
+{
+    public static IServiceCollection AddDelivery(this IServiceCollection services)
+    {
+        services.AddOptions<DeliveryOptions>()
+            .BindConfiguration(DeliveryOptions.Section)
+            .PostConfigure<IConfiguration>((options, configuration) =>
+            {
+                // --role api is the same as Delivery:Enabled=false.
+                if (HostRoles.Of(configuration) == HostRole.Api)
+                {
+                    options.Enabled = false;
+                }
+            })
+            .ValidateDataAnnotations()
+            .Validate<IConfiguration>(
+                (options, configuration) => options.Enabled || HostRoles.Of(configuration) != HostRole.Dispatcher,
+                "--role dispatcher with Delivery:Enabled=false would do nothing.")
+            .ValidateOnStart();
+
+        services.AddSingleton<DeliveryJobStore>();
+        services.AddSingleton<DeliveryNotificationListener>();
+        services.AddScoped<DeliveryJobRunner>();
+        services.AddScoped<DeliveryRecorder>();
+        services.AddScoped<Redelivery>();
+        services.AddSingleton<DeliveryDispatcher>();
+        services.AddHostedService(serviceProvider => serviceProvider.GetRequiredService<DeliveryDispatcher>());
+        services.AddScoped<DeliveryHandOff>();
+
+        // The per-rule timeout is enforced per attempt (with the TimeProvider), so the client itself never times out.
+        // Redirects are not followed: a moved webhook endpoint should be fixed in its service rule. The factory's
+        // request logging is removed because URLs may carry credentials; the dispatcher logs what matters.
+        services.AddHttpClient<WebhookSender>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            })
+            .RemoveAllLoggers();
+        return services;
+    }
+
+}
