@@ -44,7 +44,7 @@ stale AS (
 UPDATE delivery_jobs j
 SET state = {DeliveryState.Sending},
     lease_owner = :owner,
-    lease_expires_at = :now + greatest(:lease_duration, make_interval(secs => r.timeout_seconds) + :lease_margin),
+    lease_expires_at = delivery_lease_expiry(:now, :lease_duration, r.timeout_seconds, :lease_margin),
     attempts = j.attempts + 1,
     schedule_step = j.schedule_step + 1
 FROM due, service_rules r, approvals a

@@ -11,7 +11,7 @@ SELECT j.id, :approval_id, :decision_id, j.rule, :requested_status,
        CASE WHEN h.handed_off THEN 1 ELSE 0 END,
        :created_at + f.delay, :created_at,
        CASE WHEN h.handed_off THEN :lease_owner END,
-       CASE WHEN h.handed_off THEN :created_at + greatest(:lease_duration, make_interval(secs => s.timeout_seconds) + :lease_margin) END
+       CASE WHEN h.handed_off THEN delivery_lease_expiry(:created_at, :lease_duration, s.timeout_seconds, :lease_margin) END
 FROM unnest(:job_ids::uuid[], :service_rules::int[]) AS j(id, rule)
 JOIN service_rules AS s ON s.id = j.rule
 CROSS JOIN LATERAL (SELECT make_interval(secs => coalesce(s.retry_schedule[1], 0)) AS delay) AS f
