@@ -16,7 +16,7 @@ public sealed record EventFeedRequest(EventCursor? After, IReadOnlyList<string>?
 /// <see cref="RecheckInterval"/>) until events arrive or the wait is over.
 /// </summary>
 public sealed class EventFeed(
-    EventFeedReader reader, ApprovalEventSignal signal, IOptions<EventFeedOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
+    ApprovalEventStore reader, ApprovalEventSignal signal, IOptions<EventFeedOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
     /// <summary>
     /// How soon a waiter looks again while events are held back, and the least time between two reads of one waiter

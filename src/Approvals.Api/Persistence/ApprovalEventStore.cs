@@ -6,10 +6,11 @@ using NpgsqlTypes;
 namespace Approvals.Api.Persistence;
 
 /// <summary>
-/// The SQL that appends to <c>approval_events</c>, the append-only outbox every change writes in its own transaction.
-/// (The history and the event feed read it through EF Core and <c>Events/</c>.)
+/// All SQL of <c>approval_events</c>, the append-only outbox every change writes in its own transaction: appending a
+/// change's events (here, in the change's batch) and reading the event feed (ApprovalEventStore.Feed.cs). The
+/// history reads the table through EF Core (ApprovalQueries).
 /// </summary>
-public static class ApprovalEventStore
+public sealed partial class ApprovalEventStore
 {
     private static readonly SqlStatement AppendSql = SqlStatement.Get("ApprovalEventsAppend");
 

@@ -13,7 +13,7 @@ public static class EventSetup
     public static IServiceCollection AddEventFeed(this IServiceCollection services)
     {
         services.AddOptions<EventFeedOptions>().BindConfiguration(EventFeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<EventFeedReader>();
+        services.AddSingleton<ApprovalEventStore>();
         services.AddSingleton<EventFeed>();
         services.AddSingleton<ApprovalEventSignal>();
         services.AddSingleton<IEventsCommittedObserver>(serviceProvider => serviceProvider.GetRequiredService<ApprovalEventSignal>());

@@ -22,13 +22,13 @@ public sealed record EventFeedQuery(
 public sealed record EventFeedRead(List<CloudEvent> Events, EventCursor? Last, bool HeldBack);
 
 /// <summary>
-/// Every statement of the event feed, sent through Npgsql directly (a read is one statement; the feed is polled).
+/// The event feed's side of the approval event store: every statement of the feed, sent through Npgsql directly (a read is one statement; the feed is polled).
 /// The feed's order is (transaction_id, position): the writing transaction's id, then the insertion order within it.
 /// A read returns only events whose transaction id is below the xmin of its own snapshot: every transaction with a
 /// smaller id has ended, so no event can ever appear before the last one served, whatever order transactions
 /// commit in. A later event with a larger id is simply served by a later read. See docs/events.md.
 /// </summary>
-public sealed class EventFeedReader(NpgsqlDataSource dataSource)
+public sealed partial class ApprovalEventStore(NpgsqlDataSource dataSource)
 {
     /// <summary>How far event times and transaction ids may disagree at the window's edge (see <see cref="BuildPageSql"/>).</summary>
     private const string WindowEdgeSlack = "1 hour";
