@@ -29,39 +29,11 @@ public sealed partial class ApprovalEventListener(
             return;
         }
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => signal.Wake();
-                await NotificationChannels.ListenAsync(connection, NotificationChannels.ApprovalEvents, stoppingToken);
-
-                LogListening(logger);
-                signal.Wake();
-                while (true)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
-            {
-                LogListenFailed(logger, exception.GetType().Name, exception.Message);
-                try
-                {
-                    // Real time: a reconnect is about the network, and tests move their fake clock by days or not at all.
-                    await Task.Delay(ReconnectDelay, TimeProvider.System, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        // Real time for the reconnect delay: it is about the network, and tests move their fake clock by days or not at all.
+        await NotificationChannels.ListenUntilStoppedAsync(
+            dataSource, NotificationChannels.ApprovalEvents, signal.Wake, () => LogListening(logger),
+            exception => LogListenFailed(logger, exception.GetType().Name, exception.Message),
+            ReconnectDelay, TimeProvider.System, stoppingToken);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Listening for approval event notifications")]

@@ -16,41 +16,11 @@ public sealed partial class DeliveryNotificationListener(
 
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
 
-    public async Task RunAsync(Action wake, CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => wake();
-                await NotificationChannels.ListenAsync(connection, Channel, stoppingToken);
-
-                LogListening(logger);
-                wake();
-                while (true)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
-            {
-                LogListenFailed(logger, exception.GetType().Name, exception.Message);
-                try
-                {
-                    await Task.Delay(ReconnectDelay, clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    public Task RunAsync(Action wake, CancellationToken stoppingToken) =>
+        NotificationChannels.ListenUntilStoppedAsync(
+            dataSource, Channel, wake, () => LogListening(logger),
+            exception => LogListenFailed(logger, exception.GetType().Name, exception.Message),
+            ReconnectDelay, clock, stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Listening for delivery job notifications")]
     private static partial void LogListening(ILogger logger);

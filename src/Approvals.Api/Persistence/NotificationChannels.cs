@@ -21,6 +21,50 @@ public static class NotificationChannels
         await listen.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Holds a LISTEN connection on <paramref name="channel"/> until <paramref name="stoppingToken"/> fires, calling
+    /// <paramref name="wake"/> on every notification and after every (re)connect (notifications sent while
+    /// disconnected are lost). A failed connection is retried after <paramref name="reconnectDelay"/>, measured on
+    /// <paramref name="delayClock"/>. <paramref name="dataSource"/> must give sessions of their own: LISTEN belongs to one
+    /// physical connection, which a multiplexing data source does not promise.
+    /// </summary>
+    public static async Task ListenUntilStoppedAsync(
+        NpgsqlDataSource dataSource, string channel, Action wake, Action onListening, Action<Exception> onFailure,
+        TimeSpan reconnectDelay, TimeProvider delayClock, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, _) => wake();
+                await ListenAsync(connection, channel, stoppingToken);
+                onListening();
+                wake();
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            {
+                onFailure(exception);
+                try
+                {
+                    await Task.Delay(reconnectDelay, delayClock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
     /// <summary>Notifies <paramref name="channel"/> on its own, outside any transaction.</summary>
     public static async Task NotifyAsync(NpgsqlDataSource dataSource, string channel, CancellationToken cancellationToken)
     {

@@ -148,35 +148,11 @@ public class EventFeedLongPollTests(EventFeedApiFactory factory, ITestOutputHelp
 
     /// <summary>
     /// Puts the approval in ERROR with a failed approval job, as the dispatcher leaves it (this factory runs none),
-    /// so that an admin can send the job again. Written without an event: only the redelivery's event matters here.
+    /// so that an admin can send the job again.
     /// </summary>
     private async Task<(string ApprovalId, Guid JobId)> FailedDeliveryAsync(string id)
     {
-        await using var db = Factory.CreateDbContext();
-        var approvalId = Guid.Parse(id);
-        var approval = await db.Approvals.Include(a => a.ServiceRules).SingleAsync(a => a.Id == approvalId);
-        var now = Factory.Clock.GetUtcNow();
-        var job = new DeliveryJob
-        {
-            Id = Guid.CreateVersion7(now),
-            ApprovalId = approval.Id,
-            DecisionId = Guid.CreateVersion7(now),
-            ServiceRuleId = approval.ServiceRules[0].ServiceRuleId,
-            RequestedStatus = ApprovalStatus.Approved,
-            State = DeliveryState.Failed,
-            Attempts = 1,
-            NextAttemptAt = now,
-            CreatedAt = now,
-            CompletedAt = now,
-            LastError = "HTTP 400",
-        };
-        db.DeliveryJobs.Add(job);
-        approval.CurrentDecisionId = job.DecisionId;
-        approval.PreviousStatus = ApprovalStatus.AcknowledgedApproved;
-        approval.Status = ApprovalStatus.Error;
-        approval.Version++;
-        await db.SaveChangesAsync();
-        return (id, job.Id);
+        return (id, await Factory.SeedFailedDeliveryAsync(Guid.Parse(id)));
     }
 
     private static string Describe(List<double> latencies) =>

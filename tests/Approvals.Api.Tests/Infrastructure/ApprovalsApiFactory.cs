@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Approvals.Api.Persistence;
 using Approvals.Api.Persistence.Data;
+using Approvals.Domain;
 using Approvals.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -119,6 +120,38 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
         var options = new DbContextOptionsBuilder<ApprovalsDbContext>();
         DatabaseSetup.Configure(options, ConnectionString);
         return new ApprovalsDbContext(options.Options);
+    }
+
+    /// <summary>
+    /// Puts an approval in ERROR with a failed job of a decision to approve, arranged in the database as the dispatcher
+    /// leaves it (the default factory runs no dispatcher): what the redelivery endpoint needs. Written without events,
+    /// and so without moving the version: the approval's next event (the redelivery's) follows its last one.
+    /// </summary>
+    public async Task<Guid> SeedFailedDeliveryAsync(Guid approvalId)
+    {
+        await using var db = CreateDbContext();
+        var approval = await db.Approvals.Include(a => a.ServiceRules).SingleAsync(a => a.Id == approvalId);
+        var now = Clock.GetUtcNow();
+        var job = new DeliveryJob
+        {
+            Id = Guid.CreateVersion7(now),
+            ApprovalId = approvalId,
+            DecisionId = Guid.CreateVersion7(now),
+            ServiceRuleId = approval.ServiceRules[0].ServiceRuleId,
+            RequestedStatus = ApprovalStatus.Approved,
+            State = DeliveryState.Failed,
+            Attempts = 1,
+            NextAttemptAt = now,
+            CreatedAt = now,
+            CompletedAt = now,
+            LastError = "HTTP 400",
+        };
+        db.DeliveryJobs.Add(job);
+        approval.CurrentDecisionId = job.DecisionId;
+        approval.PreviousStatus = ApprovalStatus.AcknowledgedApproved;
+        approval.Status = ApprovalStatus.Error;
+        await db.SaveChangesAsync();
+        return job.Id;
     }
 
     public async Task<int> AddServiceRuleAsync(string name, string url = "http://127.0.0.1:9/approval", bool enabled = true)

@@ -82,30 +82,7 @@ public sealed class MatrixCallers(SecurityApiFactory factory)
     public async Task<(Guid ApprovalId, Guid JobId)> NewFailedDeliveryAsync()
     {
         var approvalId = await NewApprovalAsync();
-        await using var db = factory.CreateDbContext();
-        var approval = await db.Approvals.Include(a => a.ServiceRules).SingleAsync(a => a.Id == approvalId);
-        var now = factory.Clock.GetUtcNow();
-        var job = new DeliveryJob
-        {
-            Id = Guid.CreateVersion7(now),
-            ApprovalId = approvalId,
-            DecisionId = Guid.CreateVersion7(now),
-            ServiceRuleId = approval.ServiceRules[0].ServiceRuleId,
-            RequestedStatus = ApprovalStatus.Approved,
-            State = DeliveryState.Failed,
-            Attempts = 1,
-            NextAttemptAt = now,
-            CreatedAt = now,
-            CompletedAt = now,
-            LastError = "HTTP 400",
-        };
-        db.DeliveryJobs.Add(job);
-        approval.CurrentDecisionId = job.DecisionId;
-        approval.PreviousStatus = ApprovalStatus.AcknowledgedApproved;
-        approval.Status = ApprovalStatus.Error;
-        approval.Version++;
-        await db.SaveChangesAsync();
-        return (approvalId, job.Id);
+        return (approvalId, await factory.SeedFailedDeliveryAsync(approvalId));
     }
 
     private async Task<Dictionary<CallerKind, Action<HttpRequestHeaders>>> CredentialsAsync()
