@@ -100,7 +100,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             UserService = _userService,
             Postgres = _postgres,
             Wrk = wrk,
-            Pgbench = options.Ceiling ? new PgbenchRunner(connectionString, options.Connections, options.Threads) : null,
+            Pgbench = options.Ceiling ? new PgbenchRunner(paths, connectionString, options.Connections, options.Threads) : null,
             Statements = new StatementLog(connectionString),
         };
     }

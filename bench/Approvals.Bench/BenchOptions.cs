@@ -25,6 +25,7 @@ internal sealed record BenchOptions
           --user-service-url <url>  a running UserService for decide (the chaos scenarios need the tool's own)
           --service-env <KEY=VALUE> extra environment for the ApprovalService it starts (repeatable; for experiments)
           --no-ceiling              skip the pgbench ceiling
+          --check-scripts           only expand the pgbench scripts and check their variables (no PostgreSQL needed)
           --output <path>           where the Markdown report goes (default docs/benchmarks.md; "-" prints only)
         """;
 
@@ -56,6 +57,8 @@ internal sealed record BenchOptions
 
     public bool Ceiling { get; init; } = true;
 
+    public bool CheckScriptsOnly { get; init; }
+
     public string Output { get; init; } = "docs/benchmarks.md";
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -86,6 +89,7 @@ internal sealed record BenchOptions
                 "--user-service-url" => options with { UserServiceUrl = Url(arg, Value(args, ref i)) },
                 "--service-env" => options with { ServiceEnvironment = WithSetting(options.ServiceEnvironment, Value(args, ref i)) },
                 "--no-ceiling" => options with { Ceiling = false },
+                "--check-scripts" => options with { CheckScriptsOnly = true },
                 "--output" => options with { Output = Value(args, ref i) },
                 _ => throw new UsageException($"Unknown option {arg}."),
             };

@@ -19,6 +19,9 @@ internal sealed class BenchPaths
 
     public string PgbenchScript(string name) => Path.Combine(Root, "bench", "pgbench", name);
 
+    /// <summary>A statement the service sends (<c>Persistence/Sql/&lt;name&gt;.sql</c>), which the pgbench scripts include.</summary>
+    public string ServiceStatement(string name) => Path.Combine(Root, "src", "Approvals.Api", "Persistence", "Sql", name + ".sql");
+
     public string Project(string name) => Path.Combine(Root, "src", name);
 
     /// <summary>The checkout that holds Approvals.slnx, searched upwards from the working directory, then from the tool.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Approvals.Domain;
 
 namespace Approvals.Bench;
 
@@ -59,13 +60,11 @@ internal sealed class DecisionClient : IDisposable
         _ => "cancel",
     };
 
-    /// <summary>The status a decision ends in once delivered (3 approved, 4 rejected, 5 cancelled).</summary>
-    public static short FinalStatusOf(string decision) => decision switch
-    {
-        "approve" => 3,
-        "reject" => 4,
-        _ => 5,
-    };
+    /// <summary>The status a decision ends in once delivered, as stored.</summary>
+    public static short FinalStatusOf(string decision) =>
+        DecisionExtensions.TryParse(decision, out var parsed)
+            ? (short)parsed.FinalStatus()
+            : throw new ArgumentException($"No decision {decision}.", nameof(decision));
 
     /// <summary>Closed loop: <paramref name="workers"/> clients, each sending its next decision when the last is answered.</summary>
     public async Task<DecisionBatch> RunClosedLoopAsync(ApprovalPool pool, int workers, TimeSpan duration, bool retry, CancellationToken cancellationToken)

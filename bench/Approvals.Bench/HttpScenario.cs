@@ -15,6 +15,15 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
 
     public bool NeedsDelivery => false;
 
+    public CeilingScript? Ceiling => ceiling;
+
+    /// <summary>The -D variables of <paramref name="script"/>: its own and the data set's.</summary>
+    public static Dictionary<string, string> VariablesOf(CeilingScript script, BenchOptions options) => new(script.Variables)
+    {
+        ["approvals"] = options.Approvals.ToString(CultureInfo.InvariantCulture),
+        ["id_prefix"] = DataSet.IdPrefix,
+    };
+
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;
@@ -25,12 +34,8 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
 
         var script = context.Paths.WrkScript(wrkScript);
         string[] scriptArguments = [context.ApiKey, options.Approvals.ToString(CultureInfo.InvariantCulture)];
-        var pgbenchScript = ceiling is null ? "" : context.Paths.PgbenchScript(ceiling.File);
-        var variables = new Dictionary<string, string>(ceiling?.Variables ?? new Dictionary<string, string>())
-        {
-            ["approvals"] = options.Approvals.ToString(CultureInfo.InvariantCulture),
-            ["id_prefix"] = DataSet.IdPrefix,
-        };
+        var pgbenchScript = ceiling?.File ?? "";
+        var variables = ceiling is null ? new Dictionary<string, string>() : VariablesOf(ceiling, options);
 
         context.Approvals?.ResetPeakMemory();
         var warmup = await WarmUpAsync(context, script, scriptArguments, cancellationToken);

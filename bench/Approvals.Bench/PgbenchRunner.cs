@@ -15,29 +15,35 @@ internal sealed record CeilingResult(double TransactionsPerSecond, long Transact
 
 /// <summary>
 /// The ceiling: pgbench runs a script from bench/pgbench with the same statements the service issues for a request,
-/// at the same concurrency, with prepared statements (<c>-M prepared</c>), as fast as PostgreSQL can.
+/// at the same concurrency, with prepared statements (<c>-M prepared</c>), as fast as PostgreSQL can. The script is
+/// expanded from its template first (<see cref="PgbenchScript"/>: the service's own statements) into bench/results.
 /// </summary>
-internal sealed partial class PgbenchRunner(string connectionString, int clients, int threads)
+internal sealed partial class PgbenchRunner(BenchPaths paths, string connectionString, int clients, int threads)
 {
     private readonly string _pgbench = FindPgbench();
 
     /// <summary>Numbers pgbench invocations, starting from a random point so runs on one database do not collide.</summary>
     private int _runs = Random.Shared.Next(1 << 20);
 
-    /// <summary>Runs <paramref name="script"/> for <paramref name="seconds"/>; <paramref name="variables"/> become pgbench -D variables.</summary>
+    /// <summary>
+    /// Runs bench/pgbench/<paramref name="script"/> for <paramref name="seconds"/>; <paramref name="variables"/> become
+    /// pgbench -D variables. Refuses to start when the script reads a variable that is not given.
+    /// </summary>
     public async Task<CeilingResult> RunAsync(string script, int seconds, IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken)
     {
+        // Scripts that insert build unique ids from the run number, the client and a per-client counter.
+        var defines = WithRunVariables(variables, Interlocked.Increment(ref _runs) % (1 << 20));
+        var expanded = PgbenchScript.Expand(paths, script);
+        expanded.Check(defines);
+        var file = expanded.WriteTo(paths.Results);
         var database = new NpgsqlConnectionStringBuilder(connectionString);
         List<string> arguments =
         [
             "--no-vacuum", "--protocol=prepared", "--client", Invariant(clients), "--jobs", Invariant(threads),
-            "--time", Invariant(seconds), "--file", script,
+            "--time", Invariant(seconds), "--file", file,
             "--host", database.Host ?? "127.0.0.1", "--port", Invariant(database.Port), "--username", database.Username ?? "postgres",
         ];
-        // Scripts that insert build unique ids from the run number, the client and a per-client counter.
-        var run = Interlocked.Increment(ref _runs) % (1 << 20);
-        arguments.AddRange(["--define", $"run={Invariant(run)}", "--define", "seq=0"]);
-        foreach (var (name, value) in variables)
+        foreach (var (name, value) in defines)
         {
             arguments.AddRange(["--define", $"{name}={value}"]);
         }
@@ -45,13 +51,27 @@ internal sealed partial class PgbenchRunner(string connectionString, int clients
         arguments.Add(database.Database ?? "postgres");
         var environment = database.Password is { } password ? new Dictionary<string, string> { ["PGPASSWORD"] = password } : null;
         var result = await Commands.RunAsync(_pgbench, arguments, TimeSpan.FromSeconds(seconds + 60), cancellationToken, environment);
+        await File.WriteAllTextAsync(Path.ChangeExtension(file, ".log"), $"{result.Error}\n{result.Output}", cancellationToken);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"pgbench failed, {result.Describe()}");
         }
 
-        return Parse(result.Output);
+        var measured = Parse(result.Output);
+        if (measured.Failed > 0)
+        {
+            Console.WriteLine($"pgbench {script}: {measured.Failed:N0} of {measured.Transactions:N0} transactions failed (see {Path.ChangeExtension(file, ".log")}).");
+        }
+
+        return measured;
     }
+
+    /// <summary><paramref name="variables"/> and the ones every run gets: the run number and the start of the per-client counter.</summary>
+    public static Dictionary<string, string> WithRunVariables(IReadOnlyDictionary<string, string> variables, int run) => new(variables)
+    {
+        ["run"] = Invariant(run),
+        ["seq"] = "0",
+    };
 
     internal static CeilingResult Parse(string output)
     {

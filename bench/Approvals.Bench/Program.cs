@@ -24,6 +24,11 @@ catch (UsageException exception)
     return 2;
 }
 
+if (options.CheckScriptsOnly)
+{
+    return ScriptCheck.Run(paths, options);
+}
+
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

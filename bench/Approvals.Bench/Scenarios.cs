@@ -1,4 +1,4 @@
-using System.Globalization;
+using Approvals.Domain;
 
 namespace Approvals.Bench;
 
@@ -58,29 +58,41 @@ internal sealed record CeilingScript(string File, IReadOnlyDictionary<string, st
 /// <summary>The scenarios the tool knows.</summary>
 internal static class ScenarioCatalog
 {
-    /// <summary>What create.lua and legacy-create.lua send, as the service stores it (bench/pgbench/create.sql).</summary>
+    /// <summary>
+    /// What create.lua and legacy-create.lua send, as the service binds it to ApprovalInsert.sql
+    /// (bench/pgbench/create.sql): the new approval, its created event and that event's data as ApprovalEventData
+    /// writes it.
+    /// </summary>
     private static readonly Dictionary<string, string> CreateVariables = new()
     {
         ["title"] = "Bench approval",
         ["description"] = "Created by the benchmark.",
         ["comment"] = "Created under load.",
         ["deadline"] = "2099-12-31T00:00:00Z",
-        ["rules"] = "{1}",
+        ["service_rules"] = PgbenchValues.Array("1"),
+        ["status"] = PgbenchValues.Stored(ApprovalStatus.Pending),
         ["actor"] = DataSet.Actor,
-        ["now"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        ["created"] = "approval.created",
-        ["data"] = """{"statusBefore":null,"statusAfter":"PENDING","changes":{"title":{"old":null,"new":"Bench approval"},"description":{"old":null,"new":"Created by the benchmark."},"comment":{"old":null,"new":"Created under load."},"deadline":{"old":null,"new":"2099-12-31T00:00:00+00:00"},"serviceRules":{"old":null,"new":[1]}}}""",
+        ["occurred_at"] = PgbenchValues.Timestamp(DateTimeOffset.UtcNow),
+        ["version"] = PgbenchValues.Number(1),
+        ["event_type"] = ApprovalEventType.Created.ToWireName(),
+        // The last three braces are appended: three in a row cannot be the content of a $$ raw string.
+        ["data"] = $$"""{"statusBefore":null,"statusAfter":"{{ApprovalStatus.Pending.ToWireName()}}","changes":{"title":{"old":null,"new":"Bench approval"},"description":{"old":null,"new":"Created by the benchmark."},"comment":{"old":null,"new":"Created under load."},"deadline":{"old":null,"new":"2099-12-31T00:00:00+00:00"},"serviceRules":{"old":null,"new":[1]""" + "}}}",
         ["correlation_id"] = "0HNBENCH0000:00000001",
     };
 
     private static readonly CeilingScript GetCeiling = new("get.sql", new Dictionary<string, string>());
     private static readonly CeilingScript CreateCeiling = new("create.sql", CreateVariables);
 
+    /// <summary>What list.lua asks for: PENDING approvals (EF Core binds the statuses as an array).</summary>
+    private static readonly CeilingScript ListCeiling = new("list.sql", new Dictionary<string, string>
+    {
+        ["pending_statuses"] = PgbenchValues.Array(PgbenchValues.Stored(ApprovalStatus.Pending)),
+    });
+
     public static IReadOnlyList<IScenario> Available { get; } =
     [
         new HttpScenario("get", "GET /api/v1/approvals/{id} of a random existing approval", "get.lua", GetCeiling),
-        new HttpScenario("list", "GET /api/v1/approvals?status=PENDING&sort=deadline (first page, 50 items)", "list.lua",
-            new CeilingScript("list.sql", new Dictionary<string, string> { ["pending_statuses"] = "{2}" })),
+        new HttpScenario("list", "GET /api/v1/approvals?status=PENDING&sort=deadline (first page, 50 items)", "list.lua", ListCeiling),
         new HttpScenario("create", "POST /api/v1/approvals with one service rule", "create.lua", CreateCeiling),
         new HttpScenario("legacy-get", "GET /request?id= (the original route) of a random existing approval", "legacy-get.lua", GetCeiling),
         new HttpScenario("legacy-create", "POST /request (the original route)", "legacy-create.lua", CreateCeiling),
@@ -89,6 +101,13 @@ internal static class ScenarioCatalog
 
     /// <summary>The reliability scenarios: run only when named (or all of them with "chaos"), since each takes minutes.</summary>
     public static IReadOnlyList<IScenario> Reliability { get; } = [new ChaosKillScenario(), new ChaosDownstreamScenario(), new ChaosDatabaseScenario()];
+
+    /// <summary>Every scenario's ceiling script with all its -D variables but the runner's (decide's for one pool).</summary>
+    public static IEnumerable<(string Scenario, string File, IReadOnlyDictionary<string, string> Variables)> Ceilings(BenchOptions options) =>
+        Available.OfType<HttpScenario>()
+            .Where(s => s.Ceiling is not null)
+            .Select(s => (s.Name, s.Ceiling!.File, (IReadOnlyDictionary<string, string>)HttpScenario.VariablesOf(s.Ceiling, options)))
+            .Append(("decide", DecideCeiling.Script, DecideCeiling.VariablesFor(pool: 1, DateTimeOffset.UtcNow)));
 
     /// <summary>The scenarios named on the command line (all load scenarios when none is named), or a usage error.</summary>
     public static IReadOnlyList<IScenario> Resolve(IReadOnlyList<string> names)

@@ -1,6 +1,9 @@
 -- list: the statements ApprovalService sends for GET /api/v1/approvals?status=PENDING&sort=deadline (see
--- bench/results/statements-list-service.sql after a run): status = ANY ('{2}'), one item more than the page (51) to
--- know whether there is a next page. EF Core's split query: approvals, their service rules, their delivery jobs.
+-- bench/results/statements-list-service.sql after a run): status = ANY (:pending_statuses), PENDING's stored value
+-- as an array (-D from Scenarios.cs, computed from the enum), and one item more than the page (51) to know whether
+-- there is a next page. EF Core's split query: approvals, their service rules, their delivery jobs. These come from
+-- EF Core, not from the service's Persistence/Sql files, so they are written here; the tool still passes the script
+-- through its template expansion (PgbenchScript.cs, which only drops the comments here) into bench/results/pgbench-list.sql.
 \set page 51
 SELECT a.id, a.comment, a.created_at, a.created_by, a.current_decision_id, a.deadline, a.description, a.previous_status, a.status, a.title, a.updated_at, a.version, a.last_error
 FROM approvals AS a
