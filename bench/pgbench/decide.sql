@@ -9,7 +9,7 @@
 -- Every other :name is a pgbench variable, given with -D (DecideCeiling.VariablesFor) or \set here. Bindings build
 -- the ids from numbers (all \set can compute), give the NULLs and the empty comment (pgbench refuses an empty -D), and
 -- cast what the service's statements leave to the parameter types Npgsql sends (pgbench sends untyped text).
---   1. POST .../decision (the request's unit of work, one transaction): the key's claim (IdempotencyStore), the
+--   1. POST .../decision (the request's unit of work, one transaction): the look-up of the key (IdempotencyStore), the
 --      locking read of the approval and its rules (ApprovalStore.LockAsync), the change's batch
 --      (ApprovalStore.SaveAsync: the approval, its job, its decided event; a first decision supersedes no jobs),
 --      the stored response.
@@ -42,7 +42,7 @@
 -- 1. The decision.
 \startpipeline
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
--- include: IdempotencyClaim
+-- include: IdempotencyFind
 \endpipeline
 \startpipeline
 -- include: ApprovalLock
@@ -72,7 +72,7 @@ BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 -- include: ApprovalEventsAppend
 \endpipeline
 -- with: location = ('/api/v1/approvals/' || :pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))
--- include: IdempotencyComplete
+-- include: IdempotencyStore
 COMMIT;
 -- 2. The claim and the preparation.
 \startpipeline

@@ -103,7 +103,8 @@ public class IdempotencyTests(ApprovalsApiFactory factory) : ApiTestBase<Approva
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => SendAsync("/api/v1/approvals", body, "stampede"))));
 
-        // One runs; the others wait on its claim and replay its response once it has committed.
+        // All run; the first to store its response wins, and the others wait for it there, discard their own approval
+        // and replay its response.
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created && !r.Headers.Contains("Idempotent-Replayed"));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
         Assert.Single(responses.Select(r => r.Headers.Location).Distinct());
@@ -120,7 +121,7 @@ public class IdempotencyTests(ApprovalsApiFactory factory) : ApiTestBase<Approva
             await db.Database.ExecuteSqlRawAsync("""
                 CREATE FUNCTION test_refuse_stored_response() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN RAISE EXCEPTION 'refused for the test'; END; $$;
-                CREATE TRIGGER test_refuse_stored_response BEFORE UPDATE ON idempotency_keys
+                CREATE TRIGGER test_refuse_stored_response BEFORE INSERT OR UPDATE ON idempotency_keys
                     FOR EACH ROW WHEN (NEW.key = 'store-fails') EXECUTE FUNCTION test_refuse_stored_response();
                 """);
         }

@@ -5,23 +5,13 @@ using NpgsqlTypes;
 
 namespace Approvals.Api.Persistence;
 
-/// <summary>All SQL of <c>idempotency_keys</c>: claiming a key, finding a claim, and storing the response it produced.</summary>
+/// <summary>All SQL of <c>idempotency_keys</c>: finding the response stored for a key, and storing one.</summary>
 public static class IdempotencyStore
 {
-    private static readonly SqlStatement ClaimSql = SqlStatement.Get("IdempotencyClaim");
     private static readonly SqlStatement FindSql = SqlStatement.Get("IdempotencyFind");
-    private static readonly SqlStatement CompleteSql = SqlStatement.Get("IdempotencyComplete");
+    private static readonly SqlStatement StoreSql = SqlStatement.Get("IdempotencyStore");
 
-    /// <summary>Claims the key in the unit's transaction; false when it was claimed already (a retry waits here for the first).</summary>
-    public static async Task<bool> ClaimAsync(
-        UnitOfWork unit, string caller, string key, string requestHash, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var batch = await unit.CreateBatchAsync(cancellationToken, ClaimSql.BatchCommand(
-            ("caller", Value(caller)), ("key", Value(key)), ("request_hash", Value(requestHash)), ("created_at", Value(now))));
-        return await batch.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    /// <summary>The claim of <paramref name="key"/> by <paramref name="caller"/>; null when there is none.</summary>
+    /// <summary>The response stored for <paramref name="key"/> of <paramref name="caller"/>, in the unit's transaction; null when none.</summary>
     public static async Task<IdempotencyRecord?> FindAsync(UnitOfWork unit, string caller, string key, CancellationToken cancellationToken)
     {
         await using var batch = await unit.CreateBatchAsync(cancellationToken, FindSql.BatchCommand(("caller", Value(caller)), ("key", Value(key))));
@@ -40,18 +30,24 @@ public static class IdempotencyStore
             : null;
     }
 
-    /// <summary>Stores the response the claimed request produced, with the claim, in the unit's transaction.</summary>
-    public static async Task CompleteAsync(
-        UnitOfWork unit, string caller, string key, int statusCode, string? body, string? location, string? etag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the response a request produced, with its change, in the unit's transaction. False when a concurrent
+    /// request with the same key stored one first (this one then waited for it to commit): the caller must discard
+    /// its own change and replay that response.
+    /// </summary>
+    public static async Task<bool> StoreAsync(
+        UnitOfWork unit, IdempotencyRecord record, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var batch = await unit.CreateBatchAsync(cancellationToken, CompleteSql.BatchCommand(
-            ("status_code", Value(statusCode)),
-            ("response_body", Text(body)),
-            ("location", Text(location)),
-            ("e_tag", Text(etag)),
-            ("caller", Value(caller)),
-            ("key", Value(key))));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = await unit.CreateBatchAsync(cancellationToken, StoreSql.BatchCommand(
+            ("caller", Value(record.Caller)),
+            ("key", Value(record.Key)),
+            ("request_hash", Value(record.RequestHash)),
+            ("created_at", Value(now)),
+            ("status_code", new NpgsqlParameter<int?> { TypedValue = record.StatusCode, NpgsqlDbType = NpgsqlDbType.Integer }),
+            ("response_body", Text(record.ResponseBody)),
+            ("location", Text(record.Location)),
+            ("e_tag", Text(record.ETag))));
+        return await batch.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private static NpgsqlParameter<string?> Text(string? value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text };

@@ -16,10 +16,13 @@ namespace Approvals.Api.Http.Endpoints;
 /// with the same key and body gets that response again; the same key with another body gets 422. Claims are per
 /// caller, so two callers cannot collide. Only successful responses are stored: a refused or failed request changes
 /// nothing, not even the key, so its retry runs again.
-/// The claim, the change and the stored response are one unit of work (the request's <see cref="UnitOfWork"/>, which
+/// The change and its stored response are one unit of work (the request's <see cref="UnitOfWork"/>, which
 /// <see cref="UnitOfWorkFilter"/> commits), so a process that dies mid-request leaves neither a change without its
-/// response nor a claim without its change, and a retry arriving while the first request still runs waits on the
-/// claim's row lock, then gets the stored response.
+/// response nor a response without its change. The response is stored at the end, not claimed first: the request's
+/// first write is then its own (for a decision, the approval's row lock), which keeps the event feed's order within
+/// one approval that of its changes. Requests with one key that run at once both do their work; the one that stores
+/// its response first wins, and the others, which wait for it there (or fail on the approval it already changed),
+/// discard their work and replay its response.
 /// </summary>
 /// <typeparam name="TBody">The endpoint's body type; its bound value identifies the request.</typeparam>
 internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
@@ -44,40 +47,60 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
         var unit = http.RequestServices.GetRequiredService<UnitOfWork>();
         var caller = Caller.From(http).Actor;
         var requestHash = HashRequest(http, context.Arguments);
-        if (!await IdempotencyStore.ClaimAsync(unit, caller, key, requestHash, clock.GetUtcNow(), http.RequestAborted))
+        if (await IdempotencyStore.FindAsync(unit, caller, key, http.RequestAborted) is { } stored)
         {
-            var existing = await IdempotencyStore.FindAsync(unit, caller, key, http.RequestAborted);
-            if (existing is null)
-            {
-                // Not expected (a rolled-back claim lets our insert through); answer as for a claim still running.
-                return InProgress();
-            }
-
-            if (existing.RequestHash != requestHash)
-            {
-                return new DomainError(ErrorKind.Unprocessable, ErrorCodes.IdempotencyKeyReused,
-                    "This Idempotency-Key was already used with a different request.").ToProblem();
-            }
-
-            return existing.StatusCode is null ? InProgress() : new ReplayedResult(existing);
+            return Replay(stored, requestHash);
         }
 
-        // An exception rolls the claim back with everything else (the unit of work is disposed uncommitted).
+        // An exception rolls everything back (the unit of work is disposed uncommitted).
         var result = await next(context);
 
         // Handlers return a Results<...> union; what was produced is the result inside it.
         var produced = result is INestedHttpResult nested ? nested.Result : result;
-        if (produced is IStatusCodeHttpResult { StatusCode: { } status } && status is >= 200 and < 300)
+        if (produced is not IStatusCodeHttpResult { StatusCode: { } status } || status is < 200 or >= 300)
         {
-            var value = (produced as IValueHttpResult)?.Value;
-            var body = value is null ? null : JsonSerializer.Serialize(value, value.GetType(), jsonOptions.Value.SerializerOptions);
-            var location = LocationOf(produced);
-            var etag = http.Response.Headers.ETag.ToString();
-            await IdempotencyStore.CompleteAsync(unit, caller, key, status, body, location, etag.Length == 0 ? null : etag, CancellationToken.None);
+            // Refused: nothing is stored, so a retry runs again; unless a concurrent request with this key changed
+            // the approval first (which is why this one was refused), whose response is the answer.
+            return await IdempotencyStore.FindAsync(unit, caller, key, CancellationToken.None) is { } first
+                ? Replay(first, requestHash)
+                : result;
         }
 
-        // Otherwise the request was refused: the unit of work rolls the claim back, so a retry runs again.
-        return result;
+        var value = (produced as IValueHttpResult)?.Value;
+        var etag = http.Response.Headers.ETag.ToString();
+        var response = new IdempotencyRecord
+        {
+            Caller = caller,
+            Key = key,
+            RequestHash = requestHash,
+            StatusCode = status,
+            ResponseBody = value is null ? null : JsonSerializer.Serialize(value, value.GetType(), jsonOptions.Value.SerializerOptions),
+            Location = LocationOf(produced),
+            ETag = etag.Length == 0 ? null : etag,
+        };
+        if (await IdempotencyStore.StoreAsync(unit, response, clock.GetUtcNow(), CancellationToken.None))
+        {
+            return result;
+        }
+
+        // A concurrent request with this key stored its response first. What follows is no 2xx result, so the unit
+        // of work rolls this request's change back.
+        var winner = await IdempotencyStore.FindAsync(unit, caller, key, CancellationToken.None)
+            ?? throw new InvalidOperationException("An Idempotency-Key's response was stored, yet it cannot be read.");
+        return Replay(winner, requestHash);
+    }
+
+    /// <summary>The stored response again; 422 when the key was used for another request.</summary>
+    private static IResult Replay(IdempotencyRecord stored, string requestHash)
+    {
+        if (stored.RequestHash != requestHash)
+        {
+            return new DomainError(ErrorKind.Unprocessable, ErrorCodes.IdempotencyKeyReused,
+                "This Idempotency-Key was already used with a different request.").ToProblem();
+        }
+
+        // A key claimed by an earlier version of the service whose request never finished has no response.
+        return stored.StatusCode is null ? InProgress() : new ReplayedResult(stored);
     }
 
     /// <summary>
