@@ -6,7 +6,7 @@ namespace Approvals.Api.Auth;
 /// <summary>
 /// Named authorization policies; endpoints name a policy, never a role or scope directly. Each policy asks for
 /// any one of some <see cref="Permission"/>s. Whether the caller may touch one particular approval (its own, not
-/// its own, self-approval) is decided afterwards by <see cref="ApprovalAccess"/>.
+/// its own, self-approval) is decided afterwards by the domain's <see cref="Domain.ApprovalAccessRules"/>.
 /// </summary>
 public static class AuthPolicies
 {

@@ -81,7 +81,7 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
             .FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
         return approval is null
             ? Problems.ApprovalNotFound(id)
-            : ApprovalAccess.CheckVisible(caller, approval) is { } hidden ? hidden : approval;
+            : ApprovalAccessRules.CheckVisible(caller, approval.Id, approval.CreatedBy) is { } hidden ? hidden : approval;
     }
 
     public async Task<(List<ApprovalRecord> Items, ApprovalCursor? Next)> ListAsync(ApprovalFilter filter, Caller caller, CancellationToken cancellationToken)

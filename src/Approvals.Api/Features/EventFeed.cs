@@ -11,7 +11,7 @@ public sealed record EventFeedRequest(EventCursor? After, IReadOnlyList<string>?
 
 /// <summary>
 /// Serves the event feed: checks the cursor against the retention window, applies what the caller may read
-/// (<see cref="ApprovalAccess.ReadFilter"/>), and long-polls when asked to: an empty page waits for
+/// (<see cref="ApprovalAccessRules.ReadFilter"/>), and long-polls when asked to: an empty page waits for
 /// <see cref="ApprovalEventSignal"/> (or, while newer events are held back by an open transaction, looks again every
 /// <see cref="RecheckInterval"/>) until events arrive or the wait is over.
 /// </summary>
@@ -29,7 +29,7 @@ public sealed class EventFeed(
 
     public async Task<Result<EventPage>> ReadAsync(EventFeedRequest request, Caller caller, CancellationToken cancellationToken)
     {
-        var (mayRead, createdBy) = ApprovalAccess.ReadFilter(caller);
+        var (mayRead, createdBy) = ApprovalAccessRules.ReadFilter(caller);
         if (!mayRead)
         {
             return new DomainError(ErrorKind.Forbidden, ErrorCodes.Forbidden, "The caller may not read approvals.");

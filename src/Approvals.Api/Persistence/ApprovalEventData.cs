@@ -138,6 +138,30 @@ public static class ApprovalEventData
         }
     }
 
+    /// <summary>
+    /// A <see cref="DeliveryError"/> as JSON, its members named by <paramref name="naming"/>: camelCase as the API shows
+    /// it (an event's changes), or as they are (null; the approvals.last_error column, which EF Core maps by name).
+    /// </summary>
+    public static void WriteDeliveryError(Utf8JsonWriter json, DeliveryError error, JsonNamingPolicy? naming)
+    {
+        string Name(string member) => naming?.ConvertName(member) ?? member;
+
+        json.WriteStartObject();
+        json.WriteString(Name(nameof(DeliveryError.Code)), error.Code);
+        json.WriteString(Name(nameof(DeliveryError.Message)), error.Message);
+        if (error.ServiceRule is { } rule)
+        {
+            json.WriteNumber(Name(nameof(DeliveryError.ServiceRule)), rule);
+        }
+        else
+        {
+            json.WriteNull(Name(nameof(DeliveryError.ServiceRule)));
+        }
+
+        json.WriteString(Name(nameof(DeliveryError.At)), error.At);
+        json.WriteEndObject();
+    }
+
     /// <summary>The value types a <see cref="FieldChange"/> holds; the last error in the shape the approval shows it.</summary>
     private static void WriteValue(Utf8JsonWriter json, object? value)
     {
@@ -162,21 +186,7 @@ public static class ApprovalEventData
                 json.WriteEndArray();
                 break;
             case DeliveryError error:
-                // As the approval's lastError reads in the API (camelCase).
-                json.WriteStartObject();
-                json.WriteString("code", error.Code);
-                json.WriteString("message", error.Message);
-                if (error.ServiceRule is { } rule)
-                {
-                    json.WriteNumber("serviceRule", rule);
-                }
-                else
-                {
-                    json.WriteNull("serviceRule");
-                }
-
-                json.WriteString("at", error.At);
-                json.WriteEndObject();
+                WriteDeliveryError(json, error, JsonNamingPolicy.CamelCase);
                 break;
             default:
                 throw new ArgumentException($"An event cannot hold a {value.GetType().Name}.", nameof(value));

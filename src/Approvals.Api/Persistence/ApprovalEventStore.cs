@@ -2,6 +2,7 @@ using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Npgsql;
 using NpgsqlTypes;
+using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 
@@ -27,6 +28,4 @@ public sealed partial class ApprovalEventStore
         ("actors", Value<string[]>([.. events.Select(e => e.Actor)])),
         ("correlation_ids", new NpgsqlParameter<string?[]> { TypedValue = [.. events.Select(e => e.CorrelationId)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }),
         ("datas", new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.DataJson)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb }));
-
-    private static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
 }

@@ -5,6 +5,7 @@ using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Npgsql;
 using NpgsqlTypes;
+using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 
@@ -124,7 +125,7 @@ public sealed class ApprovalStore(NpgsqlDataSource dataSource)
             ("event_id", Value(created.Id)),
             ("event_type", Value(created.Type.ToWireName())),
             ("data", new NpgsqlParameter<string> { TypedValue = ApprovalEventData.Write(created), NpgsqlDbType = NpgsqlDbType.Jsonb }),
-            ("correlation_id", new NpgsqlParameter<string?> { TypedValue = created.CorrelationId, NpgsqlDbType = NpgsqlDbType.Text }));
+            ("correlation_id", Text(created.CorrelationId)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         if (reader.IsDBNull(0))
@@ -228,7 +229,7 @@ public sealed class ApprovalStore(NpgsqlDataSource dataSource)
 
     private static NpgsqlBatchCommand GetCommand(Guid id, string? createdBy) => GetSql.BatchCommand(
         ("approval_id", Value(id)),
-        ("created_by", new NpgsqlParameter<string?> { TypedValue = createdBy, NpgsqlDbType = NpgsqlDbType.Text }));
+        ("created_by", Text(createdBy)));
 
     /// <summary>The approval with its rules and jobs from the rows of ApprovalGet.sql; leaves the reader at the end of that result.</summary>
     private static async Task<ApprovalRecord?> ReadApprovalAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
@@ -281,24 +282,9 @@ public sealed class ApprovalStore(NpgsqlDataSource dataSource)
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
-            json.WriteStartObject();
-            json.WriteString(nameof(DeliveryError.At), error.At);
-            json.WriteString(nameof(DeliveryError.Code), error.Code);
-            json.WriteString(nameof(DeliveryError.Message), error.Message);
-            if (error.ServiceRule is { } rule)
-            {
-                json.WriteNumber(nameof(DeliveryError.ServiceRule), rule);
-            }
-            else
-            {
-                json.WriteNull(nameof(DeliveryError.ServiceRule));
-            }
-
-            json.WriteEndObject();
+            ApprovalEventData.WriteDeliveryError(json, error, naming: null);
         }
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
-
-    private static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
 }

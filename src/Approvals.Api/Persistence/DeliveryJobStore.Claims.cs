@@ -5,6 +5,7 @@ using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Npgsql;
 using NpgsqlTypes;
+using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 

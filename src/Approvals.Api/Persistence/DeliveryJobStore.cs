@@ -6,6 +6,7 @@ using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Npgsql;
 using NpgsqlTypes;
+using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 
@@ -44,7 +45,7 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
             ("requested_status", Value((short)first.RequestedStatus)),
             ("created_at", Value(first.CreatedAt)),
             ("service_rules", Value<int[]>([.. jobs.Select(j => j.ServiceRuleId)])),
-            ("lease_owner", new NpgsqlParameter<string?> { TypedValue = handOff?.Owner, NpgsqlDbType = NpgsqlDbType.Text }),
+            ("lease_owner", Text(handOff?.Owner)),
             ("lease_duration", Value(handOff?.Duration ?? TimeSpan.Zero)),
             ("lease_margin", Value(LeaseMargin)));
     }
@@ -92,8 +93,8 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
             ApprovalStore.LockCommand(job.ApprovalId),
             RecordSql.BatchCommand(
                 ("state", Value((short)next.State)),
-                ("last_error", new NpgsqlParameter<string?> { TypedValue = next.Error, NpgsqlDbType = NpgsqlDbType.Text }),
-                ("last_error_code", new NpgsqlParameter<string?> { TypedValue = next.ErrorCode, NpgsqlDbType = NpgsqlDbType.Text }),
+                ("last_error", Text(next.Error)),
+                ("last_error_code", Text(next.ErrorCode)),
                 ("next_attempt_at", new NpgsqlParameter<DateTimeOffset?> { TypedValue = next.NextAttemptAt, NpgsqlDbType = NpgsqlDbType.TimestampTz }),
                 ("finished", Value(finished)),
                 ("now", Value(now)),
@@ -159,10 +160,8 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
         ("started_at", Value(outcome.StartedAt)),
         ("duration_ms", Value((int)Math.Min(int.MaxValue, Math.Max(0, outcome.Duration.TotalMilliseconds)))),
         ("http_status", new NpgsqlParameter<int?> { TypedValue = outcome.HttpStatus, NpgsqlDbType = NpgsqlDbType.Integer }),
-        ("error", new NpgsqlParameter<string?> { TypedValue = DeliveryJobText.Truncate(outcome.Error), NpgsqlDbType = NpgsqlDbType.Text }),
-        ("response_excerpt", new NpgsqlParameter<string?> { TypedValue = outcome.ResponseExcerpt, NpgsqlDbType = NpgsqlDbType.Text }));
-
-    private static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
+        ("error", Text(DeliveryJobText.Truncate(outcome.Error))),
+        ("response_excerpt", Text(outcome.ResponseExcerpt)));
 }
 
 /// <summary>A job's state after an attempt: done, due again at a time, or failed with an error.</summary>

@@ -2,6 +2,7 @@ using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
 using Npgsql;
 using NpgsqlTypes;
+using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 
@@ -50,7 +51,4 @@ public static class IdempotencyStore
         return await batch.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private static NpgsqlParameter<string?> Text(string? value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text };
-
-    private static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
 }

@@ -2,6 +2,7 @@ using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 
@@ -59,6 +60,4 @@ public static class ServiceRuleStore
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(10),
         UpdatedAt = reader.GetFieldValue<DateTimeOffset>(11),
     };
-
-    private static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
 }

@@ -44,7 +44,6 @@ public static class ApprovalsApiSetup
         services.AddScoped<UnitOfWork>();
         services.AddScoped<ApprovalCreation>();
         services.AddScoped<ApprovalWorkflow>();
-        services.AddScoped<ApprovalAccess>();
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalStore>();
         services.AddDelivery();

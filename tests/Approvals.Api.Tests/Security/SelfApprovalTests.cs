@@ -84,7 +84,7 @@ public class SelfApprovalTests(SecurityApiFactory factory) : ApiTestBase<Securit
         await AssertProblemAsync(mixed, 403, ErrorCodes.SelfApprovalForbidden);
     }
 
-    /// <summary>The four-eyes rule is for people; a key holding approvals:decide is trusted to decide (see ApprovalAccess).</summary>
+    /// <summary>The four-eyes rule is for people; a key holding approvals:decide is trusted to decide (see ApprovalAccessRules).</summary>
     [Fact]
     public async Task A_service_key_may_decide_on_approvals_it_created()
     {

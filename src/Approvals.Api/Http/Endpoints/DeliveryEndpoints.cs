@@ -39,7 +39,7 @@ public static class DeliveryEndpoints
             return Problems.ApprovalNotFound(approvalId).ToProblem();
         }
 
-        if (ApprovalAccess.CheckVisible(Caller.From(context), approval) is { } hidden)
+        if (ApprovalAccessRules.CheckVisible(Caller.From(context), approval.Id, approval.CreatedBy) is { } hidden)
         {
             return hidden.ToProblem();
         }
