@@ -68,6 +68,7 @@ public static class ErrorCodes
     public const string DeliveryBadResponse = "delivery.bad_response";
     public const string DeliveryRetriesExhausted = "delivery.retries_exhausted";
     public const string DeliveryTargetsDisagree = "delivery.targets_disagree";
+    public const string DeliveryPoisoned = "delivery.poisoned";
     public const string ServiceUnavailable = "service.unavailable";
     public const string Internal = "server.internal_error";
 }

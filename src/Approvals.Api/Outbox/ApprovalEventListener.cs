@@ -8,14 +8,13 @@ namespace Approvals.Api.Outbox;
 
 /// <summary>
 /// Holds one <c>LISTEN approval_events</c> connection per process (as DeliveryNotificationListener does for delivery
-/// jobs) and wakes the local long polls when another process reports committed events. The connection is a session
+/// jobs) and wakes the local long polls (and the RabbitMQ transport's relay) when another process reports committed events. The connection is a session
 /// of its own (no multiplexing, no pool), named in <c>pg_stat_activity</c> apart from the pool's. Reconnects after
 /// failures; each (re)connect also wakes the waiters, since notifications sent while disconnected are lost.
 /// </summary>
 public sealed partial class ApprovalEventListener(
     [FromKeyedServices(EventSetup.ListenerDataSource)] NpgsqlDataSource dataSource,
     ApprovalEventSignal signal,
-    IConfiguration configuration,
     ILogger<ApprovalEventListener> logger)
     : BackgroundService
 {
@@ -23,12 +22,6 @@ public sealed partial class ApprovalEventListener(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A dispatcher-only process serves no feed: it only signals the events it commits.
-        if (HostRoles.Of(configuration) == HostRole.Dispatcher)
-        {
-            return;
-        }
-
         // Real time for the reconnect delay: it is about the network, and tests move their fake clock by days or not at all.
         await NotificationChannels.ListenUntilStoppedAsync(
             dataSource, NotificationChannels.ApprovalEvents, signal.Wake, () => LogListening(logger),

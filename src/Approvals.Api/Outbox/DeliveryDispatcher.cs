@@ -22,6 +22,7 @@ public sealed partial class DeliveryDispatcher(
     DeliveryJobStore queue,
     DeliveryNotificationListener listener,
     IOptions<DeliveryOptions> options,
+    IOptions<MessagingOptions> messaging,
     TimeProvider clock,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
@@ -78,7 +79,7 @@ public sealed partial class DeliveryDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        if (!settings.Enabled)
+        if (!settings.Enabled || messaging.Value.Transport != MessagingTransport.Postgres)
         {
             LogDisabled(logger);
             return;
@@ -324,7 +325,7 @@ public sealed partial class DeliveryDispatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery dispatcher {OwnerId}: shutdown grace period over, aborting {Running} attempt(s) and handing their jobs back")]
     private static partial void LogAborting(ILogger logger, string ownerId, int running);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery dispatcher disabled (Delivery:Enabled=false or --role api)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery dispatcher not running (Delivery:Enabled=false, --role api, or the rabbitmq transport)")]
     private static partial void LogDisabled(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery dispatcher {OwnerId} started, up to {MaxConcurrency} jobs at a time")]

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Approvals.Api.Features;
 using Approvals.Api.Http.Endpoints;
 using Approvals.Api.Persistence;
@@ -58,16 +57,7 @@ public sealed partial class DeliveryJobRunner(
             return null;
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(WebhookPayload.For(approval, job.RequestedStatus), WebhookJsonContext.Default.WebhookPayload);
-        var request = new WebhookRequest(
-            job.Id,
-            approval.Id,
-            job.RequestedStatus,
-            rule.Url,
-            rule.ApiKey,
-            [rule.SigningSecret, rule.PreviousSigningSecret],
-            TimeSpan.FromSeconds(rule.TimeoutSeconds),
-            body);
+        var request = WebhookRequest.ForJob(job.Id, approval, job.RequestedStatus, rule);
         return new PreparedDelivery(rule, request);
     }
 

@@ -55,11 +55,24 @@ public sealed partial class DeliveryRecorder(UnitOfWork unit, DeliveryJobStore j
         ApprovalRecord record, ClaimedJob job, ServiceRule rule, JobNextState next,
         DeliveryAttemptOutcome outcome, List<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var approval = record.ToAggregate();
+        ApplyOutcome(approval, job, rule.Id, next, outcome, standings, now, logger);
+        await ApprovalStore.SaveAsync(unit, new ApprovalChangeSet(record, approval), cancellationToken);
+    }
+
+    /// <summary>
+    /// Tells the aggregate that <paramref name="job"/> finished, which raises the outcome's event and, when the
+    /// decision's jobs settle it, resolves the approval through the transition table. Both transports record this way.
+    /// </summary>
+    /// <param name="standings">The decision's jobs after this outcome.</param>
+    internal static void ApplyOutcome(
+        Approval approval, ClaimedJob job, int serviceRuleId, JobNextState next, DeliveryAttemptOutcome outcome,
+        IEnumerable<(Guid JobId, JobStanding Standing)> standings, DateTimeOffset now, ILogger logger)
+    {
         // This job first, so that when it failed the approval's error names it.
         var ordered = standings.OrderBy(s => s.JobId == job.Id ? 0 : 1).Select(s => s.Standing).ToList();
         var finished = new DeliveryOutcome(job.Id, job.DecisionId, job.ServiceRuleId, next.State == DeliveryState.Succeeded, job.Attempt,
             outcome.ReportedStatus, next.ErrorCode, next.Error);
-        var approval = record.ToAggregate();
         var statusBefore = approval.Status;
         if (approval.RecordDeliveryOutcome(finished, ordered, Dispatcher, now) is { } refused)
         {
@@ -69,13 +82,12 @@ public sealed partial class DeliveryRecorder(UnitOfWork unit, DeliveryJobStore j
         }
         else if (approval.Status != statusBefore)
         {
-            LogResolved(logger, job.ApprovalId, statusBefore.ToWireName(), approval.Status.ToWireName(), rule.Id);
+            LogResolved(logger, job.ApprovalId, statusBefore.ToWireName(), approval.Status.ToWireName(), serviceRuleId);
         }
-
-        await ApprovalStore.SaveAsync(unit, new ApprovalChangeSet(record, approval), cancellationToken);
     }
 
-    private static JobNextState NextState(
+    /// <summary>What an attempt's outcome makes of its job: done, due again after the rule's next delay, or failed.</summary>
+    internal static JobNextState NextState(
         ClaimedJob job, IReadOnlyList<int> schedule, DeliveryAttemptOutcome outcome, DateTimeOffset now)
     {
         switch (outcome.Verdict)

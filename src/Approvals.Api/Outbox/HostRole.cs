@@ -1,16 +1,17 @@
 namespace Approvals.Api.Outbox;
 
 /// <summary>
-/// What this process does, from the <c>Role</c> setting (<c>--role dispatcher</c> on the command line):
-/// <c>all</c> (the default) serves the API and dispatches; <c>api</c> only serves the API (as
-/// <c>Delivery:Enabled=false</c>); <c>dispatcher</c> only dispatches, answering nothing but the health checks, so
-/// dispatchers can be scaled apart from the API.
+/// What this process does, from the <c>Role</c> setting (<c>--role worker</c> on the command line):
+/// <c>all</c> (the default) serves the API and delivers; <c>api</c> only serves the API (as
+/// <c>Delivery:Enabled=false</c>); <c>worker</c> (also spelled <c>dispatcher</c>, its name before the broker
+/// transport) only delivers, answering nothing but the health checks, so delivery scales apart from the API. With the
+/// <c>postgres</c> transport a worker runs the dispatcher; with <c>rabbitmq</c> it consumes the delivery queue.
 /// </summary>
 public enum HostRole
 {
     All,
     Api,
-    Dispatcher,
+    Worker,
 }
 
 public static class HostRoles
@@ -21,7 +22,7 @@ public static class HostRoles
     {
         null or "" or "all" => HostRole.All,
         "api" => HostRole.Api,
-        "dispatcher" => HostRole.Dispatcher,
-        var other => throw new InvalidOperationException($"Unknown role '{other}'; use all, api or dispatcher."),
+        "worker" or "dispatcher" => HostRole.Worker,
+        var other => throw new InvalidOperationException($"Unknown role '{other}'; use all, api or worker."),
     };
 }

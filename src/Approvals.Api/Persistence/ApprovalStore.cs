@@ -16,7 +16,7 @@ namespace Approvals.Api.Persistence;
 /// the rest of such a request together (docs/benchmarks.md), so these are Npgsql statements read by hand; lists stay
 /// with EF Core. Statements are in <c>Sql/</c>; the hot ones are mirrored by bench/pgbench, which reads the same files.
 /// </summary>
-public sealed class ApprovalStore(NpgsqlDataSource dataSource)
+public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
 {
     private static readonly SqlStatement GetSql = SqlStatement.Get("ApprovalGet");
     private static readonly SqlStatement LockSql = SqlStatement.Get("ApprovalLock");
@@ -27,7 +27,7 @@ public sealed class ApprovalStore(NpgsqlDataSource dataSource)
     private static readonly SqlStatement InsertRulesSql = SqlStatement.Get("ApprovalServiceRulesInsert");
 
     /// <summary>The number of columns of an approval's row (ApprovalGet.sql and ApprovalLock.sql start with them).</summary>
-    private const int ApprovalColumnCount = 16;
+    internal const int ApprovalColumnCount = 16;
 
     /// <summary>
     /// An approval the caller may read, with its service rules and the delivery jobs of its current decision; one it
@@ -272,7 +272,7 @@ public sealed class ApprovalStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The JSON EF Core maps <see cref="DeliveryError"/> to (ApprovalConfiguration): its members by name.</summary>
-    private static string? LastErrorJson(DeliveryError? error)
+    internal static string? LastErrorJson(DeliveryError? error)
     {
         if (error is null)
         {

@@ -41,9 +41,11 @@ internal static class DatabaseSetup
     /// and plans each statement once per connection instead of on every request; and multiplexing, so commands
     /// outside transactions share a few physical connections and go out in batches (fewer round trips and system
     /// calls on both sides). A transaction keeps one physical connection from its start to its end. The pool's size
-    /// is <see cref="DatabaseOptions.MaxPoolSize"/>.
+    /// is <see cref="DatabaseOptions.MaxPoolSize"/>. Without <paramref name="notifyDeliveryJobs"/> (the RabbitMQ
+    /// transport, where no dispatcher listens), sessions turn off the delivery_jobs insert trigger's NOTIFY, which would
+    /// only serialise the decisions' commits.
     /// </summary>
-    public static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString, int maxPoolSize)
+    public static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString, int maxPoolSize, bool notifyDeliveryJobs = true)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var given = GivenKeys(connectionString);
@@ -65,6 +67,11 @@ internal static class DatabaseSetup
         if (!given.Contains("Multiplexing"))
         {
             builder.ConnectionStringBuilder.Multiplexing = true;
+        }
+
+        if (!notifyDeliveryJobs)
+        {
+            builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c approvals.notify_delivery_jobs=off".Trim();
         }
 
         return builder;

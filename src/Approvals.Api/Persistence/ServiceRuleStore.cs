@@ -45,19 +45,20 @@ public static class ServiceRuleStore
     /// <summary>A service rule as a delivery needs it (<see cref="ReadRow"/> reads it).</summary>
     internal static NpgsqlBatchCommand GetCommand(int id) => GetSql.BatchCommand(("service_rule_id", Value(id)));
 
-    internal static ServiceRule ReadRow(NpgsqlDataReader reader) => new()
+    /// <param name="first">The column of the rule's id, when its columns come after others.</param>
+    internal static ServiceRule ReadRow(NpgsqlDataReader reader, int first = 0) => new()
     {
-        Id = reader.GetInt32(0),
-        Name = reader.GetString(1),
-        Url = reader.GetString(2),
-        ApiKey = reader.GetString(3),
-        Enabled = reader.GetBoolean(4),
-        SigningSecret = reader.IsDBNull(5) ? null : reader.GetString(5),
-        PreviousSigningSecret = reader.IsDBNull(6) ? null : reader.GetString(6),
-        TimeoutSeconds = reader.GetInt32(7),
-        RetrySchedule = reader.GetFieldValue<int[]>(8),
-        AllowSelfApproval = reader.GetBoolean(9),
-        CreatedAt = reader.GetFieldValue<DateTimeOffset>(10),
-        UpdatedAt = reader.GetFieldValue<DateTimeOffset>(11),
+        Id = reader.GetInt32(first + 0),
+        Name = reader.GetString(first + 1),
+        Url = reader.GetString(first + 2),
+        ApiKey = reader.GetString(first + 3),
+        Enabled = reader.GetBoolean(first + 4),
+        SigningSecret = reader.IsDBNull(first + 5) ? null : reader.GetString(first + 5),
+        PreviousSigningSecret = reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6),
+        TimeoutSeconds = reader.GetInt32(first + 7),
+        RetrySchedule = reader.GetFieldValue<int[]>(first + 8),
+        AllowSelfApproval = reader.GetBoolean(first + 9),
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(first + 10),
+        UpdatedAt = reader.GetFieldValue<DateTimeOffset>(first + 11),
     };
 }

@@ -2,6 +2,7 @@ using Approvals.Api.Auth;
 using Approvals.Api.Features;
 using Approvals.Api.Http;
 using Approvals.Api.Http.Endpoints;
+using Approvals.Api.Messaging;
 using Approvals.Api.Outbox;
 using Approvals.Api.Persistence;
 using Approvals.Api.Persistence.Data;
@@ -35,7 +36,9 @@ public static class ApprovalsApiSetup
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(serviceProvider => BuildDataSource(serviceProvider, connectionString => DatabaseSetup.CreateDataSourceBuilder(
-            connectionString, serviceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize)));
+            connectionString,
+            serviceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize,
+            notifyDeliveryJobs: serviceProvider.GetRequiredService<IOptions<MessagingOptions>>().Value.Transport == MessagingTransport.Postgres)));
         services.AddKeyedSingleton(DatabaseSetup.SessionDataSource, (serviceProvider, _) =>
             BuildDataSource(serviceProvider, DatabaseSetup.CreateSessionDataSourceBuilder));
         services.AddDbContextPool<ApprovalsDbContext>((serviceProvider, options) =>
@@ -47,6 +50,7 @@ public static class ApprovalsApiSetup
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalStore>();
         services.AddDelivery();
+        services.AddMessaging();
         services.AddEventFeed();
 
         services.ConfigureHttpJsonOptions(options =>
@@ -68,7 +72,9 @@ public static class ApprovalsApiSetup
         services.AddApprovalsAuth();
         services.AddApprovalsRateLimiting();
 
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<BrokerHealthCheck>("broker", tags: ["ready"]);
         services.AddOpenApi("v1", options => options
             .AddDocumentTransformer<SecuritySchemeTransformer>()
             .AddOperationTransformer<SecuritySchemeTransformer>());
@@ -88,10 +94,14 @@ public static class ApprovalsApiSetup
         app.UseAuthorization();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = HealthReportWriter.WriteAsync,
+        }).AllowAnonymous();
 
         // A dispatcher-only process (--role dispatcher) answers the health checks and nothing else.
-        if (HostRoles.Of(app.Configuration) == HostRole.Dispatcher)
+        if (HostRoles.Of(app.Configuration) == HostRole.Worker)
         {
             return app;
         }

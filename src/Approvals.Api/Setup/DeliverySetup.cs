@@ -22,8 +22,8 @@ public static class DeliverySetup
             })
             .ValidateDataAnnotations()
             .Validate<IConfiguration>(
-                (options, configuration) => options.Enabled || HostRoles.Of(configuration) != HostRole.Dispatcher,
-                "--role dispatcher with Delivery:Enabled=false would do nothing.")
+                (options, configuration) => options.Enabled || HostRoles.Of(configuration) != HostRole.Worker,
+                "--role worker with Delivery:Enabled=false would do nothing.")
             .ValidateOnStart();
 
         services.AddSingleton<DeliveryJobStore>();

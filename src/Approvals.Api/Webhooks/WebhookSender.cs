@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Approvals.Api.Persistence.Data;
 using Approvals.Domain;
 
 namespace Approvals.Api.Webhooks;
@@ -15,7 +16,19 @@ public sealed record WebhookRequest(
     string ApiKey,
     IReadOnlyList<string?> SigningSecrets,
     TimeSpan Timeout,
-    byte[] Body);
+    byte[] Body)
+{
+    /// <summary>The request of one delivery job: the approval as the service's webhook describes it, signed for its rule.</summary>
+    public static WebhookRequest ForJob(Guid jobId, ApprovalRecord approval, ApprovalStatus requested, ServiceRule rule) => new(
+        jobId,
+        approval.Id,
+        requested,
+        rule.Url,
+        rule.ApiKey,
+        [rule.SigningSecret, rule.PreviousSigningSecret],
+        TimeSpan.FromSeconds(rule.TimeoutSeconds),
+        JsonSerializer.SerializeToUtf8Bytes(WebhookPayload.For(approval, requested), WebhookJsonContext.Default.WebhookPayload));
+}
 
 /// <summary>
 /// Sends one delivery attempt (a typed client from <see cref="IHttpClientFactory"/>) and classifies the answer:

@@ -23,7 +23,7 @@ public class DeliveryOptionsTests
     {
         using var host = new SettingsHost(new() { ["Role"] = "dispatcher", ["Delivery:Enabled"] = "false" });
         var failure = Assert.Throws<OptionsValidationException>(() => host.Services);
-        Assert.Contains("--role dispatcher", failure.Message);
+        Assert.Contains("--role worker", failure.Message);
     }
 
     [Fact]

@@ -12,6 +12,8 @@ public sealed class ApprovalsDbContext(DbContextOptions<ApprovalsDbContext> opti
 
     public DbSet<ApprovalEventRecord> Events => Set<ApprovalEventRecord>();
 
+    public DbSet<EventRelayCheckpoint> EventRelayCheckpoints => Set<EventRelayCheckpoint>();
+
     public DbSet<DeliveryJob> DeliveryJobs => Set<DeliveryJob>();
 
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();

@@ -381,6 +381,27 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.ToTable("delivery_jobs", (string)null);
                 });
 
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.EventRelayCheckpoint", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("bigint")
+                        .HasColumnName("position");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name")
+                        .HasName("pk_event_relay_checkpoints");
+
+                    b.ToTable("event_relay_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("Approvals.Api.Persistence.Data.IdempotencyRecord", b =>
                 {
                     b.Property<string>("Caller")
