@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Approvals.Testing;
+
+/// <summary>
+/// Makes sure a test RabbitMQ node never outlives the test process. A detached node (and epmd) is no child of the test
+/// process, so nothing stops it when that process is killed. Each node therefore gets a watchdog: a small shell
+/// started in its own session (<c>setsid -f</c>, so neither Ctrl+C nor a kill of the test process tree reaches it)
+/// that starts the node's epmd and then blocks reading a pipe whose only writer is the test process. The kernel closes
+/// that pipe however the test process ends (disposal, normal exit, crash, SIGKILL), so the watchdog wakes up and kills
+/// the node and epmd and deletes the node's folder; no polling, no pid that could be reused.
+/// As a second line, a node folder whose owning process is gone (its watchdog was killed too) is cleaned when the next
+/// node starts. A pid is killed only if its command line still names the folder (the node) or epmd.
+/// </summary>
+internal sealed class RabbitMqNodeWatchdog
+{
+    public const string NodePidFile = "node.pid";
+    public const string EpmdPidFile = "epmd.pid";
+
+    // $1 = watch|clean, $2 = the node's folder; for watch also $3 = epmd port, $4 = 1 to run epmd as the rabbitmq user.
+    private const string Script = """
+        folder=$2
+        # Kills the process whose pid is in the file $1 when its command line contains $2, and waits until it is gone.
+        stop() {
+          pid=$(cat "$folder/$1" 2>/dev/null) || return 0
+          tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2" || return 0
+          kill -KILL "$pid" 2>/dev/null
+          for _ in $(seq 100); do
+            grep -qs '^State:[[:space:]]*[^Z]' "/proc/$pid/status" || return 0
+            sleep 0.1
+          done
+        }
+        if [ "$1" = watch ]; then
+          exec >/dev/null 2>&1
+          epmd=epmd
+          [ "$4" = 1 ] && epmd="setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups epmd"
+          # Loopback only; epmd always adds [::1] as well.
+          $epmd -port "$3" -address 127.0.0.1 </dev/null &
+          echo $! >"$folder/epmd.pid"
+          cat >/dev/null # returns at end of file: the test process closed its end or died
+        fi
+        stop node.pid "$folder/"
+        stop epmd.pid epmd
+        rm -rf "$folder"
+        """;
+
+    private readonly StreamWriter _lifeline;
+
+    private RabbitMqNodeWatchdog(StreamWriter lifeline) => _lifeline = lifeline;
+
+    /// <summary>Starts the watchdog, which starts the node's epmd on 127.0.0.1:<paramref name="epmdPort"/>.</summary>
+    public static RabbitMqNodeWatchdog Start(string folder, int epmdPort, bool epmdAsRabbitMq)
+    {
+        var start = new ProcessStartInfo("setsid")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            // Redirected (and never read) so the watchdog does not hold the test host's output open.
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = "/",
+        };
+        foreach (var argument in new[] { "-f", "sh", "-c", Script, "rabbitmq-node-watchdog", "watch", folder, epmdPort.ToString(CultureInfo.InvariantCulture), epmdAsRabbitMq ? "1" : "0" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The Process object (and with it the pipe's write end) lives as long as this watchdog, which the node holds.
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the RabbitMQ node's watchdog (setsid).");
+        return new RabbitMqNodeWatchdog(process.StandardInput);
+    }
+
+    /// <summary>Lets the watchdog go: it cleans what is left (nothing after <see cref="Clean"/>) and exits.</summary>
+    public void Release() => _lifeline.Close();
+
+    /// <summary>Kills the node and its epmd and deletes the folder, now; waits until they are gone.</summary>
+    public static void Clean(string folder)
+    {
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
+        foreach (var argument in new[] { "-c", Script, "rabbitmq-node-cleanup", "clean", folder })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start sh.");
+        var errors = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        errors.Wait();
+    }
+
+    /// <summary>
+    /// Cleans the node folders under <paramref name="root"/> whose owning process (named in the folder) is gone: left by
+    /// test processes whose watchdog was killed as well.
+    /// </summary>
+    public static void CleanOrphans(string root, string folderPrefix)
+    {
+        foreach (var folder in Directory.EnumerateDirectories(root, folderPrefix + "*"))
+        {
+            var name = Path.GetFileName(folder)[folderPrefix.Length..];
+            var dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(name[..dash], out var owner) && owner != Environment.ProcessId && !Directory.Exists($"/proc/{owner}"))
+            {
+                Clean(folder);
+            }
+        }
+    }
+}
