@@ -185,7 +185,7 @@ public class ApprovalReceiverTests(UserServiceFixture fixture) : IClassFixture<U
             }
         }
 
-        Assert.Equal(["__ef_migrations_history", "received_approvals", "received_webhooks"], tables);
+        Assert.Equal(["__ef_migrations_history", "received_approvals", "received_events", "received_webhooks"], tables);
     }
 
     internal static async Task AssertProblemAsync(HttpResponseMessage response, int status, string code)
