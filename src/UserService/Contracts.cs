@@ -20,6 +20,12 @@ public sealed record ReceivedApprovalResponse(Guid Id, int Status, int ReceivedC
 
 public sealed record ServiceStatus(string Status);
 
+/// <summary>An approval event received from the approval service's exchange; <c>timesReceived</c> counts its copies.</summary>
+public sealed record ReceivedEventResponse(
+    Guid Id, Guid ApprovalId, int Sequence, string Type, DateTimeOffset OccurredAt, string? Actor, DateTimeOffset ReceivedAt, int TimesReceived);
+
+public sealed record ReceivedEventList(IReadOnlyList<ReceivedEventResponse> Events);
+
 /// <summary>A change to the fault switch; a null field keeps its current value.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record FaultChange(int? FailNextRequests, int? FailStatus, int? DelayMs);
@@ -29,6 +35,7 @@ public sealed record FaultChange(int? FailNextRequests, int? FailStatus, int? De
 [JsonSerializable(typeof(ApprovalAnswer))]
 [JsonSerializable(typeof(ReceivedApprovalResponse))]
 [JsonSerializable(typeof(ServiceStatus))]
+[JsonSerializable(typeof(ReceivedEventList))]
 [JsonSerializable(typeof(FaultChange))]
 [JsonSerializable(typeof(FaultState))]
 internal sealed partial class UserServiceJsonContext : JsonSerializerContext;

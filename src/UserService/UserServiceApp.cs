@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using UserService.ApprovalEvents;
 using UserService.Data;
 using UserService.Faults;
 
@@ -10,7 +11,8 @@ namespace UserService;
 /// <summary>
 /// The sample downstream service the approval service delivers decisions to. Run it as
 /// <c>ConnectionStrings__UserService=... UserService__ApiKey=usersvcapikey UserService__SigningSecret=whsec_...
-/// dotnet run --project src/UserService -- --urls http://127.0.0.1:8001</c>.
+/// dotnet run --project src/UserService -- --urls http://127.0.0.1:8001</c>; add
+/// <c>UserService__ApprovalEvents__RabbitMqUri=amqp://...</c> to also subscribe to the approval service's events.
 /// </summary>
 public static partial class UserServiceApp
 {
@@ -40,6 +42,7 @@ public static partial class UserServiceApp
             .Validate(o => o.HasUsableSigningSecret(), "UserService:SigningSecret must be whsec_ followed by base64.")
             .Validate(o => o.Faults.Validate() is null, "UserService:Faults is invalid (failStatus 400-599, delayMs 0-600000, failNextRequests >= 0).")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UserServiceOptions>, ApprovalEventsOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddDbContextPool<UserServiceDbContext>((serviceProvider, options) =>
@@ -53,6 +56,9 @@ public static partial class UserServiceApp
             UserServiceDbContext.Configure(options, connectionString);
         });
         services.AddScoped<ReceivedApprovalStore>();
+        services.AddScoped<ReceivedEventStore>();
+        services.AddSingleton<ApprovalEventSubscriber>();
+        services.AddHostedService(serviceProvider => serviceProvider.GetRequiredService<ApprovalEventSubscriber>());
         services.AddSingleton(serviceProvider =>
         {
             var faults = new FaultSwitch(serviceProvider.GetRequiredService<TimeProvider>());
@@ -73,6 +79,11 @@ public static partial class UserServiceApp
         app.UseStatusCodePages();
         app.MapApprovalEndpoints();
         app.MapFaultEndpoints();
+        if (app.Services.GetRequiredService<IOptions<UserServiceOptions>>().Value.ApprovalEvents.IsEnabled)
+        {
+            app.MapReceivedEventEndpoints();
+        }
+
         return app;
     }
 

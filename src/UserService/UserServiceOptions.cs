@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using UserService.ApprovalEvents;
 
 namespace UserService;
 
@@ -22,6 +23,9 @@ public sealed class UserServiceOptions
 
     /// <summary>The initial fault switch; <c>PUT /admin/faults</c> changes it at run time.</summary>
     public FaultSettings Faults { get; set; } = new();
+
+    /// <summary>The optional subscription to the approval service's RabbitMQ events (off unless its URI is set).</summary>
+    public ApprovalEventsOptions ApprovalEvents { get; set; } = new();
 
     internal bool HasUsableSigningSecret() =>
         SigningSecret is null || Webhooks.WebhookVerifier.TryDecodeSecret(SigningSecret, out _);

@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using UserService;
+using UserService.ApprovalEvents;
 
 namespace Approvals.Testing;
 
@@ -50,11 +51,17 @@ public sealed class UserServiceServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The subscriber of the approval events mode (idle unless <see cref="ApprovalEventsSettings"/> turned it on).</summary>
+    public ApprovalEventSubscriber Subscriber => _app.Services.GetRequiredService<ApprovalEventSubscriber>();
+
     /// <param name="signingSecret">Null runs the service without signature checks, as an original-contract service.</param>
+    /// <param name="settings">Configuration on top of the defaults; a <c>ConnectionStrings:UserService</c> in it reuses
+    /// that database (a service started again over what an earlier one recorded) instead of creating one.</param>
     public static async Task<UserServiceServer> StartAsync(TimeProvider clock, string? signingSecret = SigningSecret, IDictionary<string, string?>? settings = null)
     {
-        var postgres = await PostgresServer.GetAsync();
-        var connectionString = await postgres.CreateDatabaseAsync("usersvc_test");
+        var connectionString = settings?.TryGetValue("ConnectionStrings:UserService", out var given) == true && given is not null
+            ? given
+            : await (await PostgresServer.GetAsync()).CreateDatabaseAsync("usersvc_test");
         var configuration = new Dictionary<string, string?>
         {
             ["ConnectionStrings:UserService"] = connectionString,
@@ -131,6 +138,29 @@ public sealed class UserServiceServer : IAsyncDisposable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Settings that subscribe the service to <c>approvals.events</c> at <paramref name="amqpUri"/> (its own queue,
+    /// <c>approval.#</c>); pass them to <see cref="StartAsync"/> and await <c>Subscriber.Subscribed</c> before publishing.
+    /// </summary>
+    public static Dictionary<string, string?> ApprovalEventsSettings(string amqpUri, string? connectionString = null)
+    {
+        var settings = new Dictionary<string, string?> { ["UserService:ApprovalEvents:RabbitMqUri"] = amqpUri };
+        if (connectionString is not null)
+        {
+            settings["ConnectionStrings:UserService"] = connectionString;
+        }
+
+        return settings;
+    }
+
+    /// <summary>The approval events received from RabbitMQ (<c>GET /events</c>), by approval and then sequence.</summary>
+    public async Task<JsonArray> ReceivedEventsAsync(Guid? approvalId = null)
+    {
+        var response = await Client.GetAsync(approvalId is { } id ? $"/events?approvalId={id}" : "/events");
+        response.EnsureSuccessStatusCode();
+        return (JsonArray)(await response.Content.ReadFromJsonAsync<JsonObject>())!["events"]!;
     }
 
     public async ValueTask DisposeAsync()

@@ -185,7 +185,14 @@ public class ApprovalReceiverTests(UserServiceFixture fixture) : IClassFixture<U
             }
         }
 
-        Assert.Equal(["__ef_migrations_history", "received_approvals", "received_webhooks"], tables);
+        Assert.Equal(["__ef_migrations_history", "received_approvals", "received_events", "received_webhooks"], tables);
+    }
+
+    [Fact]
+    public async Task Without_the_approval_events_mode_there_is_no_events_route()
+    {
+        Assert.False(fixture.Server.Subscriber.Subscribed.IsCompleted);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/events")).StatusCode);
     }
 
     internal static async Task AssertProblemAsync(HttpResponseMessage response, int status, string code)

@@ -13,6 +13,8 @@ public sealed class UserServiceDbContext(DbContextOptions<UserServiceDbContext> 
 
     public DbSet<ReceivedWebhook> ReceivedWebhooks => Set<ReceivedWebhook>();
 
+    public DbSet<ReceivedEvent> ReceivedEvents => Set<ReceivedEvent>();
+
     /// <summary>
     /// The service keeps no session state (no SET, temporary tables or LISTEN), so a connection going back to the
     /// pool needs no <c>DISCARD ALL</c>: one statement less per delivery.
@@ -39,6 +41,16 @@ public sealed class UserServiceDbContext(DbContextOptions<UserServiceDbContext> 
             webhook.HasKey(w => w.WebhookId);
             webhook.Property(w => w.WebhookId).HasMaxLength(200);
             webhook.HasIndex(w => w.ApprovalId);
+        });
+        modelBuilder.Entity<ReceivedEvent>(received =>
+        {
+            received.ToTable("received_events");
+            received.HasKey(e => e.EventId);
+            received.Property(e => e.EventId).ValueGeneratedNever();
+            received.Property(e => e.Type).HasMaxLength(ApprovalEvents.ApprovalEventMessage.MaxTypeLength);
+            received.Property(e => e.Actor).HasMaxLength(ApprovalEvents.ApprovalEventMessage.MaxActorLength);
+            received.Property(e => e.Data).HasColumnType("jsonb");
+            received.HasIndex(e => new { e.ApprovalId, e.Sequence });
         });
     }
 }

@@ -46,6 +46,57 @@ namespace UserService.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("UserService.Data.ReceivedEvent", b =>
+                {
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor");
+
+                    b.Property<Guid>("ApprovalId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("approval_id");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer")
+                        .HasColumnName("sequence");
+
+                    b.Property<int>("TimesReceived")
+                        .HasColumnType("integer")
+                        .HasColumnName("times_received");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("type");
+
+                    b.HasKey("EventId")
+                        .HasName("pk_received_events");
+
+                    b.HasIndex("ApprovalId", "Sequence")
+                        .HasDatabaseName("ix_received_events_approval_id_sequence");
+
+                    b.ToTable("received_events", "user_service");
+                });
+
             modelBuilder.Entity("UserService.Data.ReceivedWebhook", b =>
                 {
                     b.Property<string>("WebhookId")
