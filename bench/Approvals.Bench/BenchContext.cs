@@ -1,6 +1,8 @@
+using Approvals.Testing;
+
 namespace Approvals.Bench;
 
-/// <summary>What every scenario runs against: the services, the database, the load and ceiling runners.</summary>
+/// <summary>What every scenario runs against: the services of one transport, the database, the load and ceiling runners.</summary>
 internal sealed class BenchContext
 {
     public required BenchOptions Options { get; init; }
@@ -32,4 +34,22 @@ internal sealed class BenchContext
     public PgbenchRunner? Pgbench { get; init; }
 
     public required StatementLog Statements { get; init; }
+
+    /// <summary>The transport the ApprovalService processes run with.</summary>
+    public BenchTransport Transport { get; init; } = BenchTransport.Postgres;
+
+    /// <summary>The worker processes (--role worker) of the rabbitmq transport; none with postgres.</summary>
+    public IReadOnlyList<ServiceProcess> Workers { get; init; } = [];
+
+    /// <summary>The private RabbitMQ node of the rabbitmq transport; null with postgres or --approvals-url.</summary>
+    public RabbitMqServer? Broker { get; init; }
+
+    public required ClusterCpu ClusterCpu { get; init; }
+
+    /// <summary>CPU time of ApprovalService's processes, the API process and the workers; null when the tool started none.</summary>
+    public TimeSpan? ServiceCpuTime() =>
+        Approvals?.CpuTime() is { } api ? Workers.Aggregate(api, (sum, worker) => sum + (worker.CpuTime() ?? TimeSpan.Zero)) : null;
+
+    /// <summary>CPU time of the RabbitMQ node (beam.smp and the helpers it has waited for); null without one.</summary>
+    public TimeSpan? BrokerCpuTime() => Broker?.NodeProcessId is { } pid ? ProcStatus.CpuTimeWithFinishedChildren(pid) : null;
 }

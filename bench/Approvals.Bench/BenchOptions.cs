@@ -9,7 +9,16 @@ internal sealed record BenchOptions
         Usage: dotnet run -c Release --project bench/Approvals.Bench -- [scenario...] [options]
 
         Load scenarios (the default: all of them): get, list, create, legacy-get, legacy-create, decide
-        Reliability scenarios (only when named; "chaos" names all three): chaos-kill, chaos-downstream, chaos-db
+        Reliability scenarios (only when named; "chaos" names all four): chaos-kill, chaos-downstream, chaos-db, chaos-broker
+
+        Transports: decide and the chaos scenarios run once per transport of --transport, each transport on services of
+        its own (its own database in the one PostgreSQL cluster, its own UserService, ApprovalService, and for rabbitmq
+        a private RabbitMQ node on 127.0.0.1 and --workers worker processes), one transport after the other, postgres
+        first. chaos-broker (RabbitMQ stopped for 20 s) runs on rabbitmq only. The HTTP scenarios do not depend on the
+        transport and run once, on the first transport's services. With postgres, ApprovalService runs as today (role
+        all: API and dispatcher in one process); with rabbitmq, it runs with --role api and the workers with --role
+        worker. The decide ceiling (pgbench) mirrors the postgres transport's statements and runs only with it; the
+        rabbitmq figures are set against that same ceiling, for comparison, with no target.
 
         Options:
           --duration <s>            measured seconds per scenario, for the service and for its ceiling (default 30)
@@ -25,6 +34,9 @@ internal sealed record BenchOptions
           --user-service-url <url>  a running UserService for decide (the chaos scenarios need the tool's own)
           --service-env <KEY=VALUE> extra environment for the ApprovalService it starts (repeatable; for experiments)
           --no-ceiling              skip the pgbench ceiling
+          --transport <t>           postgres, rabbitmq or both (default both; postgres with --connection or --approvals-url,
+                                    which name one database or service and so allow one transport only)
+          --workers <n>             worker processes (--role worker) of the rabbitmq transport (default 1)
           --check-scripts           only expand the pgbench scripts and check their variables (no PostgreSQL needed)
           --output <path>           where the Markdown report goes (default docs/benchmarks.md; "-" prints only)
         """;
@@ -57,6 +69,12 @@ internal sealed record BenchOptions
 
     public bool Ceiling { get; init; } = true;
 
+    /// <summary>The transports to run the transport-dependent scenarios on, in order.</summary>
+    public IReadOnlyList<BenchTransport> Transports { get; init; } = [BenchTransport.Postgres, BenchTransport.RabbitMq];
+
+    /// <summary>Worker processes of the rabbitmq transport.</summary>
+    public int Workers { get; init; } = 1;
+
     public bool CheckScriptsOnly { get; init; }
 
     public string Output { get; init; } = "docs/benchmarks.md";
@@ -65,6 +83,7 @@ internal sealed record BenchOptions
     {
         var options = new BenchOptions();
         var scenarios = new List<string>();
+        IReadOnlyList<BenchTransport>? transports = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -89,6 +108,8 @@ internal sealed record BenchOptions
                 "--user-service-url" => options with { UserServiceUrl = Url(arg, Value(args, ref i)) },
                 "--service-env" => options with { ServiceEnvironment = WithSetting(options.ServiceEnvironment, Value(args, ref i)) },
                 "--no-ceiling" => options with { Ceiling = false },
+                "--transport" => options with { Transports = transports = BenchTransports.Parse(Value(args, ref i)) },
+                "--workers" => options with { Workers = PositiveInt(arg, Value(args, ref i)) },
                 "--check-scripts" => options with { CheckScriptsOnly = true },
                 "--output" => options with { Output = Value(args, ref i) },
                 _ => throw new UsageException($"Unknown option {arg}."),
@@ -98,6 +119,17 @@ internal sealed record BenchOptions
         if (options.ApprovalsUrl is not null && (options.ConnectionString is null || options.ApiKey is null))
         {
             throw new UsageException("--approvals-url needs --connection (its database) and --api-key.");
+        }
+
+        var external = options.ConnectionString is not null || options.ApprovalsUrl is not null;
+        if (external && transports is { Count: > 1 })
+        {
+            throw new UsageException("--connection and --approvals-url name one database or service: choose one --transport.");
+        }
+
+        if (external && transports is null)
+        {
+            options = options with { Transports = [BenchTransport.Postgres] };
         }
 
         if (options.Threads > options.Connections)

@@ -20,6 +20,8 @@ internal abstract class ChaosScenario : IScenario
 
     public bool NeedsDelivery => true;
 
+    public virtual IReadOnlyList<BenchTransport>? RunsOn(IReadOnlyList<BenchTransport> chosen) => chosen;
+
     /// <summary>How many decisions the scenario sends.</summary>
     protected virtual int Decisions => 2000;
 
@@ -82,36 +84,12 @@ internal abstract class ChaosScenario : IScenario
 
     private static IEnumerable<TargetCheck> CommonChecks(DecisionBatch batch, IReadOnlyList<DecisionOutcome> outcomes)
     {
-        var byId = outcomes.ToDictionary(o => o.Id);
-        var sent = batch.Sent;
-        var accepted = sent.Where(s => s.Accepted).ToList();
-        var expectedStatus = sent.ToDictionary(s => s.ApprovalId, s => DecisionClient.FinalStatusOf(s.Decision));
-        var decided = outcomes.Where(o => o.Status != DecisionOutcome.Pending).ToList();
-        var wrongFinal = decided.Count(o => o.IsFinal && o.Status != expectedStatus[o.Id]);
-        var acknowledged = decided.Count(o => o.IsAcknowledged);
-        var errors = decided.Count(o => o.Status == DecisionOutcome.Error);
-        var decidedTwice = outcomes.Count(o => o.Decisions > 1);
-        var lostAccepted = accepted.Count(s => byId.GetValueOrDefault(s.ApprovalId) is not { Decisions: 1 });
-        yield return new TargetCheck($"every decision accepted (202), retried through the outage where needed ({accepted.Count:N0} of {sent.Count:N0})", accepted.Count == sent.Count);
-        yield return new TargetCheck($"no accepted decision lost: each recorded exactly once in the history ({lostAccepted:N0} lost, {decidedTwice:N0} recorded twice)", lostAccepted == 0 && decidedTwice == 0);
-        yield return new TargetCheck(string.Create(CultureInfo.InvariantCulture,
-            $"every decided approval at its final status ({decided.Count(o => o.IsFinal) - wrongFinal:N0} of {decided.Count:N0}; {acknowledged:N0} stuck in ACKNOWLEDGED_*, {errors:N0} in ERROR, {wrongFinal:N0} at another final status)"),
-            acknowledged == 0 && errors == 0 && wrongFinal == 0 && decided.All(o => o.IsFinal));
-
-        if (outcomes.Count > 0 && outcomes.All(o => o.WebhooksReceived is null))
+        var accepted = batch.Sent.Count(s => s.Accepted);
+        yield return new TargetCheck($"every decision accepted (202), retried through the outage where needed ({accepted:N0} of {batch.Sent.Count:N0})", accepted == batch.Sent.Count);
+        foreach (var check in EffectChecks.Of(batch.Sent, outcomes))
         {
-            yield return new TargetCheck("UserService's records checked (its tables are not in the benchmark's database: run without --user-service-url)", false);
-            yield break;
+            yield return check;
         }
-
-        var final = decided.Where(o => o.IsFinal).ToList();
-        var notRecorded = final.Count(o => o.ReceivedStatus is null);
-        var recordedOtherwise = final.Count(o => o.ReceivedStatus is { } status && status != o.Status);
-        var webhookMismatch = final.Count(o => o.WebhooksReceived != o.Jobs);
-        yield return new TargetCheck(string.Create(CultureInfo.InvariantCulture,
-            $"UserService recorded each final decision exactly once, with one delivery per job ({final.Count - notRecorded - recordedOtherwise:N0} of {final.Count:N0} recorded with their status; " +
-            $"{final.Sum(o => o.Jobs):N0} jobs, {final.Sum(o => o.WebhooksReceived ?? 0):N0} distinct webhook-ids received; {webhookMismatch:N0} approvals with a different count)"),
-            notRecorded == 0 && recordedOtherwise == 0 && webhookMismatch == 0);
     }
 
     /// <summary>Runs the scenario's disruption beside the load, and keeps what it did, for the report.</summary>

@@ -9,8 +9,12 @@ namespace Approvals.Bench;
 /// final status, from the history's timestamps. Then, after vacuuming the tables those rounds (and the ceiling's)
 /// churned and a lead-in of <see cref="LeadInSeconds"/> that is not measured, at half of that maximum rate and as an
 /// open loop, it measures commit-to-final latency (p50/p99) the same way. The ceiling is pgbench running the
-/// statements of one whole decision (the decision transaction, the claim, the preparation and the recording with its
-/// resolution).
+/// statements of one whole decision on the postgres transport (the decision transaction, the claim, the preparation
+/// and the recording with its resolution); it runs with that transport only. On each transport it also measures, over
+/// the maximum-rate rounds (load and drain, not the ceiling), the CPU time of the PostgreSQL cluster, of the service's
+/// processes and of the RabbitMQ node, the statements of the first round (pg_stat_statements), and every second the
+/// backlog (decided, not yet final) and the broker's memory; and it checks every decision's effects as the chaos
+/// scenarios do.
 /// </summary>
 internal sealed class DecideScenario : IScenario
 {
@@ -36,12 +40,15 @@ internal sealed class DecideScenario : IScenario
 
     public bool NeedsDelivery => true;
 
+    public IReadOnlyList<BenchTransport>? RunsOn(IReadOnlyList<BenchTransport> chosen) => chosen;
+
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;
+        var transport = context.Transport.Name();
         var roundSeconds = Math.Max(1, options.DurationSeconds / options.Rounds);
         var pgbench = context.Pgbench;
-        Console.WriteLine($"[decide] {Description}: warm-up, then {options.Rounds} × {roundSeconds} s at the maximum rate" +
+        Console.WriteLine($"[decide] {Description} on the {transport} transport: warm-up, then {options.Rounds} × {roundSeconds} s at the maximum rate" +
             $"{(pgbench is null ? "" : " alternating with the pgbench ceiling")}, then {options.DurationSeconds} s at half of it, {options.Connections} connections");
 
         var ledger = new DecisionLedger(context.ConnectionString);
@@ -56,10 +63,15 @@ internal sealed class DecideScenario : IScenario
         var ceiling = pgbench is null ? null : new DecideCeiling(context, pgbench);
 
         context.Approvals?.ResetPeakMemory();
+        foreach (var worker in context.Workers)
+        {
+            worker.ResetPeakMemory();
+        }
+
         var warmup = await WarmUpAsync(context, client, ledger, pool, cancellationToken);
         if (ceiling is not null)
         {
-            await ceiling.RunAsync(Math.Min(options.WarmupSeconds, 10), cancellationToken);
+            await ceiling.RunAsync(Math.Clamp(options.WarmupSeconds, 1, 10), cancellationToken);
         }
 
         var rounds = new List<DecideRound>();
@@ -71,23 +83,21 @@ internal sealed class DecideScenario : IScenario
         for (var round = 1; round <= options.Rounds; round++)
         {
             await context.Statements.ResetAsync(cancellationToken);
-            var cpuBefore = context.Approvals?.CpuTime();
-            var batch = await client.RunClosedLoopAsync(pool, options.Connections, TimeSpan.FromSeconds(roundSeconds), retry: false, cancellationToken);
-            var outcomes = await ledger.WaitUntilSettledAsync(AcceptedIds(batch), SettleTimeout, cancellationToken);
-            var measured = new DecideRound(batch, outcomes, context.Approvals?.CpuTime() - cpuBefore);
+            var measured = await MeasureAsync(context, ledger, () => client.RunClosedLoopAsync(pool, options.Connections, TimeSpan.FromSeconds(roundSeconds), retry: false, cancellationToken), cancellationToken);
             rounds.Add(measured);
             if (round == 1)
             {
                 // UserService shares the database; its statements are not the ApprovalService's.
                 serviceStatements = [.. (await context.Statements.ReadAsync(cancellationToken)).Where(s => !s.Query.Contains("user_service.", StringComparison.Ordinal))];
                 statementRequests = measured.Completed;
-                await StatementLog.SaveAsync(Path.Combine(context.Paths.Results, "statements-decide-service.sql"), serviceStatements, measured.Completed, cancellationToken);
+                await StatementLog.SaveAsync(Path.Combine(context.Paths.Results, $"statements-decide-{transport}-service.sql"), serviceStatements, measured.Completed, cancellationToken);
             }
 
-            var line = $"[decide] round {round}: {measured.Batch.Sent.Count:N0} decisions sent, {measured.Completed:N0} completed at " +
-                $"{measured.CompletedPerSecond:0} decisions/s, HTTP p50 {Report.Milliseconds(batch.Percentile(0.5))}, " +
+            var line = $"[decide] round {round}: {measured.Batch.Sent.Count:N0} decisions sent ({measured.AcceptedPerSecond:0}/s accepted), {measured.Completed:N0} completed at " +
+                $"{measured.CompletedPerSecond:0} decisions/s, HTTP p50 {Report.Milliseconds(measured.Batch.Percentile(0.5))}, " +
                 $"commit-to-final p50 {Report.Milliseconds(measured.CommitToFinal(0.5))} p99 {Report.Milliseconds(measured.CommitToFinal(0.99))}, " +
-                $"{measured.NotCompleted} not completed, service CPU {Report.Microseconds(measured.CpuPerDecision)}/decision";
+                $"{measured.NotCompleted} not completed, service CPU {Report.Microseconds(measured.CpuPerDecision)}/decision, " +
+                $"PostgreSQL CPU {Report.Microseconds(measured.Resources.Postgres / Math.Max(1, measured.Completed))}/decision; {measured.Backlog.Describe()}";
             if (ceiling is not null)
             {
                 await context.Statements.ResetAsync(cancellationToken);
@@ -119,17 +129,17 @@ internal sealed class DecideScenario : IScenario
         Console.WriteLine($"[decide] vacuumed the decision tables in {vacuum.TotalSeconds:0.0} s, then {LeadInSeconds} s at half rate not measured; " +
             $"{count:N0} decisions at half the maximum rate, {halfRate:0} decisions/s (open loop)");
         await using var host = CpuStealMonitor.Start();
-        var open = await client.RunOpenLoopAsync(pool, halfRate, count, retry: false, onSent: null, cancellationToken);
-        var latency = new DecideRound(open, await ledger.WaitUntilSettledAsync(AcceptedIds(open), SettleTimeout, cancellationToken), null);
+        var latency = await MeasureAsync(context, ledger, () => client.RunOpenLoopAsync(pool, halfRate, count, retry: false, onSent: null, cancellationToken), cancellationToken);
+        var open = latency.Batch;
         var p50 = latency.CommitToFinal(0.5);
         var p99 = latency.CommitToFinal(0.99);
         Console.WriteLine($"[decide] at {halfRate:0}/s: commit-to-final p50 {Report.Milliseconds(p50)}, p99 {Report.Milliseconds(p99)}, " +
-            $"HTTP p99 {Report.Milliseconds(open.Percentile(0.99))}, {latency.NotCompleted} not completed");
+            $"HTTP p99 {Report.Milliseconds(open.Percentile(0.99))}, {latency.NotCompleted} not completed; {latency.Backlog.Describe()}");
+        Console.WriteLine($"[decide] backlog per second at half rate: {latency.Backlog.Compact()}");
         var tail = await latency.DescribeTailAsync(ledger, cancellationToken) + "; " + await host.StopAsync();
         Console.WriteLine($"[decide] {tail}");
 
         List<DecideRound> all = [.. rounds, latency];
-        var httpErrors = all.Sum(r => r.Batch.Errors);
         var notCompleted = all.Sum(r => r.NotCompleted);
         var load = new LoadResult(
             rounds.Sum(r => r.Completed),
@@ -139,12 +149,21 @@ internal sealed class DecideScenario : IScenario
             all.Sum(r => r.Batch.Sent.Count(s => s.HttpStatus != 0 && !s.Accepted)),
             all.Sum(r => r.Batch.Sent.Count(s => s.HttpStatus == 0)));
         var generatorCpu = all.Sum(r => r.Batch.GeneratorCpu.TotalMicroseconds) / Math.Max(1, all.Sum(r => r.Batch.Sent.Count));
-        var serviceCpu = rounds.Sum(r => r.ServiceCpu?.TotalMicroseconds ?? 0) / Math.Max(1, rounds.Sum(r => r.Completed));
+        var figures = Figures(context, rounds, latency, halfRate, serviceStatements, statementRequests);
+        List<TargetCheck> checks =
+        [
+            new($"decide ({transport}) commit-to-final p99 at most {LatencyTarget.TotalMilliseconds:0} ms at half the maximum rate ({halfRate:0}/s; measured {Report.Milliseconds(p99)})", p99 <= LatencyTarget && latency.Completed > 0),
+            new($"decide ({transport}): every accepted decision reached its final status ({notCompleted} did not: ERROR or still in delivery after {SettleTimeout.TotalMinutes:0} min)", notCompleted == 0),
+            new(string.Create(CultureInfo.InvariantCulture,
+                $"decide ({transport}): backlog flat at half the maximum rate (grew by at most one second of intake, {halfRate:0}: {latency.Backlog.AtStart:0} → {latency.Backlog.AtLoadEnd:0}, peak {latency.Backlog.Max:N0})"),
+                figures.BacklogFlat),
+            .. EffectChecks.Of([.. all.SelectMany(r => r.Batch.Sent)], [.. all.SelectMany(r => r.Outcomes)]).Select(c => c with { Text = $"decide ({transport}): {c.Text}" }),
+        ];
         return new ScenarioResult(
             Name,
             load,
             context.Approvals?.PeakMemoryBytes(),
-            context.Approvals is null ? null : TimeSpan.FromMicroseconds(serviceCpu),
+            figures.ServiceCpuPerDecision,
             serviceStatements,
             ceilings.Count > 0 ? CeilingResult.Combine(ceilings) : null,
             ceilingStatements)
@@ -152,23 +171,72 @@ internal sealed class DecideScenario : IScenario
             Warmup = warmup,
             StatementRequests = statementRequests,
             CeilingStatementTransactions = ceilingStatementTransactions,
-            Checks =
-            [
-                new TargetCheck($"decide commit-to-final p99 at most {LatencyTarget.TotalMilliseconds:0} ms at half the maximum rate ({halfRate:0}/s; measured {Report.Milliseconds(p99)})", p99 <= LatencyTarget && latency.Completed > 0),
-                new TargetCheck($"decide: every accepted decision reached its final status ({notCompleted} did not: ERROR or still in delivery after {SettleTimeout.TotalMinutes:0} min)", notCompleted == 0),
-            ],
+            Decide = figures,
+            Checks = checks,
             Notes =
             [
                 string.Create(CultureInfo.InvariantCulture,
-                    $"decide: requests/s is completed decisions per second at the maximum rate (first commit to last final status, {rounds.Sum(r => r.Completed):N0} decisions); " +
+                    $"decide ({transport}): requests/s is completed decisions per second at the maximum rate (first commit to last final status, {rounds.Sum(r => r.Completed):N0} decisions); " +
                     $"p50/p99 are commit-to-final at half that rate ({latency.Completed:N0} decisions, open loop at {halfRate:0}/s); " +
                     $"HTTP p50/p99 of the decision requests at the maximum rate {Report.Milliseconds(rounds[rounds.Count / 2].Batch.Percentile(0.5))}/{Report.Milliseconds(rounds.Max(r => r.Batch.Percentile(0.99)))}, " +
                     $"at half of it {Report.Milliseconds(open.Percentile(0.5))}/{Report.Milliseconds(open.Percentile(0.99))}; " +
-                    $"ApprovalService CPU per request is per completed decision (intake and delivery); the in-process generator used {generatorCpu:0} µs of CPU per decision request."),
-                $"decide at half the maximum rate: {tail}",
+                    $"ApprovalService CPU per request is per completed decision (intake and delivery{(context.Workers.Count > 0 ? ", the API process and the workers" : "")}); " +
+                    $"the in-process generator used {generatorCpu:0} µs of CPU per decision request{WorkerMemory(context)}."),
+                $"decide ({transport}) at half the maximum rate: {tail}",
+                $"decide ({transport}) backlog per second, `|` where the load ended: " +
+                    string.Join("; ", rounds.Select((r, i) => $"round {i + 1}: {r.Backlog.Compact()}")) + $"; half rate: {latency.Backlog.Compact()}",
             ],
         };
     }
+
+    /// <summary>
+    /// One measured phase: meters and the backlog sampler around the load and its drain (until every accepted decision
+    /// has left delivery), then the outcomes (their query is the tool's work, not the service's, so after the meters).
+    /// </summary>
+    private static async Task<DecideRound> MeasureAsync(
+        BenchContext context, DecisionLedger ledger, Func<Task<DecisionBatch>> load, CancellationToken cancellationToken)
+    {
+        var before = await ResourceUse.ReadAsync(context, cancellationToken);
+        await using var monitor = await BacklogMonitor.StartAsync(context, cancellationToken);
+        var batch = await load();
+        monitor.MarkLoadEnd();
+        await ledger.WaitUntilDeliveredAsync(AcceptedIds(batch), SettleTimeout, cancellationToken);
+        var used = await ResourceUse.ReadAsync(context, cancellationToken) - before;
+        var backlog = await monitor.StopAsync();
+        return new DecideRound(batch, await ledger.OutcomesAsync(AcceptedIds(batch), cancellationToken), used, backlog);
+    }
+
+    private static DecideFigures Figures(
+        BenchContext context, List<DecideRound> rounds, DecideRound latency, double halfRate, IReadOnlyList<StatementStats> statements, long statementRequests)
+    {
+        var completed = Math.Max(1, rounds.Sum(r => r.Completed));
+        var used = rounds.Aggregate(ResourceUse.Zero, (sum, r) => sum + r.Resources);
+        var series = rounds.Select(r => r.Backlog).Append(latency.Backlog).ToList();
+        return new DecideFigures(
+            AcceptedPerSecond: rounds.Sum(r => r.Batch.Accepted) / rounds.Sum(r => r.Batch.Elapsed.TotalSeconds),
+            CompletedPerSecond: rounds.Sum(r => r.Completed) / rounds.Sum(r => r.Window.TotalSeconds),
+            HalfRate: halfRate,
+            P50: latency.CommitToFinal(0.5),
+            P99: latency.CommitToFinal(0.99),
+            StatementsPerDecision: statementRequests > 0 && statements.Count > 0 ? (double)statements.Sum(s => s.Calls) / statementRequests : null,
+            StatementTimePerDecision: statementRequests > 0 && statements.Count > 0
+                ? TimeSpan.FromMilliseconds(statements.Sum(s => s.Calls * s.MeanMilliseconds) / statementRequests)
+                : null,
+            PostgresCpuPerDecision: used.Postgres / completed,
+            ServiceCpuPerDecision: used.Service / completed,
+            BrokerCpuPerDecision: used.Broker / completed,
+            BrokerCpu: used.Broker,
+            BrokerPeakBytes: series.Max(s => s.BrokerPeakBytes),
+            BrokerEndBytes: latency.Backlog.BrokerEndBytes,
+            MaxRateBacklog: [.. rounds.Select(r => r.Backlog)],
+            HalfRateBacklog: latency.Backlog,
+            Workers: context.Workers.Count);
+    }
+
+    private static string WorkerMemory(BenchContext context) => context.Workers.Count == 0
+        ? ""
+        : "; worker peak RSS " + string.Join(", ", context.Workers.Select(w =>
+            w.PeakMemoryBytes() is { } bytes ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0} MB") : "–"));
 
     /// <summary>
     /// Sends decisions until the service runs its steady-state code, as the HTTP scenarios do: slices of
@@ -188,13 +256,13 @@ internal sealed class DecideScenario : IScenario
         var progress = new WarmupProgress(slicesWithoutProgress: 2);
         while (elapsed < maximum)
         {
-            var cpuBefore = context.Approvals?.CpuTime();
+            var cpuBefore = context.ServiceCpuTime();
             var slice = await client.RunClosedLoopAsync(pool, options.Connections, TimeSpan.FromSeconds(WarmupSliceSeconds), retry: false, cancellationToken);
             var outcomes = await ledger.WaitUntilSettledAsync(AcceptedIds(slice), SettleTimeout, cancellationToken);
             elapsed += WarmupSliceSeconds;
             decisions += slice.Sent.Count;
             var completed = outcomes.Count(o => o.IsFinal);
-            progress.Record(completed > 0 ? (context.Approvals?.CpuTime() - cpuBefore) / completed : null);
+            progress.Record(completed > 0 ? (context.ServiceCpuTime() - cpuBefore) / completed : null);
             if (elapsed >= minimum && progress.IsSteady)
             {
                 break;
@@ -205,73 +273,5 @@ internal sealed class DecideScenario : IScenario
         return TimeSpan.FromSeconds(elapsed);
     }
 
-    /// <summary>Medians of the way from the decision's commit to its first attempt, and of that attempt's call.</summary>
-    private static string Stages(
-        IReadOnlyCollection<DecisionOutcome> decisions, IReadOnlyDictionary<Guid, (DateTimeOffset StartedAt, TimeSpan Duration)> attempts)
-    {
-        var known = decisions.Where(o => attempts.ContainsKey(o.Id)).ToList();
-        if (known.Count == 0)
-        {
-            return "no attempts found";
-        }
-
-        var toAttempt = Percentiles.Of([.. known.Select(o => attempts[o.Id].StartedAt - o.DecidedAt!.Value)], 0.5);
-        var call = Percentiles.Of([.. known.Select(o => attempts[o.Id].Duration)], 0.5);
-        return $"median {Report.Milliseconds(toAttempt)} from the decision to its first attempt and {Report.Milliseconds(call)} in the call";
-    }
-
     private static List<Guid> AcceptedIds(DecisionBatch batch) => [.. batch.Sent.Where(s => s.Accepted).Select(s => s.ApprovalId)];
-
-    /// <summary>One batch of decisions and what the database says became of them.</summary>
-    private sealed class DecideRound(DecisionBatch batch, IReadOnlyList<DecisionOutcome> outcomes, TimeSpan? serviceCpu)
-    {
-        private readonly List<DecisionOutcome> _completed = [.. outcomes.Where(o => o.IsFinal && o.CommitToFinal is not null)];
-
-        public DecisionBatch Batch => batch;
-
-        public TimeSpan? ServiceCpu => serviceCpu;
-
-        public int Completed => _completed.Count;
-
-        /// <summary>Accepted decisions that ended in ERROR or never left delivery.</summary>
-        public int NotCompleted => outcomes.Count - _completed.Count;
-
-        /// <summary>From the first decision's commit to the last final status.</summary>
-        public TimeSpan Window => _completed.Count == 0
-            ? TimeSpan.FromSeconds(1)
-            : _completed.Max(o => o.FinalAt!.Value) - _completed.Min(o => o.DecidedAt!.Value);
-
-        public double CompletedPerSecond => Completed / Window.TotalSeconds;
-
-        public TimeSpan? CpuPerDecision => Completed > 0 ? serviceCpu / Completed : null;
-
-        public TimeSpan CommitToFinal(double fraction) => Percentiles.Of([.. _completed.Select(o => o.CommitToFinal!.Value)], fraction);
-
-        /// <summary>
-        /// Where the slowest 1 % of decisions fell, in seconds from the first decision, and which autovacuum or
-        /// autoanalyze runs finished in that time: the latency tail on two shared cores is mostly such moments.
-        /// </summary>
-        public async Task<string> DescribeTailAsync(DecisionLedger ledger, CancellationToken cancellationToken)
-        {
-            if (_completed.Count == 0)
-            {
-                return "no completed decisions";
-            }
-
-            var start = _completed.Min(o => o.DecidedAt!.Value);
-            var end = _completed.Max(o => o.FinalAt!.Value);
-            var threshold = CommitToFinal(0.99);
-            var slowest = _completed.Where(o => o.CommitToFinal >= threshold).ToList();
-            var slow = slowest.Select(o => (o.DecidedAt!.Value - start).TotalSeconds).Order().ToList();
-            var maintenance = await ledger.MaintenanceBetweenAsync(start, end, cancellationToken);
-            var attempts = await ledger.FirstAttemptsAsync([.. _completed.Select(o => o.Id)], cancellationToken);
-            var runs = maintenance.Count == 0
-                ? "no autovacuum or autoanalyze finished in the window"
-                : "autovacuum/autoanalyze finished at " + string.Join(", ", maintenance.Select(m =>
-                    string.Create(CultureInfo.InvariantCulture, $"{(m.At - start).TotalSeconds:0.0} s ({m.Kind} {m.Table})")));
-            return string.Create(CultureInfo.InvariantCulture,
-                $"the slowest 1 % ({slow.Count} decisions, commit-to-final at least {threshold.TotalMilliseconds:0} ms) were decided between {slow[0]:0.0} s and {slow[^1]:0.0} s of {(end - start).TotalSeconds:0} s; " +
-                $"{Stages(slowest, attempts)} for them against {Stages(_completed, attempts)} for all; {runs}");
-        }
-    }
 }

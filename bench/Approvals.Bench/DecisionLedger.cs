@@ -16,7 +16,8 @@ internal sealed record DecisionOutcome(
     int Decisions,
     int Jobs,
     int? WebhooksReceived,
-    short? ReceivedStatus)
+    short? ReceivedStatus,
+    int? WebhookRepeats = null)
 {
     public const short Error = (short)ApprovalStatus.Error;
     public const short Pending = (short)ApprovalStatus.Pending;
@@ -123,11 +124,12 @@ internal sealed class DecisionLedger(string connectionString)
         var received = withUserService
             ? """
               (SELECT count(*)::int FROM user_service.received_webhooks w WHERE w.approval_id = a.id),
-              (SELECT r.status FROM user_service.received_approvals r WHERE r.id = a.id)
+              (SELECT r.status FROM user_service.received_approvals r WHERE r.id = a.id),
+              (SELECT coalesce(sum(w.times_received - 1), 0)::int FROM user_service.received_webhooks w WHERE w.approval_id = a.id)
               """
-            : "NULL::int, NULL::smallint";
+            : "NULL::int, NULL::smallint, NULL::int";
         await using var command = new NpgsqlCommand($"""
-            SELECT a.id, a.status,
+            /* bench */ SELECT a.id, a.status,
                    (SELECT min(e.occurred_at) FROM approval_events e WHERE e.approval_id = a.id AND e.type = @decided),
                    (SELECT max(e.occurred_at) FROM approval_events e WHERE e.approval_id = a.id AND e.type = ANY (@resolutions)),
                    (SELECT count(*)::int FROM approval_events e WHERE e.approval_id = a.id AND e.type = @decided),
@@ -152,7 +154,8 @@ internal sealed class DecisionLedger(string connectionString)
                 reader.GetInt32(4),
                 reader.GetInt32(5),
                 reader.IsDBNull(6) ? null : reader.GetInt32(6),
-                reader.IsDBNull(7) ? null : reader.GetInt16(7)));
+                reader.IsDBNull(7) ? null : reader.GetInt16(7),
+                reader.IsDBNull(8) ? null : reader.GetInt32(8)));
         }
 
         return outcomes;
@@ -168,6 +171,16 @@ internal sealed class DecisionLedger(string connectionString)
     public async Task<IReadOnlyList<DecisionOutcome>> WaitUntilSettledAsync(
         IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        await WaitUntilDeliveredAsync(ids, timeout, cancellationToken);
+        return await OutcomesAsync(ids, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="WaitUntilSettledAsync"/> without reading the outcomes, for a caller that reads its meters first (the
+    /// outcome query is not the service's work); returns how many are still in delivery (0 unless it timed out).
+    /// </summary>
+    public async Task<int> WaitUntilDeliveredAsync(IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         var open = ids.ToArray();
@@ -176,7 +189,7 @@ internal sealed class DecisionLedger(string connectionString)
             open = await StillInDeliveryAsync(open, cancellationToken);
             if (open.Length == 0 || clock.Elapsed > timeout)
             {
-                return await OutcomesAsync(ids, cancellationToken);
+                return open.Length;
             }
 
             if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(15))
@@ -193,7 +206,7 @@ internal sealed class DecisionLedger(string connectionString)
     private async Task<Guid[]> StillInDeliveryAsync(Guid[] ids, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT a.id FROM approvals a WHERE a.id = ANY (@ids) AND a.status = ANY (@acknowledged)", connection);
+        await using var command = new NpgsqlCommand("/* bench */ SELECT a.id FROM approvals a WHERE a.id = ANY (@ids) AND a.status = ANY (@acknowledged)", connection);
         command.Parameters.AddWithValue("ids", ids);
         command.Parameters.AddWithValue("acknowledged", DecisionOutcome.AcknowledgedStatuses);
         var open = new List<Guid>();
@@ -297,7 +310,7 @@ internal sealed class DecisionLedger(string connectionString)
 
     private static async Task<bool> HasUserServiceTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT to_regclass('user_service.received_webhooks') IS NOT NULL", connection);
+        await using var command = new NpgsqlCommand("/* bench */ SELECT to_regclass('user_service.received_webhooks') IS NOT NULL", connection);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

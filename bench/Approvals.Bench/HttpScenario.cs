@@ -15,6 +15,8 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
 
     public bool NeedsDelivery => false;
 
+    public IReadOnlyList<BenchTransport>? RunsOn(IReadOnlyList<BenchTransport> chosen) => null;
+
     public CeilingScript? Ceiling => ceiling;
 
     /// <summary>The -D variables of <paramref name="script"/>: its own and the data set's.</summary>

@@ -9,12 +9,12 @@ if (args.Any(a => a is "-h" or "--help"))
 
 BenchOptions options;
 BenchPaths paths;
-IReadOnlyList<IScenario> scenarios;
+IReadOnlyList<(BenchTransport Transport, IReadOnlyList<IScenario> Scenarios)> stages;
 try
 {
     options = BenchOptions.Parse(args);
     paths = BenchPaths.Find();
-    scenarios = ScenarioCatalog.Resolve(options.Scenarios);
+    stages = RunPlan.Of(ScenarioCatalog.Resolve(options.Scenarios), options.Transports);
 }
 catch (UsageException exception)
 {
@@ -40,10 +40,16 @@ Console.CancelKeyPress += (_, e) =>
 var results = new List<ScenarioResult>();
 try
 {
-    await using var environment = await BenchEnvironment.StartAsync(options, paths, scenarios.Any(s => s.NeedsDelivery), cancellation.Token);
-    foreach (var scenario in scenarios)
+    await using var environment = await BenchEnvironment.StartAsync(options, paths, cancellation.Token);
+    foreach (var (transport, scenarios) in stages)
     {
-        results.Add(await scenario.RunAsync(environment.Context, cancellation.Token));
+        // One transport's services at a time: the two cores are never shared between them.
+        await using var stack = await environment.StartStackAsync(transport, scenarios.Any(s => s.NeedsDelivery), cancellation.Token);
+        foreach (var scenario in scenarios)
+        {
+            var result = await scenario.RunAsync(stack.Context, cancellation.Token);
+            results.Add(scenario.RunsOn(options.Transports) is null ? result : result with { Transport = transport });
+        }
     }
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

@@ -23,13 +23,16 @@ internal static class Report
             $"{options.Threads} wrk/pgbench threads, {options.Approvals:N0} approvals; per scenario a warm-up (at least {options.WarmupSeconds} s, " +
             $"longer while the service's CPU time per request still reaches new lows, at most {options.MaxWarmupSeconds} s), then " +
             $"{options.DurationSeconds} s measured for the service and for its ceiling, in {options.Rounds} alternating rounds " +
-            $"(p50: the median round's; p99: the worst round's).");
+            $"(p50: the median round's; p99: the worst round's); transports {string.Join(", ", options.Transports.Select(t => t.Name()))}" +
+            $"{(options.Transports.Contains(BenchTransport.RabbitMq) ? $" (rabbitmq: {options.Workers} worker process{(options.Workers == 1 ? "" : "es")})" : "")}.");
         text.AppendLine();
         var loads = results.Where(r => !r.IsReliability).ToList();
         if (loads.Count > 0)
         {
             AppendLoadTable(text, loads);
         }
+
+        DecideReport.AppendTable(text, results);
 
         var reliability = results.Where(r => r.IsReliability).ToList();
         if (reliability.Count > 0)
@@ -43,7 +46,7 @@ internal static class Report
         }
 
         text.AppendLine();
-        text.AppendLine("Targets (issue 4):");
+        text.AppendLine("Targets (issues 4 and 17):");
         text.AppendLine();
         foreach (var line in CheckTargets(results))
         {
@@ -69,7 +72,7 @@ internal static class Report
         {
             var load = result.Load;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {result.Name} | {load.RequestsPerSecond:N0} | {Milliseconds(load.P50)} | {Milliseconds(load.P99)} | {Errors(load)} | " +
+                $"| {result.Label} | {load.RequestsPerSecond:N0} | {Milliseconds(load.P50)} | {Milliseconds(load.P99)} | {Errors(load)} | " +
                 $"{Megabytes(result.PeakMemoryBytes)} | {(result.Ceiling is { } c ? c.TransactionsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : "–")} | " +
                 $"{(result.Ratio is { } ratio ? ratio.ToString("P0", CultureInfo.InvariantCulture) : "–")} | {Microseconds(result.ServiceCpuPerRequest)} | {result.Warmup.TotalSeconds:0} s |");
         }
@@ -85,7 +88,7 @@ internal static class Report
         {
             var checks = string.Join("; ", result.Checks.Select(c => (c.Met ? "" : "**FAILED** ") + c.Text));
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {result.Name} | {(result.Checks.All(c => c.Met) ? "PASS" : "**FAIL**")} | {result.Load.Requests:N0} | {checks} |");
+                $"| {result.Label} | {(result.Checks.All(c => c.Met) ? "PASS" : "**FAIL**")} | {result.Load.Requests:N0} | {checks} |");
         }
 
         text.AppendLine();
@@ -97,7 +100,7 @@ internal static class Report
         var lines = new List<TargetCheck>();
         foreach (var result in results)
         {
-            lines.AddRange(result.IsReliability ? result.Checks.Select(c => c with { Text = $"{result.Name}: {c.Text}" }) : result.Checks);
+            lines.AddRange(result.IsReliability ? result.Checks.Select(c => c with { Text = $"{result.Label}: {c.Text}" }) : result.Checks);
             if (result.IsReliability)
             {
                 continue;
@@ -105,16 +108,17 @@ internal static class Report
 
             if (RatioTargets.TryGetValue(result.Name, out var target) && result.Ratio is { } ratio)
             {
-                lines.Add(new($"{result.Name} at least {target:P0} of its ceiling (measured {ratio:P0})", ratio >= target));
+                lines.Add(new($"{result.Label} at least {target:P0} of its ceiling (measured {ratio:P0})", ratio >= target));
             }
 
-            lines.Add(new($"{result.Name} without errors ({Errors(result.Load)})", result.Load.Errors == 0));
+            lines.Add(new($"{result.Label} without errors ({Errors(result.Load)})", result.Load.Errors == 0));
             if (result.PeakMemoryBytes is { } peak)
             {
-                lines.Add(new($"{result.Name} peak RSS at most 250 MB ({Megabytes(peak)})", peak <= MaxPeakMemoryBytes));
+                lines.Add(new($"{result.Label} peak RSS at most 250 MB ({Megabytes(peak)})", peak <= MaxPeakMemoryBytes));
             }
         }
 
+        lines.AddRange(DecideReport.CrossChecks(results));
         return lines;
     }
 
@@ -151,7 +155,7 @@ internal static class Report
             return;
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **{result.Name}**");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **{result.Label}**");
         // Per request of the round whose SQL was recorded (the first), not of all rounds.
         Append("service", result.ServiceStatements, result.StatementRequests);
         if (result.CeilingStatements is { Count: > 0 } ceiling)

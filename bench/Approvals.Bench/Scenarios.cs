@@ -12,6 +12,12 @@ internal interface IScenario
     /// <summary>Whether it needs UserService and the delivery dispatcher (the decision scenarios do).</summary>
     bool NeedsDelivery { get; }
 
+    /// <summary>
+    /// The transports, of those chosen with --transport, it runs on: each of them for the delivery scenarios, only
+    /// rabbitmq for chaos-broker; null for a scenario the transport does not touch, which runs once, on the first.
+    /// </summary>
+    IReadOnlyList<BenchTransport>? RunsOn(IReadOnlyList<BenchTransport> chosen);
+
     Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken);
 }
 
@@ -47,6 +53,15 @@ internal sealed record ScenarioResult(
 
     /// <summary>A reliability scenario: reported as PASS/FAIL with its checks, not as a row of rates.</summary>
     public bool IsReliability { get; init; }
+
+    /// <summary>The transport it ran on; null for a scenario the transport does not touch.</summary>
+    public BenchTransport? Transport { get; init; }
+
+    /// <summary>Its name in the report: "decide (rabbitmq)", or the plain name when the transport does not matter.</summary>
+    public string Label => Transport is { } transport ? $"{Name} ({transport.Name()})" : Name;
+
+    /// <summary>decide's figures per transport (rates, costs per decision, the broker, the backlog).</summary>
+    public DecideFigures? Decide { get; init; }
 }
 
 /// <summary>One target or expectation and whether the run met it.</summary>
@@ -100,7 +115,8 @@ internal static class ScenarioCatalog
     ];
 
     /// <summary>The reliability scenarios: run only when named (or all of them with "chaos"), since each takes minutes.</summary>
-    public static IReadOnlyList<IScenario> Reliability { get; } = [new ChaosKillScenario(), new ChaosDownstreamScenario(), new ChaosDatabaseScenario()];
+    public static IReadOnlyList<IScenario> Reliability { get; } =
+        [new ChaosKillScenario(), new ChaosDownstreamScenario(), new ChaosDatabaseScenario(), new ChaosBrokerScenario()];
 
     /// <summary>Every scenario's ceiling script with all its -D variables but the runner's (decide's for one pool).</summary>
     public static IEnumerable<(string Scenario, string File, IReadOnlyDictionary<string, string> Variables)> Ceilings(BenchOptions options) =>
@@ -135,5 +151,29 @@ internal static class ScenarioCatalog
         }
 
         return chosen;
+    }
+}
+
+/// <summary>
+/// Which scenarios run on which transport's services, in order: one stage per transport (in --transport order),
+/// each with the scenarios that run on it in the order they were named; a scenario the transport does not touch joins
+/// the first stage.
+/// </summary>
+internal static class RunPlan
+{
+    public static IReadOnlyList<(BenchTransport Transport, IReadOnlyList<IScenario> Scenarios)> Of(
+        IReadOnlyList<IScenario> scenarios, IReadOnlyList<BenchTransport> chosen)
+    {
+        foreach (var scenario in scenarios)
+        {
+            if (scenario.RunsOn(chosen) is { Count: 0 })
+            {
+                throw new UsageException($"{scenario.Name} runs on none of the transports chosen ({string.Join(", ", chosen.Select(t => t.Name()))}).");
+            }
+        }
+
+        return [.. chosen
+            .Select(transport => (transport, (IReadOnlyList<IScenario>)[.. scenarios.Where(s => s.RunsOn(chosen) is { } on ? on.Contains(transport) : transport == chosen[0])]))
+            .Where(stage => stage.Item2.Count > 0)];
     }
 }

@@ -16,12 +16,15 @@ internal sealed class ServiceProcess : IAsyncDisposable
     private readonly string _assemblyPath;
     private readonly string _readinessPath;
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly IReadOnlyList<string> _arguments;
     private readonly StreamWriter _log;
     private Process? _process;
 
-    private ServiceProcess(string name, string assemblyPath, string readinessPath, IReadOnlyDictionary<string, string> environment, string logPath)
+    private ServiceProcess(
+        string name, string assemblyPath, string readinessPath, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string logPath)
     {
         Name = name;
+        _arguments = arguments;
         _assemblyPath = assemblyPath;
         _readinessPath = readinessPath;
         BaseUrl = new Uri($"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}");
@@ -37,10 +40,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
 
-    /// <summary>Builds the project in Release and returns a (not yet started) process for its main assembly.</summary>
-    public static async Task<ServiceProcess> BuildAsync(
-        string name, string projectDirectory, string readinessPath, IReadOnlyDictionary<string, string> environment, string logPath,
-        CancellationToken cancellationToken)
+    /// <summary>Builds the project in Release; its processes are made from the result (<see cref="ServiceBuild.Create"/>).</summary>
+    public static async Task<ServiceBuild> BuildAsync(string name, string projectDirectory, string readinessPath, CancellationToken cancellationToken)
     {
         Console.WriteLine($"Building {name} (Release)...");
         var build = await Commands.RunAsync("dotnet", ["build", "-c", "Release", "--nologo", "-v", "quiet", projectDirectory],
@@ -53,8 +54,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
         var projectName = Path.GetFileName(projectDirectory.TrimEnd('/'));
         var assembly = Path.Combine(projectDirectory, "bin", "Release", "net10.0", projectName + ".dll");
         return File.Exists(assembly)
-            ? new ServiceProcess(name, assembly, readinessPath, environment, logPath)
+            ? new ServiceBuild(assembly, readinessPath)
             : throw new InvalidOperationException($"The build did not produce {assembly}.");
+    }
+
+    /// <summary>A built service: any number of (not yet started) processes can be made from it.</summary>
+    public sealed record ServiceBuild(string AssemblyPath, string ReadinessPath)
+    {
+        /// <summary>A process on a free port of its own, with these settings, command-line arguments (e.g. <c>--role worker</c>) and log file.</summary>
+        public ServiceProcess Create(string name, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string logPath) =>
+            new(name, AssemblyPath, ReadinessPath, environment, arguments, logPath);
     }
 
     /// <summary>Starts the process and waits until its readiness route answers 2xx.</summary>
@@ -74,6 +83,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(_assemblyPath)!,
         };
         start.ArgumentList.Add(_assemblyPath);
+        foreach (var argument in _arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var (key, value) in _environment)
         {
             start.Environment[key] = value;
@@ -198,59 +212,5 @@ internal sealed class ServiceProcess : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-/// <summary>Reads a process's figures from /proc.</summary>
-internal static class ProcStatus
-{
-    /// <summary>Linux reports CPU times to user space in USER_HZ ticks, 100 per second.</summary>
-    private const int TicksPerSecond = 100;
-
-    public static long? PeakResidentBytes(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status"))
-            {
-                // "VmHWM:    123456 kB"
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                {
-                    var kilobytes = line["VmHWM:".Length..].Trim().Split(' ')[0];
-                    return long.Parse(kilobytes, CultureInfo.InvariantCulture) * 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // The process is gone.
-        }
-
-        return null;
-    }
-
-    /// <summary>CPU time of this process's finished child processes (cutime + cstime): a tool's cost once it has exited.</summary>
-    public static TimeSpan FinishedChildrenCpuTime()
-    {
-        var stat = File.ReadAllText("/proc/self/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds((double)ticks / TicksPerSecond);
-    }
-
-    public static TimeSpan? CpuTime(int pid)
-    {
-        try
-        {
-            // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are the 12th and 13th.
-            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return TimeSpan.FromSeconds((double)ticks / TicksPerSecond);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 }

@@ -22,7 +22,10 @@ internal sealed class StatementLog(string connectionString)
         }
     }
 
-    /// <summary>Statements of this database since the last reset, most called first (the log's own queries left out).</summary>
+    /// <summary>
+    /// Statements of this database since the last reset, most called first, without the tool's own: this log's, and
+    /// those its ledger and samplers mark with <c>/* bench */</c> (pg_stat_statements keeps a query's comments).
+    /// </summary>
     public async Task<IReadOnlyList<StatementStats>> ReadAsync(CancellationToken cancellationToken)
     {
         if (!await IsAvailableAsync(cancellationToken))
@@ -36,9 +39,9 @@ internal sealed class StatementLog(string connectionString)
             SELECT query, calls, mean_exec_time
             FROM pg_stat_statements
             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND toplevel AND query NOT LIKE '%pg_stat_statements%'
+              AND toplevel AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%/* bench */%'
             ORDER BY calls DESC, query
-            LIMIT 40
+            LIMIT 200
             """, connection);
         var statements = new List<StatementStats>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

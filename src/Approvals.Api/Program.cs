@@ -2,11 +2,14 @@ using Approvals.Api;
 using Approvals.Api.Auth;
 using Approvals.Api.Persistence;
 
-// One program, three roles (setting "Role", e.g. `dotnet run --project src/Approvals.Api -- --role dispatcher`):
-//   all (default)  the HTTP API and the delivery dispatcher;
+// One program, three roles (setting "Role", e.g. `dotnet run --project src/Approvals.Api -- --role worker`):
+//   all (default)  the HTTP API and delivery;
 //   api            the HTTP API only (the same as Delivery:Enabled=false);
-//   dispatcher     only the delivery dispatcher, answering /healthz and /readyz, so dispatchers scale apart from
-//                  the API. Any number of dispatchers can share the database (see Delivery/DeliveryDispatcher.cs).
+//   worker         only delivery (also spelled dispatcher), answering /healthz and /readyz, so delivery scales apart
+//                  from the API: on the postgres transport any number of dispatchers share the database
+//                  (Outbox/DeliveryDispatcher.cs), on rabbitmq any number of workers share the delivery queue
+//                  (Messaging/DeliveryWorker.cs). Every process also runs the rabbitmq transport's event relay, one
+//                  of them active at a time (Messaging/EventRelay.cs).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApprovalsApi();
 

@@ -31,8 +31,11 @@ public sealed class ConfirmedPublisher(RabbitMqConnection connection) : IAsyncDi
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ConfirmTimeout);
+            // No client-side throttling of outstanding confirms (the client's default delays each publish by up to a
+            // second once 64 are outstanding): a batch is bounded by its caller, and the broker has flow control.
             var channel = _channel ??= await (await connection.GetAsync(timeout.Token)).CreateChannelAsync(
-                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), timeout.Token);
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+                    outstandingPublisherConfirmationsRateLimiter: null), timeout.Token);
             try
             {
                 var confirms = new Task[messages.Count];

@@ -27,6 +27,7 @@ public sealed partial class DeliveryWorker(
     ApprovalStore approvals,
     IServiceScopeFactory scopes,
     IOptions<MessagingOptions> options,
+    IOptions<DeliveryOptions> delivery,
     TimeProvider clock,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
@@ -43,14 +44,20 @@ public sealed partial class DeliveryWorker(
     private IChannel? _channel;
     private ConfirmedPublisher? _publisher;
 
-    /// <summary>Whether this worker is consuming (for tests and /readyz).</summary>
+    private long _attemptsMade;
+
+    /// <summary>Whether this worker is consuming.</summary>
     public bool IsConsuming => _channel is { IsOpen: true };
+
+    /// <summary>Attempts this worker has made (HTTP calls, whatever their outcome).</summary>
+    public long AttemptsMade => Interlocked.Read(ref _attemptsMade);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        if (settings.Transport != MessagingTransport.RabbitMq)
+        if (settings.Transport != MessagingTransport.RabbitMq || !delivery.Value.Enabled)
         {
+            // Delivery is off here (Delivery:Enabled=false, or --role api): other processes' workers deliver.
             return;
         }
 
@@ -220,6 +227,7 @@ public sealed partial class DeliveryWorker(
             await using var scope = scopes.CreateAsyncScope();
             var sender = scope.ServiceProvider.GetRequiredService<WebhookSender>();
             var outcome = await sender.SendAsync(request, stoppingToken);
+            Interlocked.Increment(ref _attemptsMade);
             _finished.Writer.TryWrite((received, new AttemptToRecord(job, schedule, outcome)));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -332,7 +340,7 @@ public sealed partial class DeliveryWorker(
             return;
         }
 
-        _ = Task.Delay(wait, clock, stoppingToken).ContinueWith(
+        _ = Task.Delay(wait, Wall, stoppingToken).ContinueWith(
             _ => _received.Writer.TryWrite(received with { Message = message with { DueAt = DateTimeOffset.MinValue } }),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
