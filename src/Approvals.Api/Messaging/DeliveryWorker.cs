@@ -36,11 +36,19 @@ public sealed partial class DeliveryWorker(
     private static readonly TimeSpan DatabaseRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeProvider Wall = TimeProvider.System;
 
+    /// <summary>
+    /// Reads of arriving messages that may run at once: a message that arrives during a read need not wait for it to
+    /// finish before its own starts, which was most of a delivery's wait at a steady moderate rate.
+    /// </summary>
+    private const int MaxConcurrentReads = 4;
+
     private readonly Channel<Received> _received = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<(Received Delivery, AttemptToRecord Attempt)> _finished =
         Channel.CreateUnbounded<(Received, AttemptToRecord)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<ulong, Task> _sending = new();
     private readonly SemaphoreSlim _acks = new(1, 1);
+    private readonly SemaphoreSlim _reads = new(MaxConcurrentReads, MaxConcurrentReads);
+    private readonly ConcurrentDictionary<Task, bool> _reading = new();
     private IChannel? _channel;
     private ConfirmedPublisher? _publisher;
 
@@ -88,6 +96,7 @@ public sealed partial class DeliveryWorker(
         }
         finally
         {
+            await Task.WhenAll(_reading.Keys);
             await Task.WhenAll(_sending.Values);
             await recording;
             if (_channel is { } channel)
@@ -152,8 +161,38 @@ public sealed partial class DeliveryWorker(
 
             if (toRead.Count > 0)
             {
-                await StartAttemptsAsync(toRead, stoppingToken);
+                await _reads.WaitAsync(stoppingToken);
+                var reading = ReadAndStartAsync(toRead, stoppingToken);
+                _reading[reading] = true;
+                _ = reading.ContinueWith(done => _reading.TryRemove(done, out _), CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
+        }
+    }
+
+    private async Task ReadAndStartAsync(List<Received> batch, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await StartAttemptsAsync(batch, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the messages go back to the queue when the channel closes.
+        }
+        catch (Exception exception)
+        {
+            // Handed back; the broker counts them towards the delivery limit.
+            LogReadFailed(logger, exception, batch.Count);
+            foreach (var received in batch)
+            {
+                await NackAsync(received);
+            }
+        }
+        finally
+        {
+            _reads.Release();
         }
     }
 
@@ -313,97 +352,10 @@ public sealed partial class DeliveryWorker(
         }
     }
 
-    /// <summary>Publishes the job's next attempt (parked until due) and then acknowledges the message that led to it.</summary>
-    private async Task FollowUpAsync(Received received, DeliveryMessage next, CancellationToken stoppingToken)
-    {
-        var wait = next.DueAt - clock.GetUtcNow();
-        var message = RabbitMqTopology.TierFor(wait) is { } tier ? BrokerMessages.ForDelay(next, tier) : BrokerMessages.ForDelivery(next);
-        if (await TryPublishAsync(message, stoppingToken))
-        {
-            await AckAsync(received);
-        }
-    }
-
-    /// <summary>
-    /// A message not due yet: parked in the longest delay queue that fits (it comes back and is parked again until it
-    /// is due), or, when that is shorter than every tier, held here for the rest.
-    /// </summary>
-    private async Task WaitUntilDueAsync(Received received, DeliveryMessage message, TimeSpan wait, CancellationToken stoppingToken)
-    {
-        if (RabbitMqTopology.TierFor(wait) is { } tier)
-        {
-            if (await TryPublishAsync(BrokerMessages.ForDelay(message, tier), stoppingToken))
-            {
-                await AckAsync(received);
-            }
-
-            return;
-        }
-
-        _ = Task.Delay(wait, Wall, stoppingToken).ContinueWith(
-            _ => _received.Writer.TryWrite(received with { Message = message with { DueAt = DateTimeOffset.MinValue } }),
-            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-    }
-
-    /// <summary>A dead-lettered message that names no job (or an unreadable one on the work queue) is parked, never dropped.</summary>
-    private async Task SetAsideUnreadableAsync(Received received, CancellationToken stoppingToken)
-    {
-        if (!received.Dead)
-        {
-            // Unreadable on the work queue: dead-letter it at once rather than fail on it until the limit.
-            await RejectAsync(received);
-            return;
-        }
-
-        LogUnreadable(logger, received.Properties.MessageId);
-        if (await TryPublishAsync(BrokerMessages.ForUnreadable(received.Body, received.Properties), stoppingToken))
-        {
-            await AckAsync(received);
-        }
-    }
-
-    private async Task<bool> TryPublishAsync(OutgoingMessage message, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await _publisher!.PublishAsync([message], stoppingToken);
-            return true;
-        }
-        catch (Exception exception) when (BrokerBackoff.IsBrokerFailure(exception, stoppingToken))
-        {
-            // Not acknowledged: the broker hands the message out again once it is back, and it is followed up then.
-            LogBrokerUnavailable(logger, exception.GetType().Name, exception.Message, 0);
-            return false;
-        }
-    }
-
-    private Task AckAsync(Received received) => SettleAsync(received, (channel, tag) => channel.BasicAckAsync(tag, multiple: false));
-
-    private Task NackAsync(Received received) => SettleAsync(received, (channel, tag) => channel.BasicNackAsync(tag, multiple: false, requeue: true));
-
-    private Task RejectAsync(Received received) => SettleAsync(received, (channel, tag) => channel.BasicRejectAsync(tag, requeue: false));
-
-    private async Task SettleAsync(Received received, Func<IChannel, ulong, ValueTask> settle)
-    {
-        await _acks.WaitAsync(CancellationToken.None);
-        try
-        {
-            await settle(_channel!, received.Tag);
-        }
-        catch (Exception exception) when (BrokerBackoff.IsBrokerFailure(exception, CancellationToken.None))
-        {
-            // The channel closed: the broker already put the message back; it is handled again when it returns.
-            LogSettleFailed(logger, received.Tag, exception.GetType().Name);
-        }
-        finally
-        {
-            _acks.Release();
-        }
-    }
-
     public override void Dispose()
     {
         _acks.Dispose();
+        _reads.Dispose();
         base.Dispose();
     }
 
@@ -423,6 +375,9 @@ public sealed partial class DeliveryWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery job {JobId} attempt {Attempt} failed unexpectedly; its message goes back to the queue")]
     private static partial void LogAttemptCrashed(ILogger logger, Exception exception, Guid jobId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading {Count} delivery message(s)' approvals failed; the messages go back to the queue")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} delivery attempt(s) failed; their messages go back to the queue")]
     private static partial void LogRecordingFailed(ILogger logger, Exception exception, int count);

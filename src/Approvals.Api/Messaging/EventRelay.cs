@@ -32,6 +32,7 @@ public sealed partial class EventRelay(
     public static readonly TimeSpan StandbyInterval = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan DatabaseRetryDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan HeldBackRecheck = TimeSpan.FromMilliseconds(5);
 
     // Real time for waits: they are about the network, and tests move their fake clock by days.
     private static readonly TimeProvider Wall = TimeProvider.System;
@@ -127,14 +128,9 @@ public sealed partial class EventRelay(
                 }
             }
 
-            if (heldBack)
-            {
-                // A committed event waits behind an open transaction, which usually ends within milliseconds.
-                await Task.Delay(TimeSpan.FromMilliseconds(5), Wall, stoppingToken);
-                continue;
-            }
-
-            await Task.WhenAny(wake, Task.Delay(settings.RelayPollInterval, Wall, stoppingToken));
+            // A committed event held back behind an open transaction goes out as soon as that one ends, which is
+            // usually within milliseconds: look again at the next commit, or shortly.
+            await Task.WhenAny(wake, Task.Delay(heldBack ? HeldBackRecheck : settings.RelayPollInterval, Wall, stoppingToken));
             stoppingToken.ThrowIfCancellationRequested();
         }
     }

@@ -33,6 +33,46 @@ public class DeliveryOptionsTests
         Assert.Contains("Unknown role", Assert.Throws<InvalidOperationException>(() => host.Services).Message);
     }
 
+    [Theory]
+    [InlineData(null, "amqp:// or amqps://")]
+    [InlineData("http://127.0.0.1:5672/", "amqp:// or amqps://")]
+    [InlineData("not a uri", "amqp:// or amqps://")]
+    public void The_rabbitmq_transport_without_a_usable_broker_uri_fails_on_start(string? uri, string expected)
+    {
+        var settings = new Dictionary<string, string> { ["Messaging:Transport"] = "rabbitmq" };
+        if (uri is not null)
+        {
+            settings["Messaging:RabbitMQ:Uri"] = uri;
+        }
+
+        using var host = new SettingsHost(settings);
+        Assert.Contains(expected, Assert.Throws<OptionsValidationException>(() => host.Services).Message);
+    }
+
+    [Theory]
+    [InlineData("Messaging:RabbitMQ:Prefetch", "0")]
+    [InlineData("Messaging:RabbitMQ:DeliveryLimit", "0")]
+    [InlineData("Messaging:RabbitMQ:RelayBatchSize", "0")]
+    [InlineData("Messaging:RabbitMQ:RelayPollInterval", "00:00:00")]
+    public void Out_of_range_broker_settings_fail_on_start(string key, string value)
+    {
+        using var host = new SettingsHost(new()
+        {
+            ["Messaging:Transport"] = "rabbitmq",
+            ["Messaging:RabbitMQ:Uri"] = "amqp://guest:guest@127.0.0.1:9/",
+            [key] = value,
+        });
+        Assert.Contains(key.Split(':')[^1], Assert.Throws<OptionsValidationException>(() => host.Services).Message);
+    }
+
+    [Fact]
+    public void An_unknown_transport_fails_on_start()
+    {
+        using var host = new SettingsHost(new() { ["Messaging:Transport"] = "kafka" });
+        var failure = Assert.ThrowsAny<Exception>(() => host.Services);
+        Assert.Contains("kafka", failure.ToString());
+    }
+
     /// <summary>The host with the given settings; no database is needed because start-up fails before one is used.</summary>
     private sealed class SettingsHost(Dictionary<string, string> settings) : WebApplicationFactory<Program>
     {
