@@ -6,12 +6,10 @@ namespace Approvals.Api.Messaging;
 public sealed record OutgoingMessage(string Exchange, string RoutingKey, bool Mandatory, BasicProperties Properties, ReadOnlyMemory<byte> Body);
 
 /// <summary>
-/// Publishes batches of messages on one channel with publisher confirms. <see cref="SendAsync"/> returns once a
-/// batch is handed to the channel, with a task that completes when the broker has confirmed every message of it
-/// (persisted to the queues it routed them to) and fails when one was refused, returned unroutable (mandatory
-/// messages) or not confirmed in time; the channel is then replaced for later batches. Batches go out in the order
-/// they are sent, and RabbitMQ keeps the order of one channel's messages to each queue, so a caller may send the next
-/// batch before the last one is confirmed.
+/// Publishes batches of messages on one channel with publisher confirms, and returns only when the broker has
+/// confirmed every one (persisted to the queues it routed them to); throws when one was refused, returned
+/// unroutable (mandatory messages) or not confirmed in time, and then opens a new channel for the next batch. One
+/// batch at a time, in order: RabbitMQ keeps the order of one channel's messages to each queue.
 /// </summary>
 public sealed class ConfirmedPublisher(RabbitMqConnection connection) : IAsyncDisposable
 {
@@ -21,46 +19,41 @@ public sealed class ConfirmedPublisher(RabbitMqConnection connection) : IAsyncDi
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IChannel? _channel;
 
-    /// <summary>Sends and waits for the broker's confirms.</summary>
-    public async Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken) =>
-        await await SendAsync(messages, cancellationToken);
-
-    /// <summary>Hands the batch to the channel; the task returned completes when the broker has confirmed all of it.</summary>
-    public async Task<Task> SendAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    public async Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
         if (messages.Count == 0)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         await _gate.WaitAsync(cancellationToken);
-        IChannel? channel = null;
         try
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ConfirmTimeout);
             // No client-side throttling of outstanding confirms (the client's default delays each publish by up to a
             // second once 64 are outstanding): a batch is bounded by its caller, and the broker has flow control.
-            channel = _channel ??= await (await connection.GetAsync(cancellationToken)).CreateChannelAsync(
+            var channel = _channel ??= await (await connection.GetAsync(timeout.Token)).CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
-                    outstandingPublisherConfirmationsRateLimiter: null), cancellationToken);
-            var timeout = new CancellationTokenSource(ConfirmTimeout);
-            var confirms = new Task[messages.Count];
-            for (var i = 0; i < messages.Count; i++)
+                    outstandingPublisherConfirmationsRateLimiter: null), timeout.Token);
+            try
             {
-                var message = messages[i];
-                confirms[i] = channel.BasicPublishAsync(
-                    message.Exchange, message.RoutingKey, message.Mandatory, message.Properties, message.Body, timeout.Token).AsTask();
-            }
+                var confirms = new Task[messages.Count];
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    var message = messages[i];
+                    confirms[i] = channel.BasicPublishAsync(
+                        message.Exchange, message.RoutingKey, message.Mandatory, message.Properties, message.Body, timeout.Token).AsTask();
+                }
 
-            return ConfirmedAsync(channel, confirms, timeout);
-        }
-        catch
-        {
-            if (channel is not null)
+                await Task.WhenAll(confirms);
+            }
+            catch
             {
-                await DropAsync(channel);
+                _channel = null;
+                await DisposeQuietlyAsync(channel);
+                throw;
             }
-
-            throw;
         }
         finally
         {
@@ -76,42 +69,6 @@ public sealed class ConfirmedPublisher(RabbitMqConnection connection) : IAsyncDi
         }
 
         _gate.Dispose();
-    }
-
-    private async Task ConfirmedAsync(IChannel channel, Task[] confirms, CancellationTokenSource timeout)
-    {
-        try
-        {
-            await Task.WhenAll(confirms);
-        }
-        catch
-        {
-            await _gate.WaitAsync(CancellationToken.None);
-            try
-            {
-                await DropAsync(channel);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-
-            throw;
-        }
-        finally
-        {
-            timeout.Dispose();
-        }
-    }
-
-    /// <summary>Forgets a failed channel (unless another already replaced it); the caller holds the gate.</summary>
-    private async Task DropAsync(IChannel channel)
-    {
-        if (ReferenceEquals(_channel, channel))
-        {
-            _channel = null;
-            await DisposeQuietlyAsync(channel);
-        }
     }
 
     private static async Task DisposeQuietlyAsync(IChannel channel)

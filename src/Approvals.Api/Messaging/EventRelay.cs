@@ -10,11 +10,10 @@ namespace Approvals.Api.Messaging;
 /// Publishes the event stream to RabbitMQ (transport <c>rabbitmq</c>). Every process runs one; the one whose
 /// session holds the relay lock (a PostgreSQL advisory lock) publishes and the others stand by, so in the normal case
 /// no event goes out twice, and a standby takes over within <see cref="StandbyInterval"/> when the active relay's
-/// session ends. A round reads the settled events after the last one sent, in feed order (with the jobs a decision or
-/// a redelivery queued), and publishes each event to <c>approvals.events</c> and each queued job to the delivery
-/// queue; the next round may go out while earlier ones wait for the broker's confirms, and the checkpoint moves only
-/// over confirmed rounds: a relay that dies between the confirms and the checkpoint publishes those events again,
-/// with the same message ids, and so does one whose round the broker did not confirm. While the broker is away the relay keeps
+/// session ends. A round reads the settled events after the checkpoint in feed order (with the jobs a decision or a
+/// redelivery queued), publishes each event to <c>approvals.events</c> and each queued job to the delivery queue,
+/// waits for the broker's confirms, and only then moves the checkpoint: a relay that dies between the confirms and
+/// the checkpoint publishes those events again, with the same message ids. While the broker is away the relay keeps
 /// retrying the same round with backoff; nothing is skipped, so nothing is lost and each approval's events keep their
 /// order. The API is not affected: it only writes to PostgreSQL.
 /// </summary>
@@ -34,9 +33,6 @@ public sealed partial class EventRelay(
 
     private static readonly TimeSpan DatabaseRetryDelay = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan HeldBackRecheck = TimeSpan.FromMilliseconds(5);
-
-    /// <summary>Rounds the relay sends ahead of the broker's confirms.</summary>
-    private const int MaxUnconfirmedRounds = 4;
 
     // Real time for waits: they are about the network, and tests move their fake clock by days.
     private static readonly TimeProvider Wall = TimeProvider.System;
@@ -102,100 +98,40 @@ public sealed partial class EventRelay(
         var settings = options.Value.RabbitMQ;
         await using var publisher = new ConfirmedPublisher(connection);
         var backoff = BrokerBackoff.Start(settings.MaxReconnectDelay);
-
-        // Rounds sent and not yet confirmed, oldest first. The next round is read and sent while earlier ones wait
-        // for their confirms (the channel keeps their order); the checkpoint moves only over confirmed rounds.
-        var unconfirmed = new Queue<(EventCursor Last, int Count, Task Confirmed)>();
-        var sentUpTo = checkpoint;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the read, so a commit between the read and the wait still wakes the wait.
             var wake = signal.NextWake;
-            var confirmedUpTo = checkpoint;
-            var confirmedCount = 0;
-            try
-            {
-                while (unconfirmed.TryPeek(out var oldest) && oldest.Confirmed.IsCompleted)
-                {
-                    unconfirmed.Dequeue();
-                    await oldest.Confirmed; // throws when the broker refused or never confirmed it
-                    confirmedUpTo = oldest.Last;
-                    confirmedCount += oldest.Count;
-                }
-            }
-            catch (Exception exception) when (BrokerBackoff.IsBrokerFailure(exception, stoppingToken))
-            {
-                // Everything after the last confirmed round goes out again (the same message ids), in order.
-                await ForgetAsync(unconfirmed);
-                sentUpTo = checkpoint = confirmedUpTo;
-                var delay = backoff.Next();
-                LogBrokerUnavailable(logger, exception.GetType().Name, exception.Message, delay.TotalMilliseconds);
-                await Task.Delay(delay, Wall, stoppingToken);
-                continue;
-            }
-
-            if (confirmedUpTo != checkpoint && confirmedUpTo is { } confirmed)
-            {
-                await EventRelayStore.SaveCheckpointAsync(session, CheckpointName, confirmed, clock.GetUtcNow(), stoppingToken);
-                checkpoint = confirmed;
-                Interlocked.Add(ref _published, confirmedCount);
-                backoff.Reset();
-                LogPublished(logger, confirmedCount, confirmed.Position);
-            }
-
-            if (unconfirmed.Count >= MaxUnconfirmedRounds)
-            {
-                await Task.WhenAny(unconfirmed.Peek().Confirmed);
-                continue;
-            }
-
-            var (events, heldBack) = await ApprovalEventStore.ReadForRelayAsync(session, sentUpTo, settings.RelayBatchSize, stoppingToken);
+            var (events, heldBack) = await ApprovalEventStore.ReadForRelayAsync(session, checkpoint, settings.RelayBatchSize, stoppingToken);
             if (events.Count > 0)
             {
                 try
                 {
-                    var confirmedRound = await publisher.SendAsync(MessagesOf(events), stoppingToken);
-                    unconfirmed.Enqueue((events[^1].Cursor, events.Count, confirmedRound));
-                    sentUpTo = events[^1].Cursor;
+                    await publisher.PublishAsync(MessagesOf(events), stoppingToken);
                 }
                 catch (Exception exception) when (BrokerBackoff.IsBrokerFailure(exception, stoppingToken))
                 {
-                    await ForgetAsync(unconfirmed);
-                    sentUpTo = checkpoint;
                     var delay = backoff.Next();
-                    LogBrokerUnavailable(logger, exception.GetType().Name, exception.Message, delay.TotalMilliseconds);
+                    LogBrokerUnavailable(logger, events.Count, exception.GetType().Name, exception.Message, delay.TotalMilliseconds);
                     await Task.Delay(delay, Wall, stoppingToken);
                     continue;
                 }
 
+                backoff.Reset();
+                checkpoint = events[^1].Cursor;
+                await EventRelayStore.SaveCheckpointAsync(session, CheckpointName, checkpoint.Value, clock.GetUtcNow(), stoppingToken);
+                Interlocked.Add(ref _published, events.Count);
+                LogPublished(logger, events.Count, checkpoint.Value.Position);
                 if (events.Count == settings.RelayBatchSize)
                 {
                     continue;
                 }
             }
 
-            // Wait for a commit, the oldest round's confirms, or (an event held back behind an open transaction goes
-            // out as soon as that one ends, usually within milliseconds) a short while.
-            var pause = heldBack ? HeldBackRecheck : settings.RelayPollInterval;
-            await (unconfirmed.TryPeek(out var next)
-                ? Task.WhenAny(wake, next.Confirmed, Task.Delay(pause, Wall, stoppingToken))
-                : Task.WhenAny(wake, Task.Delay(pause, Wall, stoppingToken)));
+            // A committed event held back behind an open transaction goes out as soon as that one ends, which is
+            // usually within milliseconds: look again at the next commit, or shortly.
+            await Task.WhenAny(wake, Task.Delay(heldBack ? HeldBackRecheck : settings.RelayPollInterval, Wall, stoppingToken));
             stoppingToken.ThrowIfCancellationRequested();
-        }
-    }
-
-    /// <summary>Drops the rounds still waiting for confirms, observing their outcome so none goes unobserved.</summary>
-    private static async Task ForgetAsync(Queue<(EventCursor Last, int Count, Task Confirmed)> unconfirmed)
-    {
-        while (unconfirmed.TryDequeue(out var round))
-        {
-            try
-            {
-                await round.Confirmed;
-            }
-            catch (Exception)
-            {
-                // The round is published again from the checkpoint.
-            }
         }
     }
 
@@ -235,8 +171,8 @@ public sealed partial class EventRelay(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Event relay published {Count} event(s) up to position {Position}")]
     private static partial void LogPublished(ILogger logger, int count, long position);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event relay cannot publish to RabbitMQ ({ExceptionType}: {Reason}); publishing again from the checkpoint in {DelayMs} ms")]
-    private static partial void LogBrokerUnavailable(ILogger logger, string exceptionType, string reason, double delayMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event relay cannot publish {Count} event(s) to RabbitMQ ({ExceptionType}: {Reason}); retrying in {DelayMs} ms")]
+    private static partial void LogBrokerUnavailable(ILogger logger, int count, string exceptionType, string reason, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event relay lost the database ({ExceptionType}: {Reason}); retrying shortly")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string exceptionType, string reason);
