@@ -42,19 +42,12 @@ public sealed partial class DeliveryWorker(
     /// </summary>
     private const int MaxConcurrentReads = 4;
 
-    /// <summary>
-    /// Recording transactions that may run at once: one at a time made every attempt that finished during a recording
-    /// wait for it, which was the largest part of a delivery's tail at a steady moderate rate (docs/benchmarks.md).
-    /// </summary>
-    private const int MaxConcurrentRecordings = 4;
-
     private readonly Channel<Received> _received = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<(Received Delivery, AttemptToRecord Attempt)> _finished =
         Channel.CreateUnbounded<(Received, AttemptToRecord)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<ulong, Task> _sending = new();
     private readonly SemaphoreSlim _acks = new(1, 1);
     private readonly SemaphoreSlim _reads = new(MaxConcurrentReads, MaxConcurrentReads);
-    private readonly SemaphoreSlim _recordings = new(MaxConcurrentRecordings, MaxConcurrentRecordings);
     private readonly ConcurrentDictionary<Task, bool> _reading = new();
     private IChannel? _channel;
     private ConfirmedPublisher? _publisher;
@@ -292,11 +285,77 @@ public sealed partial class DeliveryWorker(
         }
     }
 
+    /// <summary>Records what finished, batch by batch (one transaction each), then publishes retries and acknowledges.</summary>
+    private async Task RecordUntilStoppedAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<(Received Delivery, AttemptToRecord Attempt)>();
+        try
+        {
+            while (await _finished.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < 256 && _finished.Reader.TryRead(out var finished))
+                {
+                    batch.Add(finished);
+                }
+
+                await RecordBatchAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Unrecorded attempts are made again by whichever worker gets their messages next.
+        }
+    }
+
+    private async Task RecordBatchAsync(List<(Received Delivery, AttemptToRecord Attempt)> batch, CancellationToken stoppingToken)
+    {
+        JobNextState?[] states;
+        while (true)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var recorder = scope.ServiceProvider.GetRequiredService<BrokerDeliveryRecorder>();
+                states = await recorder.RecordAsync([.. batch.Select(b => b.Attempt)], stoppingToken);
+                break;
+            }
+            catch (Exception exception) when (ApiExceptionHandler.IsDatabaseUnavailable(exception))
+            {
+                // The attempts happened; keep them (and their messages) until they can be recorded.
+                LogDatabaseUnavailable(logger, exception.GetType().Name);
+                await Task.Delay(DatabaseRetryDelay, Wall, stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogRecordingFailed(logger, exception, batch.Count);
+                foreach (var (delivery, _) in batch)
+                {
+                    await NackAsync(delivery);
+                }
+
+                return;
+            }
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (delivery, attempt) = batch[i];
+            if (states[i] is { State: DeliveryState.Pending, NextAttemptAt: { } next })
+            {
+                await FollowUpAsync(delivery, new DeliveryMessage(attempt.Job.Id, attempt.Job.ApprovalId, attempt.Job.Attempt + 1, next), stoppingToken);
+            }
+            else
+            {
+                await AckAsync(delivery);
+            }
+        }
+    }
+
     public override void Dispose()
     {
         _acks.Dispose();
         _reads.Dispose();
-        _recordings.Dispose();
         base.Dispose();
     }
 
