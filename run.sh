@@ -77,7 +77,9 @@ stop_broker() {
 }
 
 cleanup() {
-  trap - INT TERM EXIT
+  # Further signals (a second Ctrl+C, or a supervisor signalling the whole group) must not cut the clean-up short.
+  trap "" INT TERM
+  trap - EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${pids[@]}" 2>/dev/null || true
   if [ -n "$broker_dir" ]; then stop_broker; fi
