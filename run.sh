@@ -73,6 +73,9 @@ kill_recorded() {
 stop_broker() {
   rabbitmq rabbitmqctl -n "$broker_node" shutdown >/dev/null 2>&1 || kill_recorded "$broker_dir/node.pid" "$broker_dir/"
   if [ -n "$epmd_pid" ]; then kill "$epmd_pid" 2>/dev/null || true; fi
+  # rabbitmqctl's own Erlang VM may start another epmd on the node's port as it exits: stop whatever is left there.
+  sleep 0.5
+  ss -ltnpH "sport = :$broker_epmd_port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | xargs -r kill 2>/dev/null || true
   rm -f "$broker_dir/owner.pid" "$broker_dir/epmd.pid"
 }
 
