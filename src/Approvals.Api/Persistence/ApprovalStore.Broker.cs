@@ -38,13 +38,7 @@ public sealed partial class ApprovalStore
         {
             if (approval is null || approval.Id != reader.GetGuid(0))
             {
-                approval = ReadApprovalRow(reader);
-                var rules = reader.GetFieldValue<int[]>(ApprovalColumnCount);
-                for (var position = 0; position < rules.Length; position++)
-                {
-                    approval.ServiceRules.Add(new ApprovalServiceRule { ApprovalId = approval.Id, ServiceRuleId = rules[position], Position = position });
-                }
-
+                approval = ReadApprovalWithRules(reader);
                 jobs = [];
                 found[approval.Id] = new ApprovalForDelivery(approval, jobs);
             }
@@ -54,18 +48,7 @@ public sealed partial class ApprovalStore
                 continue;
             }
 
-            var row = new DeliveryJob
-            {
-                Id = reader.GetGuid(job),
-                ApprovalId = approval.Id,
-                DecisionId = approval.CurrentDecisionId!.Value,
-                ServiceRuleId = reader.GetInt32(job + 1),
-                State = (DeliveryState)reader.GetInt16(job + 2),
-                Attempts = reader.GetInt32(job + 3),
-                ReportedStatus = reader.IsDBNull(job + 4) ? null : (ApprovalStatus)reader.GetInt16(job + 4),
-                NextAttemptAt = reader.GetFieldValue<DateTimeOffset>(job + 5),
-                LastError = reader.IsDBNull(job + 6) ? null : reader.GetString(job + 6),
-            };
+            var row = ReadCurrentJobRow(reader, approval);
             approval.DeliveryJobs.Add(row);
             jobs![row.Id] = new JobForDelivery(row, reader.GetInt32(job + 7), (ApprovalStatus)reader.GetInt16(job + 8), ServiceRuleStore.ReadRow(reader, rule));
         }

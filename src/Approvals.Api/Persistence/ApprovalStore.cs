@@ -227,6 +227,37 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             reader.GetFieldValue<DateTimeOffset>(15)),
     };
 
+    /// <summary>An approval as ApprovalGet.sql's columns give it: the row, then its service rules (an array, in order).</summary>
+    internal static ApprovalRecord ReadApprovalWithRules(NpgsqlDataReader reader)
+    {
+        var approval = ReadApprovalRow(reader);
+        var rules = reader.GetFieldValue<int[]>(ApprovalColumnCount);
+        for (var position = 0; position < rules.Length; position++)
+        {
+            approval.ServiceRules.Add(new ApprovalServiceRule { ApprovalId = approval.Id, ServiceRuleId = rules[position], Position = position });
+        }
+
+        return approval;
+    }
+
+    /// <summary>A job of the approval's current decision, from ApprovalGet.sql's job columns (after the rules).</summary>
+    internal static DeliveryJob ReadCurrentJobRow(NpgsqlDataReader reader, ApprovalRecord approval)
+    {
+        const int first = ApprovalColumnCount + 1;
+        return new DeliveryJob
+        {
+            Id = reader.GetGuid(first),
+            ApprovalId = approval.Id,
+            DecisionId = approval.CurrentDecisionId!.Value,
+            ServiceRuleId = reader.GetInt32(first + 1),
+            State = (DeliveryState)reader.GetInt16(first + 2),
+            Attempts = reader.GetInt32(first + 3),
+            ReportedStatus = reader.IsDBNull(first + 4) ? null : (ApprovalStatus)reader.GetInt16(first + 4),
+            NextAttemptAt = reader.GetFieldValue<DateTimeOffset>(first + 5),
+            LastError = reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6),
+        };
+    }
+
     private static NpgsqlBatchCommand GetCommand(Guid id, string? createdBy) => GetSql.BatchCommand(
         ("approval_id", Value(id)),
         ("created_by", Text(createdBy)));
@@ -239,13 +270,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        var approval = ReadApprovalRow(reader);
-        var rules = reader.GetFieldValue<int[]>(ApprovalColumnCount);
-        for (var position = 0; position < rules.Length; position++)
-        {
-            approval.ServiceRules.Add(new ApprovalServiceRule { ApprovalId = approval.Id, ServiceRuleId = rules[position], Position = position });
-        }
-
+        var approval = ReadApprovalWithRules(reader);
         do
         {
             if (reader.IsDBNull(ApprovalColumnCount + 1))
@@ -253,18 +278,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
                 break;
             }
 
-            approval.DeliveryJobs.Add(new DeliveryJob
-            {
-                Id = reader.GetGuid(ApprovalColumnCount + 1),
-                ApprovalId = approval.Id,
-                DecisionId = approval.CurrentDecisionId!.Value,
-                ServiceRuleId = reader.GetInt32(ApprovalColumnCount + 2),
-                State = (DeliveryState)reader.GetInt16(ApprovalColumnCount + 3),
-                Attempts = reader.GetInt32(ApprovalColumnCount + 4),
-                ReportedStatus = reader.IsDBNull(ApprovalColumnCount + 5) ? null : (ApprovalStatus)reader.GetInt16(ApprovalColumnCount + 5),
-                NextAttemptAt = reader.GetFieldValue<DateTimeOffset>(ApprovalColumnCount + 6),
-                LastError = reader.IsDBNull(ApprovalColumnCount + 7) ? null : reader.GetString(ApprovalColumnCount + 7),
-            });
+            approval.DeliveryJobs.Add(ReadCurrentJobRow(reader, approval));
         }
         while (await reader.ReadAsync(cancellationToken));
 
