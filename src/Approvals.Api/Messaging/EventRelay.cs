@@ -98,16 +98,21 @@ public sealed partial class EventRelay(
         var settings = options.Value.RabbitMQ;
         await using var publisher = new ConfirmedPublisher(connection);
         var backoff = BrokerBackoff.Start(settings.MaxReconnectDelay);
+
+        // Jobs whose attempt went out ahead of their event (see JobsAheadOfOrder), until their event is relayed.
+        var sentAhead = new HashSet<(Guid EventId, Guid JobId)>();
         while (!stoppingToken.IsCancellationRequested)
         {
             // Taken before the read, so a commit between the read and the wait still wakes the wait.
             var wake = signal.NextWake;
-            var (events, heldBack) = await ApprovalEventStore.ReadForRelayAsync(session, checkpoint, settings.RelayBatchSize, stoppingToken);
-            if (events.Count > 0)
+            var read = await ApprovalEventStore.ReadForRelayAsync(session, checkpoint, settings.RelayBatchSize, stoppingToken);
+            var events = read.Settled;
+            var ahead = JobsAheadOfOrder(read.HeldBack, sentAhead);
+            if (events.Count > 0 || ahead.Count > 0)
             {
                 try
                 {
-                    await publisher.PublishAsync(MessagesOf(events), stoppingToken);
+                    await publisher.PublishAsync(MessagesOf(events, ahead, sentAhead), stoppingToken);
                 }
                 catch (Exception exception) when (BrokerBackoff.IsBrokerFailure(exception, stoppingToken))
                 {
@@ -118,11 +123,26 @@ public sealed partial class EventRelay(
                 }
 
                 backoff.Reset();
+                foreach (var (relayed, job) in ahead)
+                {
+                    sentAhead.Add((relayed.Id, job.JobId));
+                }
+            }
+
+            if (events.Count > 0)
+            {
+                if (sentAhead.Count > 0)
+                {
+                    // By event, not by the jobs read now: a job sent ahead may have finished since.
+                    var relayedIds = events.Select(relayed => relayed.Id).ToHashSet();
+                    sentAhead.RemoveWhere(sent => relayedIds.Contains(sent.EventId));
+                }
+
                 checkpoint = events[^1].Cursor;
                 await EventRelayStore.SaveCheckpointAsync(session, CheckpointName, checkpoint.Value, clock.GetUtcNow(), stoppingToken);
                 Interlocked.Add(ref _published, events.Count);
                 LogPublished(logger, events.Count, checkpoint.Value.Position);
-                if (events.Count == settings.RelayBatchSize)
+                if (events.Count + read.HeldBack.Count == settings.RelayBatchSize)
                 {
                     continue;
                 }
@@ -130,25 +150,62 @@ public sealed partial class EventRelay(
 
             // A committed event held back behind an open transaction goes out as soon as that one ends, which is
             // usually within milliseconds: look again at the next commit, or shortly.
-            await Task.WhenAny(wake, Task.Delay(heldBack ? HeldBackRecheck : settings.RelayPollInterval, Wall, stoppingToken));
+            await Task.WhenAny(wake, Task.Delay(read.HeldBack.Count > 0 ? HeldBackRecheck : settings.RelayPollInterval, Wall, stoppingToken));
             stoppingToken.ThrowIfCancellationRequested();
         }
     }
 
-    private static List<OutgoingMessage> MessagesOf(List<RelayedEvent> events)
+    /// <summary>
+    /// The jobs of committed events that the feed order still holds back behind an older open transaction, not sent
+    /// yet. A delivery needs no order among approvals, and the older transaction is often a worker's recording of
+    /// other attempts: waiting for it was most of a delivery's tail. So the attempt goes out now and the event
+    /// later, in order; its jobs are then skipped. A relay that stops in between forgets what it sent ahead, and the
+    /// next one sends those attempts again: the worker makes an attempt only when it is the job's next one.
+    /// </summary>
+    private static List<(RelayedEvent Event, QueuedJob Job)> JobsAheadOfOrder(
+        List<RelayedEvent> heldBack, HashSet<(Guid EventId, Guid JobId)> sentAhead)
     {
-        var messages = new List<OutgoingMessage>(events.Count + 8);
+        var ahead = new List<(RelayedEvent, QueuedJob)>();
+        foreach (var relayed in heldBack)
+        {
+            foreach (var job in relayed.Jobs)
+            {
+                if (!sentAhead.Contains((relayed.Id, job.JobId)))
+                {
+                    ahead.Add((relayed, job));
+                }
+            }
+        }
+
+        return ahead;
+    }
+
+    private static List<OutgoingMessage> MessagesOf(
+        List<RelayedEvent> events, List<(RelayedEvent Event, QueuedJob Job)> ahead, HashSet<(Guid EventId, Guid JobId)> sentAhead)
+    {
+        var messages = new List<OutgoingMessage>(events.Count + ahead.Count + 8);
+        foreach (var (relayed, job) in ahead)
+        {
+            messages.Add(DeliveryOf(relayed.ApprovalId, job));
+        }
+
         foreach (var relayed in events)
         {
             messages.Add(BrokerMessages.ForEvent(relayed));
             foreach (var job in relayed.Jobs)
             {
-                messages.Add(BrokerMessages.ForDelivery(new DeliveryMessage(job.JobId, relayed.ApprovalId, job.AttemptsMade + 1, job.DueAt)));
+                if (!sentAhead.Contains((relayed.Id, job.JobId)))
+                {
+                    messages.Add(DeliveryOf(relayed.ApprovalId, job));
+                }
             }
         }
 
         return messages;
     }
+
+    private static OutgoingMessage DeliveryOf(Guid approvalId, QueuedJob job) =>
+        BrokerMessages.ForDelivery(new DeliveryMessage(job.JobId, approvalId, job.AttemptsMade + 1, job.DueAt));
 
     private static async Task DelayQuietlyAsync(TimeSpan delay, CancellationToken stoppingToken)
     {

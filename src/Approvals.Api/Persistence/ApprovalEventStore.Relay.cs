@@ -22,6 +22,12 @@ public sealed record RelayedEvent(
     string DataJson,
     IReadOnlyList<QueuedJob> Jobs);
 
+/// <summary>
+/// What one relay read found: the settled events in feed order (safe to publish and checkpoint), and the committed
+/// events after them that an open older transaction still holds back (their jobs may go out already).
+/// </summary>
+public sealed record RelayRead(List<RelayedEvent> Settled, List<RelayedEvent> HeldBack);
+
 /// <summary>The relay's side of the approval event store (Sql/ApprovalEventsRelay.sql explains the statement).</summary>
 public sealed partial class ApprovalEventStore
 {
@@ -29,10 +35,10 @@ public sealed partial class ApprovalEventStore
     private static readonly string[] JobEventTypes = [ApprovalEventType.Decided.ToWireName(), ApprovalEventType.Redelivered.ToWireName()];
 
     /// <summary>
-    /// Up to <paramref name="limit"/> settled events after <paramref name="after"/> (null: from the beginning), on the
-    /// relay's own session; and whether a committed event was held back behind an open transaction.
+    /// Up to <paramref name="limit"/> committed events after <paramref name="after"/> (null: from the beginning), on
+    /// the relay's own session, split at the first one that is not settled yet.
     /// </summary>
-    public static async Task<(List<RelayedEvent> Events, bool HeldBack)> ReadForRelayAsync(
+    public static async Task<RelayRead> ReadForRelayAsync(
         NpgsqlConnection session, EventCursor? after, int limit, CancellationToken cancellationToken)
     {
         await using var command = RelaySql.Bind(new NpgsqlCommand(RelaySql.Text, session),
@@ -40,13 +46,15 @@ public sealed partial class ApprovalEventStore
             ("after_transaction_id", new NpgsqlParameter<ulong> { TypedValue = after?.TransactionId ?? 0, NpgsqlDbType = NpgsqlDbType.Xid8 }),
             ("after_position", Value(after?.Position ?? 0L)),
             ("limit", Value(limit)));
-        var events = new List<RelayedEvent>(Math.Min(limit, 256));
+        var read = new RelayRead(new List<RelayedEvent>(Math.Min(limit, 256)), []);
+        var events = read.Settled;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             if (!reader.GetBoolean(2))
             {
-                return (events, true);
+                // Everything from here on waits for the feed order, whether settled itself or not.
+                events = read.HeldBack;
             }
 
             var jobs = new List<QueuedJob>();
@@ -74,6 +82,6 @@ public sealed partial class ApprovalEventStore
                 jobs));
         }
 
-        return (events, false);
+        return read;
     }
 }

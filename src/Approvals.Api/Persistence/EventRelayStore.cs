@@ -15,6 +15,7 @@ public static class EventRelayStore
     public const long LockKey = 0x4150_5052_454C_4159; // "APPRELAY"
 
     private static readonly SqlStatement LockSql = SqlStatement.Get("EventRelayLock");
+    private static readonly SqlStatement SessionSql = SqlStatement.Get("EventRelaySession");
     private static readonly SqlStatement GetSql = SqlStatement.Get("EventRelayCheckpointGet");
     private static readonly SqlStatement SaveSql = SqlStatement.Get("EventRelayCheckpointSave");
 
@@ -22,7 +23,14 @@ public static class EventRelayStore
     public static async Task<bool> TryBecomeActiveAsync(NpgsqlConnection session, CancellationToken cancellationToken)
     {
         await using var command = LockSql.Bind(new NpgsqlCommand(LockSql.Text, session), ("lock_key", Value(LockKey)));
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
+        if (await command.ExecuteScalarAsync(cancellationToken) is not true)
+        {
+            return false;
+        }
+
+        await using var settings = new NpgsqlCommand(SessionSql.Text, session);
+        await settings.ExecuteNonQueryAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>The relay's checkpoint; null when it has published nothing yet.</summary>

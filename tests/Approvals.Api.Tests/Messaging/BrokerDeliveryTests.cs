@@ -5,6 +5,7 @@ using Approvals.Api.Messaging;
 using Approvals.Api.Tests.Delivery;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using RabbitMQ.Client;
 
 namespace Approvals.Api.Tests.Messaging;
@@ -118,6 +119,44 @@ public sealed partial class BrokerDeliveryTests(BrokerFixture fixture) : Deliver
         await using var check = Factory.CreateDbContext();
         Assert.Equal(0, (await check.DeliveryJobs.SingleAsync(j => j.Id == staleJob)).Attempts);
         Assert.Equal(1, (await check.DeliveryJobs.SingleAsync(j => j.Id == jobId)).Attempts);
+    }
+
+    [Fact]
+    public async Task A_delivery_does_not_wait_for_an_older_open_transaction_and_its_events_follow_in_order_once_it_ends()
+    {
+        await using var tap = await Factory.TapEventsAsync();
+        var rule = await Factory.AddUserServiceRuleAsync();
+        var id = await CreateApprovalForAsync(rule);
+        await WaitUntilAsync(() => Task.FromResult(tap.Events.Any(e => e.ApprovalId == id)));
+
+        // An older transaction that holds a transaction id keeps every later event out of the feed's order.
+        await using var blocker = new NpgsqlConnection(Factory.ConnectionString);
+        await blocker.OpenAsync();
+        await using var transaction = await blocker.BeginTransactionAsync();
+        await using (var takeId = new NpgsqlCommand("SELECT pg_current_xact_id()", blocker, transaction))
+        {
+            await takeId.ExecuteScalarAsync();
+        }
+
+        var seen = await UserService.RequestsSeenAsync();
+        await DecideAsync(id, "approve");
+        var approval = await WaitForStatusAsync(id, "APPROVED");
+        Assert.Equal(1, (int)approval["deliveries"]![0]!["attempts"]!);
+        Assert.Equal(1, Assert.Single(await UserService.TimesReceivedAsync(id)).Value);
+        Assert.Equal(["approval.created"], tap.Events.Where(e => e.ApprovalId == id).Select(e => e.RoutingKey));
+
+        await transaction.RollbackAsync();
+        string[] expected = ["approval.created", "approval.decided", "approval.delivery_succeeded", "approval.resolved"];
+        await WaitUntilAsync(() => Task.FromResult(tap.Events.Count(e => e.ApprovalId == id) == expected.Length),
+            describe: () => string.Join(", ", tap.Events.Where(e => e.ApprovalId == id).Select(e => e.RoutingKey)));
+        Assert.Equal(expected, tap.Events.Where(e => e.ApprovalId == id).Select(e => e.RoutingKey));
+
+        // Relaying the decision in order sent its job no second time.
+        await WaitUntilAsync(async () => await Factory.Broker.QueueMessageCountAsync(Factory.VirtualHost, RabbitMqTopology.DeliveriesQueue) == 0);
+        await Task.Delay(300);
+        Assert.Equal(1, Assert.Single(await UserService.TimesReceivedAsync(id)).Value);
+        Assert.Equal(1, (int)(await GetApprovalAsync(id))["deliveries"]![0]!["attempts"]!);
+        Assert.Equal(seen + 1, await UserService.RequestsSeenAsync());
     }
 
     private async Task PublishAsync(DeliveryMessage message)
