@@ -7,7 +7,7 @@ namespace Approvals.Domain;
 /// event moves the version on by one. Storing the approval and its events is the application's business: it loads
 /// one with <see cref="Load"/>, calls one operation, and writes the state and the raised events in one transaction.
 /// </summary>
-public sealed class Approval
+public sealed partial class Approval
 {
     private readonly List<ApprovalEvent> _events = [];
 
