@@ -49,6 +49,11 @@ public static class ErrorCodes
     public const string VersionMismatch = "approval.version_mismatch";
     public const string DeadlineInPast = "approval.deadline_in_past";
     public const string SelfApprovalForbidden = "approval.self_approval_forbidden";
+    public const string NotAnApprover = "approval.not_an_approver";
+    public const string AlreadyVoted = "approval.already_voted";
+    public const string NoApprovers = "approval.no_approvers";
+    public const string VotesCast = "approval.votes_cast";
+    public const string UnknownApprover = "approval.unknown_approver";
     public const string ServiceRuleUnknown = "service_rule.unknown";
     public const string ServiceRuleNotFound = "service_rule.not_found";
     public const string ServiceRuleInUse = "service_rule.in_use";

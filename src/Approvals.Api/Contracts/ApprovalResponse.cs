@@ -18,7 +18,9 @@ public sealed record ApprovalResponse(
     DateTimeOffset UpdatedAt,
     int Version,
     DeliveryError? LastError,
-    IReadOnlyList<DeliveryProgress> Deliveries)
+    IReadOnlyList<DeliveryProgress> Deliveries,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<StageResponse>? Stages = null)
 {
     public static ApprovalResponse From(ApprovalRecord approval) => new(
         approval.Id,
@@ -37,7 +39,9 @@ public sealed record ApprovalResponse(
         [.. approval.DeliveryJobs
             .Where(j => j.DecisionId == approval.CurrentDecisionId)
             .OrderBy(j => approval.ServiceRules.FindIndex(r => r.ServiceRuleId == j.ServiceRuleId))
-            .Select(DeliveryProgress.From)]);
+            .Select(DeliveryProgress.From)],
+        PolicyContracts.ToResponse(ApprovalPolicyJson.ReadStages(approval.Stages), approval.OpenStage,
+            ApprovalPolicyJson.ReadVotes(approval.Votes), approval.Status));
 }
 
 /// <summary>Where one downstream service stands with the approval's current decision.</summary>

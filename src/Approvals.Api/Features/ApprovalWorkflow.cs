@@ -13,12 +13,14 @@ namespace Approvals.Api.Features;
 /// (<see cref="ApprovalStore.SaveAsync"/>), which its owner commits. Every rule is the aggregate's. Both API versions
 /// call it.
 /// </summary>
-public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff)
+public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, ApproverDirectory directory)
 {
     public async Task<Result<ApprovalRecord>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
         // The row lock makes concurrent changes to one approval queue up here, so each one is decided on the state the
         // previous one committed: one decision wins, later ones see ACKNOWLEDGED, and no edit is lost or retried.
+        // Who the caller is as a voter is read before the row lock: waiting for the lock must not hold a second connection.
+        var voter = change.Decision is Decision.Approve or Decision.Reject ? await VoterAsync(caller, cancellationToken) : null;
         var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
         if (record is null)
         {
@@ -31,6 +33,14 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
         }
 
         var approval = record.ToAggregate();
+        if (approval.HasPolicy && change.Decision is Decision.Approve or Decision.Reject && change.Edit == new ApprovalEdit(Comment: change.Edit.Comment))
+        {
+            // A named approver's decision is their vote, its comment the vote's.
+            var vote = new VoteRequest(change.Decision == Decision.Approve ? VoteChoice.Approve : VoteChoice.Reject, change.Edit.Comment,
+                ExpectedVersion: change.ExpectedVersion);
+            return await VoteAsync(record, approval, vote, caller, voter!, cancellationToken);
+        }
+
         var facts = await FactsAsync(approval, change, caller, cancellationToken);
         var changed = approval.Change(change, caller, facts);
         if (!changed.IsSuccess || !changed.Value)
@@ -39,10 +49,54 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
             return changed.IsSuccess ? record : changed.Error!;
         }
 
+        await SaveAsync(record, approval, facts.Now, cancellationToken);
+        return record;
+    }
+
+    /// <summary>
+    /// A vote by the caller (or for someone who delegated to them) on an approval that names approvers; the vote that
+    /// settles the policy decides, and its delivery jobs are written with it. Under the row lock, so concurrent votes
+    /// are counted one after another on the state the previous one committed.
+    /// </summary>
+    public async Task<Result<ApprovalRecord>> VoteAsync(Guid id, VoteRequest vote, Caller caller, CancellationToken cancellationToken)
+    {
+        var voter = await VoterAsync(caller, cancellationToken);
+        var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
+        return record is null ? ApprovalErrors.NotFound(id) : await VoteAsync(record, record.ToAggregate(), vote, caller, voter, cancellationToken);
+    }
+
+    private async Task<Voter> VoterAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        var self = await directory.PersonAsync(caller, cancellationToken);
+        var delegators = self is null ? [] : await directory.DelegatorsAsync(caller, clock.GetUtcNow(), cancellationToken);
+        return new Voter(self, delegators);
+    }
+
+    private async Task<Result<ApprovalRecord>> VoteAsync(
+        ApprovalRecord record, Approval approval, VoteRequest vote, Caller caller, Voter voter, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var (self, delegators) = voter;
+        var membersOf = await directory.MembersAsync(approval.Stages, cancellationToken);
+        var selfApprovalAllowed = (self?.Actor == approval.CreatedBy || delegators.Any(d => d.Actor == approval.CreatedBy))
+            && await ServiceRuleStore.SelfApprovalAllowedAsync(unit, approval.ServiceRules, cancellationToken);
+        var cast = approval.CastVote(vote, caller, new VoteFacts(now, self, delegators, membersOf, selfApprovalAllowed));
+        if (!cast.IsSuccess)
+        {
+            return cast.Error!;
+        }
+
+        await SaveAsync(record, approval, now, cancellationToken);
+        return record;
+    }
+
+    /// <summary>Writes the aggregate's change (and a decision's delivery jobs) in the unit of work.</summary>
+    private async Task SaveAsync(ApprovalRecord record, Approval approval, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var write = new ApprovalChangeSet(record, approval);
         if (approval.DecisionTaken is { } decision)
         {
-            QueueDeliveries(write, decision, facts.Now);
+            QueueDeliveries(write, decision, now);
         }
 
         // A decision's jobs go straight to this process's dispatcher when it has the slots; they start once the unit
@@ -55,7 +109,6 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
         }
 
         unit.AfterCommit(handOff.Committed);
-        return record;
     }
 
     /// <summary>
@@ -102,4 +155,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
             write.Record.DeliveryJobs.Add(job);
         }
     }
+
+    /// <summary>The caller as a voter, and the people who delegated to them.</summary>
+    private sealed record Voter(VotingPerson? Self, IReadOnlyList<VotingPerson> Delegators);
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Approvals.Api.Persistence.Data;
 using Approvals.Domain;
 
 namespace Approvals.Api.Persistence;
@@ -124,6 +125,14 @@ public static class ApprovalEventData
         {
             json.WriteString("error", error);
         }
+
+        if (details.Vote is { } vote)
+        {
+            json.WritePropertyName("vote");
+            ApprovalPolicyJson.WriteVote(json, vote);
+            json.WriteString("stageName", details.StageName);
+            json.WriteString("stageOutcome", (details.StageOutcome ?? StageStanding.Open).ToWireName());
+        }
     }
 
     private static void WriteStatus(Utf8JsonWriter json, string name, ApprovalStatus? status)
@@ -175,6 +184,9 @@ public static class ApprovalEventData
                 break;
             case DateTimeOffset time:
                 json.WriteStringValue(time);
+                break;
+            case IReadOnlyList<ApprovalStage> stages:
+                ApprovalPolicyJson.WriteStages(json, stages);
                 break;
             case IReadOnlyList<int> ids:
                 json.WriteStartArray();

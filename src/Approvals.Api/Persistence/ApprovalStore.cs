@@ -27,7 +27,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     private static readonly SqlStatement InsertRulesSql = SqlStatement.Get("ApprovalServiceRulesInsert");
 
     /// <summary>The number of columns of an approval's row (ApprovalGet.sql and ApprovalLock.sql start with them).</summary>
-    internal const int ApprovalColumnCount = 16;
+    internal const int ApprovalColumnCount = 19;
 
     /// <summary>
     /// An approval the caller may read, with its service rules and the delivery jobs of its current decision; one it
@@ -122,6 +122,9 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             ("actor", Value(approval.CreatedBy)),
             ("occurred_at", Value(approval.CreatedAt)),
             ("version", Value(approval.Version)),
+            ("stages", Json(approval.Stages)),
+            ("open_stage", new NpgsqlParameter<short?> { TypedValue = approval.OpenStage, NpgsqlDbType = NpgsqlDbType.Smallint }),
+            ("open_seats", OpenSeats(approval.OpenSeats)),
             ("event_id", Value(created.Id)),
             ("event_type", Value(created.Type.ToWireName())),
             ("data", new NpgsqlParameter<string> { TypedValue = ApprovalEventData.Write(created), NpgsqlDbType = NpgsqlDbType.Jsonb }),
@@ -172,6 +175,10 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             ("version", Value(approval.Version)),
             ("current_decision_id", new NpgsqlParameter<Guid?> { TypedValue = approval.CurrentDecisionId, NpgsqlDbType = NpgsqlDbType.Uuid }),
             ("last_error", new NpgsqlParameter<string?> { TypedValue = LastErrorJson(approval.LastError), NpgsqlDbType = NpgsqlDbType.Jsonb }),
+            ("stages", Json(approval.Stages)),
+            ("open_stage", new NpgsqlParameter<short?> { TypedValue = approval.OpenStage, NpgsqlDbType = NpgsqlDbType.Smallint }),
+            ("open_seats", OpenSeats(approval.OpenSeats)),
+            ("votes", Json(approval.Votes)),
             ("read_version", Value(readVersion))));
 
         if (changed.ServiceRulesReplaced)
@@ -205,6 +212,11 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
         unit.EventsAppended();
     }
 
+    private static NpgsqlParameter<string?> Json(string? json) => new() { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
+
+    private static NpgsqlParameter<string[]?> OpenSeats(string[]? seats) =>
+        new() { TypedValue = seats, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
     /// <summary>An approval from the first <see cref="ApprovalColumnCount"/> columns of the current row (without its rules and jobs).</summary>
     internal static ApprovalRecord ReadApprovalRow(NpgsqlDataReader reader) => new()
     {
@@ -225,6 +237,9 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             reader.GetString(13),
             reader.IsDBNull(14) ? null : reader.GetInt32(14),
             reader.GetFieldValue<DateTimeOffset>(15)),
+        Stages = reader.IsDBNull(16) ? null : reader.GetString(16),
+        OpenStage = reader.IsDBNull(17) ? null : reader.GetInt16(17),
+        Votes = reader.IsDBNull(18) ? null : reader.GetString(18),
     };
 
     /// <summary>An approval as ApprovalGet.sql's columns give it: the row, then its service rules (an array, in order).</summary>

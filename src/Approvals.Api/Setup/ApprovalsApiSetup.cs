@@ -46,6 +46,7 @@ public static class ApprovalsApiSetup
 
         services.AddScoped<UnitOfWork>();
         services.AddScoped<ApprovalCreation>();
+        services.AddScoped<ApproverDirectory>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalStore>();

@@ -69,6 +69,25 @@ public static class ApprovalAccessRules
         return null;
     }
 
+    /// <summary>
+    /// Null when <paramref name="caller"/> may cast <paramref name="voter"/>'s vote (their own, or as their delegate);
+    /// otherwise 403. The four-eyes rule holds for votes: the creator may not approve or reject through a vote unless
+    /// the service rules allow self-approval, and never through a delegation, in either direction.
+    /// </summary>
+    public static DomainError? CheckVote(string createdBy, Caller caller, VotingPerson voter, bool delegated, VoteChoice choice, bool selfApprovalAllowed)
+    {
+        if (delegated && (voter.Actor == createdBy || caller.Actor == createdBy))
+        {
+            return new DomainError(ErrorKind.Forbidden, ErrorCodes.SelfApprovalForbidden,
+                "Nobody votes on their own request through a delegation.");
+        }
+
+        return !delegated && voter.Actor == createdBy && !selfApprovalAllowed
+            ? new DomainError(ErrorKind.Forbidden, ErrorCodes.SelfApprovalForbidden,
+                $"The creator of an approval cannot {(choice == VoteChoice.Approve ? "approve" : "reject")} it; someone else has to vote.")
+            : null;
+    }
+
     private static bool Owns(Caller caller, string createdBy) => createdBy == caller.Actor;
 
     private static DomainError Forbidden(string message) => new(ErrorKind.Forbidden, ErrorCodes.Forbidden, message);

@@ -61,7 +61,10 @@ public sealed partial class Approval
     public static Approval Load(
         Guid id, string title, string description, string comment, ApprovalStatus status, ApprovalStatus? previousStatus,
         DateTimeOffset deadline, string createdBy, DateTimeOffset createdAt, int version, Guid? currentDecisionId,
-        DeliveryError? lastError, IReadOnlyList<int> serviceRules) => new(id, createdBy, createdAt)
+        DeliveryError? lastError, IReadOnlyList<int> serviceRules,
+        IReadOnlyList<ApprovalStage>? stages = null, int? openStage = null, IReadOnlyList<Vote>? votes = null)
+    {
+        var approval = new Approval(id, createdBy, createdAt)
         {
             Title = title,
             Description = description,
@@ -74,18 +77,31 @@ public sealed partial class Approval
             LastError = lastError,
             ServiceRules = serviceRules,
         };
+        approval.LoadPolicy(stages, openStage, votes);
+        return approval;
+    }
 
     /// <summary>
     /// A new approval, PENDING, raising <see cref="ApprovalEventType.Created"/>. Whether its service rules exist and
     /// are enabled is checked where it is stored, atomically with the insert.
     /// </summary>
-    public static Result<Approval> Create(ApprovalDraft draft, Caller caller, DateTimeOffset now)
+    /// <param name="membersOf">The members of the groups a stage counts by member (to refuse a policy that can never be met).</param>
+    public static Result<Approval> Create(ApprovalDraft draft, Caller caller, DateTimeOffset now, Func<string, IReadOnlyList<string>>? membersOf = null)
     {
         var errors = new FieldErrors();
         ApprovalRules.CheckTitle(draft.Title, errors);
         ApprovalRules.CheckDescription(draft.Description, errors);
         ApprovalRules.CheckComment(draft.Comment, errors);
         ApprovalRules.CheckServiceRules(draft.ServiceRules, errors);
+        if (draft.Stages is { } stages)
+        {
+            PolicyRules.Check(stages, errors, draft.StagesField);
+            if (errors.IsEmpty)
+            {
+                PolicyRules.CheckReachable(stages, membersOf ?? (_ => []), errors, draft.StagesField);
+            }
+        }
+
         if (draft.Deadline is null)
         {
             errors.Add("deadline", "Deadline is required.");
@@ -120,6 +136,12 @@ public sealed partial class Approval
             new("deadline", null, approval.Deadline),
             new("serviceRules", null, approval.ServiceRules),
         };
+        if (draft.Stages is { Count: > 0 } named)
+        {
+            approval.SetStages(named);
+            changes.Add(new("stages", null, approval.Stages));
+        }
+
         approval.Raise(ApprovalEventType.Created, null, caller, changes, EventDetails.None, now);
         return approval;
     }
@@ -176,6 +198,25 @@ public sealed partial class Approval
             ApprovalRules.CheckServiceRules(newRules, errors);
             changes.Add(new("serviceRules", ServiceRules, newRules));
             detailsChanged = true;
+        }
+
+        var newStages = edit.Stages is { } stagesAsked && !StagesEqual(stagesAsked, Stages) ? stagesAsked : null;
+        if (newStages is not null)
+        {
+            PolicyRules.Check(newStages, errors, edit.StagesField);
+            if (_votes.Count > 0)
+            {
+                return ApprovalErrors.VotesCast();
+            }
+
+            changes.Add(new("stages", Stages.Count == 0 ? null : Stages, newStages));
+            detailsChanged = true;
+        }
+
+        if (HasPolicy && change.Decision is Decision.Approve or Decision.Reject)
+        {
+            // Approvers named: their votes decide (the use case turns a named approver's decision into a vote).
+            return ApprovalErrors.NotAnApprover(Stages[OpenStage ?? 0].Name, "This approval names its approvers; they decide by voting.");
         }
 
         var commentChanged = edit.Comment is { } comment && comment != Comment;
@@ -248,23 +289,43 @@ public sealed partial class Approval
             ServiceRulesReplaced = true;
         }
 
-        var before = Status;
-        if (decidedStatus is { } acknowledged)
+        if (newStages is not null)
         {
-            var decisionId = Guid.CreateVersion7(now);
-            DecisionTaken = new DecisionTaken(decisionId, change.Decision!.Value, SupersedesEarlier: CurrentDecisionId is not null);
-            CurrentDecisionId = decisionId;
-            MoveTo(acknowledged, lastError: null, changes);
-            Raise(ApprovalEventType.Decided, before, caller, changes,
-                new EventDetails { Decision = change.Decision, DecisionId = decisionId }, now);
+            SetStages(newStages);
+        }
+
+        if (decidedStatus is not null)
+        {
+            TakeDecision(change.Decision!.Value, caller, changes, now);
         }
         else
         {
-            Raise(detailsChanged ? ApprovalEventType.Edited : ApprovalEventType.CommentEdited, before, caller, changes, EventDetails.None, now);
+            Raise(detailsChanged ? ApprovalEventType.Edited : ApprovalEventType.CommentEdited, Status, caller, changes, EventDetails.None, now);
         }
 
         return true;
     }
+
+    /// <summary>
+    /// Approve, reject or cancel through the table (PENDING or ERROR to ACKNOWLEDGED_*): a new decision whose delivery
+    /// jobs the use case queues (<see cref="DecisionTaken"/>); raises <see cref="ApprovalEventType.Decided"/> with
+    /// <paramref name="changes"/> (fields edited with it).
+    /// </summary>
+    private void TakeDecision(Decision decision, Caller caller, List<FieldChange> changes, DateTimeOffset now)
+    {
+        var target = ApprovalStateMachine.Evaluate(Status, decision.ToCommand()).Target
+            ?? throw new InvalidOperationException($"'{decision}' is not allowed while {Status}; check the table first.");
+        var before = Status;
+        var decisionId = Guid.CreateVersion7(now);
+        DecisionTaken = new DecisionTaken(decisionId, decision, SupersedesEarlier: CurrentDecisionId is not null);
+        CurrentDecisionId = decisionId;
+        MoveTo(target, lastError: null, changes);
+        Raise(ApprovalEventType.Decided, before, caller, changes, new EventDetails { Decision = decision, DecisionId = decisionId }, now);
+    }
+
+    private static bool StagesEqual(IReadOnlyList<ApprovalStage> a, IReadOnlyList<ApprovalStage> b) =>
+        a.Count == b.Count && a.Zip(b).All(pair => pair.First.Name == pair.Second.Name && pair.First.Policy == pair.Second.Policy
+            && pair.First.Approvers.SequenceEqual(pair.Second.Approvers));
 
     /// <summary>
     /// Sends a failed job of the current decision again: ERROR back to ACKNOWLEDGED_* (a Redeliver* command of the

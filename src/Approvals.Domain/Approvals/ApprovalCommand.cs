@@ -24,6 +24,9 @@ public enum ApprovalCommand
     /// <summary>The dispatcher: a delivery failed permanently, ran out of retries, or the services disagreed.</summary>
     DeliveryFailed,
 
+    /// <summary>A named approver votes in the open stage; the status stays PENDING (a vote that settles the policy decides).</summary>
+    Vote,
+
     /// <summary>An admin sends the failed jobs of an approved decision again.</summary>
     RedeliverApproval,
     RedeliverRejection,
@@ -59,6 +62,7 @@ public static class ApprovalCommandInfo
         ApprovalCommand.DeliveredRejected => "delivered_rejected",
         ApprovalCommand.DeliveredCancelled => "delivered_cancelled",
         ApprovalCommand.DeliveryFailed => "delivery_failed",
+        ApprovalCommand.Vote => "vote",
         ApprovalCommand.RedeliverApproval => "redeliver_approval",
         ApprovalCommand.RedeliverRejection => "redeliver_rejection",
         ApprovalCommand.RedeliverCancellation => "redeliver_cancellation",

@@ -21,4 +21,23 @@ public static class ApprovalErrors
 
     public static DomainError JobNotFound(Guid approvalId, Guid jobId) =>
         new(ErrorKind.NotFound, ErrorCodes.DeliveryJobNotFound, $"Approval '{approvalId}' has no delivery job '{jobId}'.");
+
+    public static DomainError NoPolicy(Guid id) => new(ErrorKind.Conflict, ErrorCodes.NoApprovers,
+        $"Approval '{id}' names no approvers; it is decided with POST /api/v1/approvals/{id}/decision.");
+
+    public static DomainError NotAnApprover(string stage, string message) =>
+        new(ErrorKind.Forbidden, ErrorCodes.NotAnApprover, message);
+
+    public static DomainError AlreadyVoted(string voter, string stage) => new(ErrorKind.Conflict, ErrorCodes.AlreadyVoted,
+        $"'{voter}' has already voted in the stage '{stage}'; a vote is final.");
+
+    public static DomainError SeatTaken(string stage) => new(ErrorKind.Conflict, ErrorCodes.AlreadyVoted,
+        $"Every seat you may vote for in the stage '{stage}' already has its vote (a group votes once, through any member).");
+
+    public static DomainError VotesCast() => new(ErrorKind.Conflict, ErrorCodes.VotesCast,
+        "Votes have been cast: the approvers and the policy can no longer change.");
+
+    public static DomainError UnknownApprovers(IReadOnlyList<string> users, IReadOnlyList<string> groups) =>
+        new(ErrorKind.Unprocessable, ErrorCodes.UnknownApprover,
+            "Unknown approver(s): " + string.Join(", ", users.Select(VoteSeats.User).Concat(groups.Select(VoteSeats.Group))) + ".");
 }

@@ -51,4 +51,11 @@ public sealed record EventDetails
     public string? ErrorCode { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>The vote cast (<see cref="ApprovalEventType.VoteCast"/>), the stage's name and where it stands after it.</summary>
+    public Vote? Vote { get; init; }
+
+    public string? StageName { get; init; }
+
+    public StageStanding? StageOutcome { get; init; }
 }

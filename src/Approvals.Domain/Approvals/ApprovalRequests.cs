@@ -1,12 +1,16 @@
 namespace Approvals.Domain;
 
 /// <summary>What a caller asks to create. Nulls are reported as missing fields, not thrown.</summary>
+/// <param name="Stages">The approvers and policy as stages; null names no approvers (anyone allowed decides alone).</param>
+/// <param name="StagesField">The request field the stages came from (<c>approvers</c> or <c>stages</c>), for errors.</param>
 public sealed record ApprovalDraft(
     string? Title,
     string? Description,
     DateTimeOffset? Deadline,
     string? Comment,
-    IReadOnlyList<int>? ServiceRules);
+    IReadOnlyList<int>? ServiceRules,
+    IReadOnlyList<ApprovalStage>? Stages = null,
+    string StagesField = "stages");
 
 /// <summary>Fields a caller wants to set; a null field is left as it is.</summary>
 public sealed record ApprovalEdit(
@@ -14,7 +18,9 @@ public sealed record ApprovalEdit(
     string? Description = null,
     DateTimeOffset? Deadline = null,
     string? Comment = null,
-    IReadOnlyList<int>? ServiceRules = null);
+    IReadOnlyList<int>? ServiceRules = null,
+    IReadOnlyList<ApprovalStage>? Stages = null,
+    string StagesField = "stages");
 
 /// <summary>
 /// One request's change to an approval: an edit, a decision, or both (the original PUT allowed both at once).

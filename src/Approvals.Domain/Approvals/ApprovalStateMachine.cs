@@ -41,6 +41,9 @@ public static class ApprovalStateMachine
             Row(open, ApprovalCommand.Cancel, Transition.To(ApprovalStatus.AcknowledgedCancelled));
         }
 
+        // Votes keep the approval PENDING; the vote that settles the policy decides (an Approve or Reject row above).
+        Row(ApprovalStatus.Pending, ApprovalCommand.Vote, Transition.To(ApprovalStatus.Pending));
+
         // Only a failed delivery can be sent again.
         Row(ApprovalStatus.Error, ApprovalCommand.RedeliverApproval, Transition.To(ApprovalStatus.AcknowledgedApproved));
         Row(ApprovalStatus.Error, ApprovalCommand.RedeliverRejection, Transition.To(ApprovalStatus.AcknowledgedRejected));
@@ -51,7 +54,7 @@ public static class ApprovalStateMachine
         // accepts every delivered status.
         foreach (var acknowledged in new[] { ApprovalStatus.AcknowledgedApproved, ApprovalStatus.AcknowledgedRejected, ApprovalStatus.AcknowledgedCancelled })
         {
-            foreach (var command in new[] { ApprovalCommand.EditDetails, ApprovalCommand.EditComment, ApprovalCommand.Approve, ApprovalCommand.Reject, ApprovalCommand.Cancel })
+            foreach (var command in new[] { ApprovalCommand.EditDetails, ApprovalCommand.EditComment, ApprovalCommand.Approve, ApprovalCommand.Reject, ApprovalCommand.Cancel, ApprovalCommand.Vote })
             {
                 Row(acknowledged, command, Transition.Reject(AwaitingDelivery));
             }
@@ -66,7 +69,7 @@ public static class ApprovalStateMachine
         foreach (var final in new[] { ApprovalStatus.Approved, ApprovalStatus.Rejected, ApprovalStatus.Cancelled })
         {
             Row(final, ApprovalCommand.EditComment, Transition.To(final));
-            foreach (var command in new[] { ApprovalCommand.EditDetails, ApprovalCommand.Approve, ApprovalCommand.Reject, ApprovalCommand.Cancel })
+            foreach (var command in new[] { ApprovalCommand.EditDetails, ApprovalCommand.Approve, ApprovalCommand.Reject, ApprovalCommand.Cancel, ApprovalCommand.Vote })
             {
                 Row(final, command, Transition.Reject(CommentOnly));
             }

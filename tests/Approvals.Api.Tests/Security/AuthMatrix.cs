@@ -59,6 +59,10 @@ public static class AuthMatrix
         Protected("POST", "/api/v1/approvals/{id}/decision", 202, Deciders,
             async c => Send(HttpMethod.Post, $"/api/v1/approvals/{await c.NewApprovalAsync()}/decision", new { decision = "approve" })),
         Protected("GET", "/api/v1/approvals/{id}/history", 200, Readers, async c => Get($"/api/v1/approvals/{await c.NewApprovalAsync()}/history")),
+        // Any person may call it; whether they may vote is the approval's policy: here it names the approver alone.
+        new("POST", "/api/v1/approvals/{id}/votes", 202, [Approver],
+            async c => Send(HttpMethod.Post, $"/api/v1/approvals/{await c.NewApprovalForApproverAsync()}/votes", new { vote = "approve" }),
+            Approvals.Domain.ErrorCodes.NotAnApprover),
         Protected("GET", "/api/v1/state-machine", 200, Everyone, _ => Get("/api/v1/state-machine")),
         Protected("GET", "/api/v1/approvals/{id}/deliveries", 200, Readers,
             async c => Get($"/api/v1/approvals/{await c.NewApprovalAsync()}/deliveries")),
@@ -110,8 +114,10 @@ public static class AuthMatrix
 }
 
 /// <param name="Permitted">Callers that get <paramref name="Status"/>; null for a public endpoint.</param>
+/// <param name="ForbiddenCode">The code a caller who is not permitted gets (the endpoint policy's, unless the rule is the domain's).</param>
 public sealed record EndpointCase(
-    string Method, string Route, int Status, CallerKind[]? Permitted, Func<MatrixCallers, Task<HttpRequestMessage>> BuildRequest)
+    string Method, string Route, int Status, CallerKind[]? Permitted, Func<MatrixCallers, Task<HttpRequestMessage>> BuildRequest,
+    string ForbiddenCode = Approvals.Domain.ErrorCodes.Forbidden)
 {
     public string Endpoint => $"{Method} {Route}";
 

@@ -38,6 +38,7 @@ public enum CallerKind
 public sealed class MatrixCallers(SecurityApiFactory factory)
 {
     public const string Requester = "alice";
+    public const string ApproverName = "bob";
     private readonly SemaphoreSlim _setupLock = new(1, 1);
     private Dictionary<CallerKind, Action<HttpRequestHeaders>>? _credentials;
     private int? _serviceRule;
@@ -60,7 +61,16 @@ public sealed class MatrixCallers(SecurityApiFactory factory)
     public async Task<Guid> NewApiClientAsync() => (await factory.CreateApiClientAsync($"matrix-{Guid.NewGuid():N}", Scopes.Read)).Id;
 
     /// <summary>A fresh PENDING approval created by the requester through the API.</summary>
-    public async Task<Guid> NewApprovalAsync()
+    public Task<Guid> NewApprovalAsync() => NewApprovalAsync(approvers: null);
+
+    /// <summary>A fresh approval by the requester that names the matrix's approver as its one approver.</summary>
+    public async Task<Guid> NewApprovalForApproverAsync()
+    {
+        await factory.UserAsync(ApproverName, Roles.Approver);
+        return await NewApprovalAsync(approvers: [new { user = ApproverName }]);
+    }
+
+    private async Task<Guid> NewApprovalAsync(object[]? approvers)
     {
         var rule = await ServiceRuleAsync();
         using var requester = factory.ClientWithToken(_requesterToken ??= await factory.TokenAsync(Requester));
@@ -70,6 +80,7 @@ public sealed class MatrixCallers(SecurityApiFactory factory)
             description = "Made by the requester for one matrix cell.",
             deadline = Deadline,
             serviceRules = new[] { rule },
+            approvers,
         });
         response.EnsureSuccessStatusCode();
         return Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
@@ -101,7 +112,7 @@ public sealed class MatrixCallers(SecurityApiFactory factory)
     private async Task<Dictionary<CallerKind, Action<HttpRequestHeaders>>> CreateCredentialsAsync()
     {
         await factory.UserAsync(Requester, Roles.Requester);
-        await factory.UserAsync("bob", Roles.Approver);
+        await factory.UserAsync(ApproverName, Roles.Approver);
         var admin = await factory.UserAsync("carol", Roles.Admin);
         var (revokedId, revokedKey) = await factory.CreateApiClientAsync("matrix-revoked", Scopes.All.ToArray());
         await factory.RevokeApiClientAsync(revokedId);

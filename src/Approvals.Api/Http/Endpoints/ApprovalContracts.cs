@@ -12,7 +12,10 @@ public sealed record CreateApprovalRequest(
     string? Description,
     DateTimeOffset? Deadline,
     string? Comment,
-    int[]? ServiceRules);
+    int[]? ServiceRules,
+    ApproverSpec[]? Approvers = null,
+    PolicySpec? Policy = null,
+    StageSpec[]? Stages = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record DecisionRequest(string? Decision, string? Comment);

@@ -29,6 +29,8 @@ public static class ApprovalEndpoints
             .Accepts<JsonElement>("application/merge-patch+json", "application/json").RequireAuthorization(AuthPolicies.EditApprovals);
         group.MapPost("/{id}/decision", DecideApproval).InUnitOfWork().AddEndpointFilter<IdempotencyFilter<DecisionRequest>>().WithName(nameof(DecideApproval))
             .RequireAuthorization(AuthPolicies.DecideApprovals);
+        group.MapPost("/{id}/votes", VoteOnApproval).InUnitOfWork().AddEndpointFilter<IdempotencyFilter<VoteRequestBody>>().WithName(nameof(VoteOnApproval))
+            .RequireAuthorization();
         group.MapGet("/{id}/history", GetApprovalHistory).WithName(nameof(GetApprovalHistory)).RequireAuthorization(AuthPolicies.ReadApprovals);
 
         app.MapGet("/api/v1/state-machine", GetStateMachine).WithTags("Approvals").RequireAuthorization().WithName(nameof(GetStateMachine));
@@ -38,7 +40,14 @@ public static class ApprovalEndpoints
     public static async Task<Results<Created<ApprovalResponse>, ProblemHttpResult>> CreateApproval(
         CreateApprovalRequest request, ApprovalCreation creation, HttpContext context, CancellationToken cancellationToken)
     {
-        var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules);
+        var shape = new FieldErrors();
+        var (stages, stagesField) = PolicyContracts.ToStages(request.Approvers, request.Policy, request.Stages, shape);
+        if (shape.ToError() is { } badPolicy)
+        {
+            return badPolicy.ToProblem();
+        }
+
+        var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules, stages, stagesField);
         var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
         if (result.Error is { } error)
         {
@@ -166,6 +175,40 @@ public static class ApprovalEndpoints
         return Respond(result, context) is { } ok
             ? TypedResults.Accepted($"/api/v1/approvals/{approvalId}", ok)
             : result.Error!.ToProblem();
+    }
+
+    /// <summary>A named approver's vote (or a delegate's for them); 200 while the policy is still open, 202 when the vote decided.</summary>
+    public static async Task<Results<Ok<ApprovalResponse>, Accepted<ApprovalResponse>, ProblemHttpResult>> VoteOnApproval(
+        string id, VoteRequestBody request, ApprovalWorkflow workflow, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!RequestParsing.TryParseId(id, out var approvalId))
+        {
+            return RequestParsing.InvalidId().ToProblem();
+        }
+
+        var errors = new FieldErrors();
+        var expectedVersion = RequestParsing.ParseIfMatch(context.Request, errors);
+        var choice = PolicyWireNames.ParseChoice(request.Vote);
+        if (choice is null)
+        {
+            errors.Add("vote", "Must be approve or reject.");
+        }
+
+        if (errors.ToError() is { } invalid)
+        {
+            return invalid.ToProblem();
+        }
+
+        var vote = new VoteRequest(choice!.Value, request.Comment, request.OnBehalfOf, expectedVersion);
+        var result = await workflow.VoteAsync(approvalId, vote, Caller.From(context), cancellationToken);
+        if (Respond(result, context) is not { } ok)
+        {
+            return result.Error!.ToProblem();
+        }
+
+        return result.Value!.Status == ApprovalStatus.Pending
+            ? TypedResults.Ok(ok)
+            : TypedResults.Accepted($"/api/v1/approvals/{approvalId}", ok);
     }
 
     public static async Task<Results<Ok<List<HistoryEntryResponse>>, ProblemHttpResult>> GetApprovalHistory(

@@ -1,3 +1,4 @@
+using Approvals.Api.Contracts;
 using System.Text.Json;
 using Approvals.Domain;
 
@@ -34,6 +35,9 @@ internal static class ApprovalPatch
         string? title = null, description = null, comment = null;
         DateTimeOffset? deadline = null;
         List<int>? serviceRules = null;
+        ApproverSpec[]? approvers = null;
+        PolicySpec? policy = null;
+        StageSpec[]? stages = null;
 
         foreach (var property in body.EnumerateObject())
         {
@@ -63,18 +67,49 @@ internal static class ApprovalPatch
                 case "serviceRules":
                     serviceRules = ReadIntArray(value, errors);
                     break;
+                case "approvers":
+                    approvers = ReadTyped(value, "approvers", ApprovalsJsonContext.Default.ApproverSpecArray, errors);
+                    break;
+                case "policy":
+                    policy = ReadTyped(value, "policy", ApprovalsJsonContext.Default.PolicySpec, errors);
+                    break;
+                case "stages":
+                    stages = ReadTyped(value, "stages", ApprovalsJsonContext.Default.StageSpecArray, errors);
+                    break;
                 default:
                     errors.Add(property.Name.Length > 100 ? property.Name[..100] : property.Name, "Unknown or read-only field.");
                     break;
             }
         }
 
+        var (newStages, stagesField) = PolicyContracts.ToStages(approvers, policy, stages, errors);
         if (errors.ToError() is { } invalid)
         {
             return invalid;
         }
 
-        return new ApprovalEdit(title, description, deadline, comment, serviceRules);
+        return new ApprovalEdit(title, description, deadline, comment, serviceRules, newStages, stagesField);
+    }
+
+    /// <summary>A field with an object or array shape, read as the typed create body reads it (unknown members refused).</summary>
+    private static T? ReadTyped<T>(JsonElement value, string field, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, FieldErrors errors)
+        where T : class
+    {
+        try
+        {
+            var read = value.Deserialize(type);
+            if (read is null)
+            {
+                errors.Add(field, "Cannot be null.");
+            }
+
+            return read;
+        }
+        catch (JsonException)
+        {
+            errors.Add(field, "The value has the wrong shape; see the create body.");
+            return null;
+        }
     }
 
     private static DomainError MalformedBody(string message) => new(ErrorKind.Validation, ErrorCodes.MalformedJson, message);

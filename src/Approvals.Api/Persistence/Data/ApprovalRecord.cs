@@ -38,6 +38,21 @@ public sealed class ApprovalRecord
     /// <summary>Why the approval is in ERROR, when a delivery put it there.</summary>
     public DeliveryError? LastError { get; set; }
 
+    /// <summary>The approvers and policy as stages (jsonb, <see cref="ApprovalPolicyJson"/>); null when none are named.</summary>
+    public string? Stages { get; set; }
+
+    /// <summary>The index of the stage whose approvers vote now (or voted last); null without stages.</summary>
+    public short? OpenStage { get; set; }
+
+    /// <summary>
+    /// The seats of the open stage (<c>user:bob</c>, <c>group:finance</c>, <c>role:approver</c>) while the approval is
+    /// PENDING, else null: who may vote now, indexed for the inbox. Written, never read back.
+    /// </summary>
+    public string[]? OpenSeats { get; set; }
+
+    /// <summary>Every vote cast, in order (jsonb, <see cref="ApprovalPolicyJson"/>); null before the first.</summary>
+    public string? Votes { get; set; }
+
     /// <summary>The approval's service rules, in the order the client gave them.</summary>
     public List<ApprovalServiceRule> ServiceRules { get; set; } = [];
 

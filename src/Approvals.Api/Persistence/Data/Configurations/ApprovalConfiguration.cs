@@ -25,6 +25,11 @@ internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<ApprovalR
         builder.Property(a => a.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
         builder.Property(a => a.Version).IsConcurrencyToken();
         builder.OwnsOne(a => a.LastError, e => e.ToJson("last_error"));
+        builder.Property(a => a.Stages).HasColumnType("jsonb");
+        builder.Property(a => a.Votes).HasColumnType("jsonb");
+
+        // Who may vote now: the inbox looks approvals up by the caller's seats.
+        builder.HasIndex(a => a.OpenSeats).HasMethod("gin").HasFilter("open_seats IS NOT NULL");
 
         builder.HasMany(a => a.ServiceRules).WithOne().HasForeignKey(r => r.ApprovalId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(a => a.DeliveryJobs).WithOne().HasForeignKey(j => j.ApprovalId).OnDelete(DeleteBehavior.Cascade);

@@ -175,9 +175,21 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasColumnType("character varying(10000)")
                         .HasColumnName("description");
 
+                    b.PrimitiveCollection<string[]>("OpenSeats")
+                        .HasColumnType("text[]")
+                        .HasColumnName("open_seats");
+
+                    b.Property<short?>("OpenStage")
+                        .HasColumnType("smallint")
+                        .HasColumnName("open_stage");
+
                     b.Property<short?>("PreviousStatus")
                         .HasColumnType("smallint")
                         .HasColumnName("previous_status");
+
+                    b.Property<string>("Stages")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("stages");
 
                     b.Property<short>("Status")
                         .HasColumnType("smallint")
@@ -200,8 +212,18 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("version");
 
+                    b.Property<string>("Votes")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("votes");
+
                     b.HasKey("Id")
                         .HasName("pk_approvals");
+
+                    b.HasIndex("OpenSeats")
+                        .HasDatabaseName("ix_approvals_open_seats")
+                        .HasFilter("open_seats IS NOT NULL");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("OpenSeats"), "gin");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_approvals_created_at_id");

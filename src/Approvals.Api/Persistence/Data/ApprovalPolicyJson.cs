@@ -1,0 +1,148 @@
+using System.Text;
+using System.Text.Json;
+using Approvals.Domain;
+
+namespace Approvals.Api.Persistence.Data;
+
+/// <summary>
+/// The approvals.stages and approvals.votes columns (jsonb), in the shape the API shows them:
+/// <c>[{"name", "approvers": [{"user": "bob"} | {"group": "finance"} | {"role": "approver"}], "policy": {"mode", "count"?, "members"?}}]</c>
+/// and <c>[{"stage", "seat", "voter", "voterActor", "castBy", "vote", "comment", "castAt"}]</c>. The same writers
+/// serve the events' data (a vote, changed stages).
+/// </summary>
+public static class ApprovalPolicyJson
+{
+    public static string? WriteStages(IReadOnlyList<ApprovalStage> stages) =>
+        stages.Count == 0 ? null : Write(json => WriteStages(json, stages));
+
+    public static string? WriteVotes(IReadOnlyList<Vote> votes) =>
+        votes.Count == 0 ? null : Write(json =>
+        {
+            json.WriteStartArray();
+            foreach (var vote in votes)
+            {
+                WriteVote(json, vote);
+            }
+
+            json.WriteEndArray();
+        });
+
+    public static void WriteStages(Utf8JsonWriter json, IReadOnlyList<ApprovalStage> stages)
+    {
+        json.WriteStartArray();
+        foreach (var stage in stages)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", stage.Name);
+            json.WriteStartArray("approvers");
+            foreach (var approver in stage.Approvers)
+            {
+                json.WriteStartObject();
+                json.WriteString(approver.Kind.ToWireName(), approver.Name);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartObject("policy");
+            json.WriteString("mode", stage.Policy.Mode.ToWireName());
+            if (stage.Policy.Count is { } count)
+            {
+                json.WriteNumber("count", count);
+            }
+
+            if (stage.Policy.Members)
+            {
+                json.WriteBoolean("members", true);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    public static void WriteVote(Utf8JsonWriter json, Vote vote)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("stage", vote.Stage);
+        json.WriteString("seat", vote.Seat);
+        json.WriteString("voter", vote.Voter);
+        json.WriteString("voterActor", vote.VoterActor);
+        if (vote.CastBy is { } castBy)
+        {
+            json.WriteString("castBy", castBy);
+        }
+        else
+        {
+            json.WriteNull("castBy");
+        }
+
+        json.WriteString("vote", vote.Choice.ToWireName());
+        json.WriteString("comment", vote.Comment);
+        json.WriteString("castAt", vote.CastAt);
+        json.WriteEndObject();
+    }
+
+    public static IReadOnlyList<ApprovalStage> ReadStages(string? json)
+    {
+        if (json is null)
+        {
+            return [];
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(stage => new ApprovalStage(
+            stage.GetProperty("name").GetString()!,
+            [.. stage.GetProperty("approvers").EnumerateArray().Select(ReadApprover)],
+            ReadPolicy(stage.GetProperty("policy"))))];
+    }
+
+    public static IReadOnlyList<Vote> ReadVotes(string? json)
+    {
+        if (json is null)
+        {
+            return [];
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(vote => new Vote(
+            vote.GetProperty("stage").GetInt32(),
+            vote.GetProperty("seat").GetString()!,
+            vote.GetProperty("voter").GetString()!,
+            vote.GetProperty("voterActor").GetString()!,
+            vote.GetProperty("castBy").GetString(),
+            PolicyWireNames.ParseChoice(vote.GetProperty("vote").GetString()) ?? throw new JsonException("Unknown vote."),
+            vote.GetProperty("comment").GetString()!,
+            vote.GetProperty("castAt").GetDateTimeOffset()))];
+    }
+
+    private static Approver ReadApprover(JsonElement approver)
+    {
+        var property = approver.EnumerateObject().First();
+        var kind = property.Name switch
+        {
+            "user" => ApproverKind.User,
+            "group" => ApproverKind.Group,
+            "role" => ApproverKind.Role,
+            _ => throw new JsonException($"Unknown approver kind '{property.Name}'."),
+        };
+        return new Approver(kind, property.Value.GetString()!);
+    }
+
+    private static StagePolicy ReadPolicy(JsonElement policy) => new(
+        PolicyWireNames.ParseMode(policy.GetProperty("mode").GetString()) ?? throw new JsonException("Unknown policy mode."),
+        policy.TryGetProperty("count", out var count) ? count.GetInt32() : null,
+        policy.TryGetProperty("members", out var members) && members.GetBoolean());
+
+    private static string Write(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            write(json);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
