@@ -47,6 +47,7 @@ public static class ApprovalsApiSetup
         services.AddScoped<UnitOfWork>();
         services.AddScoped<ApprovalCreation>();
         services.AddScoped<ApproverDirectory>();
+        services.AddScoped<ApprovalInbox>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalStore>();
@@ -117,6 +118,7 @@ public static class ApprovalsApiSetup
 
         app.MapLegacyEndpoints();
         app.MapApprovalEndpoints();
+        app.MapInboxEndpoints();
         app.MapServiceRuleEndpoints();
         app.MapAuthEndpoints();
         app.MapDeliveryEndpoints();

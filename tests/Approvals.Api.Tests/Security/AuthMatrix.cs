@@ -63,6 +63,7 @@ public static class AuthMatrix
         new("POST", "/api/v1/approvals/{id}/votes", 202, [Approver],
             async c => Send(HttpMethod.Post, $"/api/v1/approvals/{await c.NewApprovalForApproverAsync()}/votes", new { vote = "approve" }),
             Approvals.Domain.ErrorCodes.NotAnApprover),
+        Protected("GET", "/api/v1/inbox", 200, [Requester, Approver, Admin], _ => Get("/api/v1/inbox")),
         Protected("GET", "/api/v1/state-machine", 200, Everyone, _ => Get("/api/v1/state-machine")),
         Protected("GET", "/api/v1/approvals/{id}/deliveries", 200, Readers,
             async c => Get($"/api/v1/approvals/{await c.NewApprovalAsync()}/deliveries")),

@@ -19,6 +19,7 @@ namespace Approvals.Api.Http.Endpoints;
 [JsonSerializable(typeof(StageSpec[]))]
 [JsonSerializable(typeof(ApprovalResponse))]
 [JsonSerializable(typeof(ApprovalPage))]
+[JsonSerializable(typeof(InboxPage))]
 [JsonSerializable(typeof(List<HistoryEntryResponse>))]
 [JsonSerializable(typeof(StateMachineResponse))]
 [JsonSerializable(typeof(List<DeliveryJobResponse>))]

@@ -1,0 +1,35 @@
+using Approvals.Api.Persistence;
+using Approvals.Domain;
+
+namespace Approvals.Api.Features;
+
+/// <summary>One inbox page: the approvals, the counts over the whole inbox, and the cursor of the next page.</summary>
+public sealed record InboxPageRead(InboxRead Read, ApprovalCursor? Next);
+
+/// <summary>
+/// The use case behind <c>GET /api/v1/inbox</c>: the open approvals where the caller, or someone who delegated to the
+/// caller, may vote now (docs/policies.md), by deadline.
+/// </summary>
+public sealed class ApprovalInbox(ApprovalStore approvals, ApproverDirectory directory, TimeProvider clock)
+{
+    public async Task<Result<InboxPageRead>> ReadAsync(Caller caller, int limit, ApprovalCursor? after, CancellationToken cancellationToken)
+    {
+        if (await directory.PersonAsync(caller, cancellationToken) is not { } self)
+        {
+            return new DomainError(ErrorKind.Forbidden, ErrorCodes.Forbidden, "Only people have an inbox; service keys do not vote.");
+        }
+
+        var now = clock.GetUtcNow();
+        var delegators = await directory.DelegatorsAsync(caller, now, cancellationToken);
+        var read = await approvals.InboxAsync(caller, [self, .. delegators], now,
+            after?.SortValue ?? DateTimeOffset.MinValue, after?.Id ?? Guid.Empty, limit + 1, cancellationToken);
+        ApprovalCursor? next = null;
+        if (read.Items.Count > limit)
+        {
+            read.Items.RemoveAt(read.Items.Count - 1);
+            next = new ApprovalCursor(ApprovalSort.Deadline, read.Items[^1].Deadline, read.Items[^1].Id);
+        }
+
+        return new InboxPageRead(read, next);
+    }
+}

@@ -1,0 +1,42 @@
+-- An inbox (docs/policies.md): the PENDING approvals whose open stage has a seat (open_seats: user:…, group:…, role:…)
+-- that one of :voters may still fill — the caller, and those who delegated to the caller, each with the seats they
+-- hold — and that this voter has not voted in yet; never the caller's own (nobody votes on their own request through
+-- a delegation either). By deadline, then id, after the keyset cursor; with the number of such approvals and of the
+-- overdue ones (one row with only the counts when the page is empty). open_seats is GIN-indexed, so only approvals naming one of the seats are read.
+WITH voters AS (
+    SELECT v.username, v.actor, v.seats
+    FROM jsonb_to_recordset(:voters::jsonb) AS v(username text, actor text, seats text[])
+), waiting AS (
+    SELECT a.id, a.deadline
+    FROM approvals AS a
+    WHERE a.open_seats && :all_seats::text[]
+      AND a.status = {ApprovalStatus.Pending}
+      AND a.created_by <> :caller_actor::text
+      AND EXISTS (
+          SELECT 1
+          FROM voters AS v
+          WHERE a.created_by <> v.actor
+            AND NOT coalesce(a.votes, '[]') @> jsonb_build_array(jsonb_build_object('stage', a.open_stage, 'voter', v.username))
+            AND EXISTS (
+                SELECT 1
+                FROM unnest(a.open_seats) AS s(seat)
+                WHERE s.seat = ANY (v.seats)
+                  AND NOT coalesce(a.votes, '[]') @> jsonb_build_array(jsonb_build_object('stage', a.open_stage, 'seat', s.seat))))
+), counts AS (
+    SELECT count(*) AS awaiting, count(*) FILTER (WHERE w.deadline < :now::timestamptz) AS overdue FROM waiting AS w
+), page AS (
+    SELECT w.id, w.deadline
+    FROM waiting AS w
+    WHERE (w.deadline, w.id) > (:after_deadline::timestamptz, :after_id::uuid)
+    ORDER BY w.deadline, w.id
+    LIMIT :limit
+)
+SELECT a.id, a.title, a.description, a.comment, a.status, a.previous_status, a.deadline, a.created_by,
+       a.created_at, a.updated_at, a.version, a.current_decision_id,
+       a.last_error ->> 'Code', a.last_error ->> 'Message', (a.last_error ->> 'ServiceRule')::int,
+       (a.last_error ->> 'At')::timestamptz, a.stages, a.open_stage, a.votes,
+       ARRAY(SELECT r.service_rule_id FROM approval_service_rules AS r WHERE r.approval_id = a.id ORDER BY r.position),
+       c.awaiting, c.overdue
+FROM counts AS c
+LEFT JOIN (page AS p JOIN approvals AS a ON a.id = p.id) ON true
+ORDER BY p.deadline, p.id
