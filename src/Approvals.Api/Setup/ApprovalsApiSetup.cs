@@ -48,6 +48,7 @@ public static class ApprovalsApiSetup
         services.AddScoped<ApprovalCreation>();
         services.AddScoped<ApproverDirectory>();
         services.AddScoped<ApprovalInbox>();
+        services.AddScoped<BulkVoting>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalStore>();
@@ -119,6 +120,7 @@ public static class ApprovalsApiSetup
         app.MapLegacyEndpoints();
         app.MapApprovalEndpoints();
         app.MapInboxEndpoints();
+        app.MapBulkVoteEndpoints();
         app.MapServiceRuleEndpoints();
         app.MapAuthEndpoints();
         app.MapDeliveryEndpoints();

@@ -63,6 +63,9 @@ public static class AuthMatrix
         new("POST", "/api/v1/approvals/{id}/votes", 202, [Approver],
             async c => Send(HttpMethod.Post, $"/api/v1/approvals/{await c.NewApprovalForApproverAsync()}/votes", new { vote = "approve" }),
             Approvals.Domain.ErrorCodes.NotAnApprover),
+        // Any caller may send it; each item's result says whether that vote was theirs to cast.
+        Protected("POST", "/api/v1/votes:bulk", 200, Everyone,
+            async c => Send(HttpMethod.Post, "/api/v1/votes:bulk", new { items = new[] { new { approvalId = await c.NewApprovalForApproverAsync(), vote = "approve" } } })),
         Protected("GET", "/api/v1/inbox", 200, [Requester, Approver, Admin], _ => Get("/api/v1/inbox")),
         Protected("GET", "/api/v1/state-machine", 200, Everyone, _ => Get("/api/v1/state-machine")),
         Protected("GET", "/api/v1/approvals/{id}/deliveries", 200, Readers,

@@ -20,6 +20,8 @@ namespace Approvals.Api.Http.Endpoints;
 [JsonSerializable(typeof(ApprovalResponse))]
 [JsonSerializable(typeof(ApprovalPage))]
 [JsonSerializable(typeof(InboxPage))]
+[JsonSerializable(typeof(BulkVoteRequest))]
+[JsonSerializable(typeof(BulkVoteResponse))]
 [JsonSerializable(typeof(List<HistoryEntryResponse>))]
 [JsonSerializable(typeof(StateMachineResponse))]
 [JsonSerializable(typeof(List<DeliveryJobResponse>))]
