@@ -49,6 +49,10 @@ public static class ApprovalsApiSetup
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalStore>();
+        services.AddScoped<PeopleDirectory>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<GroupAdministration>();
+        services.AddScoped<MyAccount>();
         services.AddDelivery();
         services.AddMessaging();
         services.AddEventFeed();
@@ -118,6 +122,8 @@ public static class ApprovalsApiSetup
         app.MapApprovalEndpoints();
         app.MapServiceRuleEndpoints();
         app.MapAuthEndpoints();
+        app.MapUserEndpoints();
+        app.MapGroupEndpoints();
         app.MapDeliveryEndpoints();
         app.MapEventEndpoints();
         return app;
