@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Approvals.Api.Persistence.Data.Migrations
 {
     [DbContext(typeof(ApprovalsDbContext))]
-    [Migration("20261206062326_PeopleAndGroups")]
+    [Migration("20261206063656_PeopleAndGroups")]
     partial class PeopleAndGroups
     {
         /// <inheritdoc />
