@@ -112,7 +112,8 @@ internal sealed class JwtBearerSetup(IOptions<JwtOptions> jwtOptions, LocalSigni
     private async Task ResolvePersonAsync(TokenValidatedContext context)
     {
         var subject = context.Principal?.FindFirstValue("sub");
-        if (context.Principal?.Identity is not ClaimsIdentity identity || string.IsNullOrEmpty(subject) || subject.Length > MaxSubjectLength)
+        if (context.Principal?.Identity is not ClaimsIdentity identity || string.IsNullOrEmpty(subject) || subject.Length > MaxSubjectLength
+            || subject.Any(char.IsControl))
         {
             context.Fail("The token has no usable subject.");
             return;

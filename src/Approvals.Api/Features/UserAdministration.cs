@@ -171,9 +171,9 @@ public sealed class UserAdministration(PeopleStore store, UserAccounts accounts,
         {
             errors.Add("groups", $"At most {MaxGroupsPerUser} groups.");
         }
-        else if (groups?.FirstOrDefault(g => GroupNames.Check(g) is not null) is { } bad)
+        else if (groups is not null && Array.FindIndex(groups, g => GroupNames.Check(g) is not null) is >= 0 and var at)
         {
-            errors.Add("groups", $"'{bad}' is not a group name: {GroupNames.Check(bad)}");
+            errors.Add("groups", $"'{groups[at]}' is not a group name: {GroupNames.Check(groups[at])}");
         }
     }
 
