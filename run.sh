@@ -218,7 +218,8 @@ cat <<INFO
   ApprovalService  $api_url        (Swagger UI: $api_url/swagger)
   UserService      $usersvc_url$broker_info
   Demo API key     stashapprovalapikey   (header: Authorization: stashapprovalapikey)
-  Demo users       alice (requester), bob (approver), carol (admin); password: demo
+  Demo users       alice (requester), bob and dave (approvers), carol (admin); password: demo
+                   group finance: bob, carol
                    POST $api_url/api/v1/auth/token {"username":"bob","password":"demo"}
 
   Ctrl+C stops everything.

@@ -41,6 +41,8 @@ public static class ErrorCodes
     public const string Unauthenticated = "auth.unauthenticated";
     public const string Forbidden = "auth.forbidden";
     public const string InvalidCredentials = "auth.invalid_credentials";
+    public const string PasswordChangeRequired = "auth.password_change_required";
+    public const string WrongPassword = "auth.wrong_password";
     public const string RateLimited = "rate_limit.exceeded";
     public const string ApprovalNotFound = "approval.not_found";
     public const string AwaitingDelivery = "approval.awaiting_delivery";
@@ -60,6 +62,18 @@ public static class ErrorCodes
     public const string ServiceRuleNameTaken = "service_rule.name_taken";
     public const string ApiClientNotFound = "api_client.not_found";
     public const string ApiClientNameTaken = "api_client.name_taken";
+    public const string UserNotFound = "user.not_found";
+    public const string UsernameTaken = "user.username_taken";
+    public const string UnknownUsers = "user.unknown";
+    public const string UserSelfLockout = "user.self_lockout";
+    public const string GroupNotFound = "group.not_found";
+    public const string GroupNameTaken = "group.name_taken";
+    public const string UnknownGroups = "group.unknown";
+    public const string DelegationNotFound = "delegation.not_found";
+    public const string DelegationToSelf = "delegation.to_self";
+    public const string DelegationUnknownUser = "delegation.unknown_user";
+    public const string DelegationChain = "delegation.chain";
+    public const string DelegationCycle = "delegation.cycle";
     public const string IdempotencyKeyReused = "idempotency.key_reused";
     public const string IdempotencyInProgress = "idempotency.in_progress";
     public const string DeliveryJobNotFound = "delivery.job_not_found";

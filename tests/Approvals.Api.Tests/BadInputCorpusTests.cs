@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Approvals.Api.Tests.Infrastructure;
 
@@ -17,7 +18,11 @@ public class BadInputCorpusTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
         var unusedRule = await ServiceRuleAsync("corpus-unused");
         var disabledRule = await ServiceRuleAsync("corpus-disabled", enabled: false);
         var pending = await CreateApprovalAsync("Corpus target", usedRule);
-        var corpus = BadRequestCorpus.Build(new CorpusTargets((string)pending["id"]!, usedRule, usedRuleName, unusedRule, disabledRule, Factory.Clock.GetUtcNow()));
+        const string user = "corpus-user", group = "corpus-group";
+        await AssertStatusAsync(await Client.PostAsJsonAsync("/api/v1/users", new { username = user, roles = new[] { "approver" } }), System.Net.HttpStatusCode.Created);
+        await AssertStatusAsync(await Client.PostAsJsonAsync("/api/v1/groups", new { name = group, members = new[] { user } }), System.Net.HttpStatusCode.Created);
+        var corpus = BadRequestCorpus.Build(new CorpusTargets(
+            (string)pending["id"]!, usedRule, usedRuleName, unusedRule, disabledRule, Factory.Clock.GetUtcNow(), user, group));
 
         Assert.True(corpus.Count >= 200, $"The corpus has only {corpus.Count} requests.");
         Assert.Equal(corpus.Count, corpus.Select(c => (c.Route, c.Name, c.Path)).Distinct().Count());

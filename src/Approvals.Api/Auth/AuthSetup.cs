@@ -1,7 +1,8 @@
-using Approvals.Api.Features;
+using Approvals.Api.Persistence;
 using Approvals.Api.Persistence.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,8 @@ public static class AuthSetup
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
         services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
+        services.AddOptions<PeopleOptions>().BindConfiguration(PeopleOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PeopleOptions>, PeopleOptionsValidator>();
         services.AddOptions<DemoAccountsOptions>().BindConfiguration(DemoAccountsOptions.Section);
 
         services.AddSingleton<ApiKeyDirectory>();
@@ -26,6 +29,9 @@ public static class AuthSetup
         services.AddSingleton<LocalTokenIssuer>();
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddScoped<UserAccounts>();
+        services.AddScoped<PeopleStore>();
+        services.AddSingleton<PersonResolver>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, PasswordChangeResultHandler>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddHostedService<JwtModeReporter>();
 

@@ -17,16 +17,18 @@ public sealed class DemoAccountsOptions
 }
 
 /// <summary>
-/// Loaded only with the demo data: alice (requester), bob (approver) and carol (admin), and the API client
-/// <c>demo</c> holding the demo key with every scope. Without the demo data no account exists until
-/// <c>create-admin</c> makes one.
+/// Loaded only with the demo data: alice (requester), bob and dave (approvers) and carol (admin), the group
+/// <c>finance</c> (bob and carol), and the API client <c>demo</c> holding the demo key with every scope. Without the
+/// demo data no account exists until <c>create-admin</c> makes one.
 /// </summary>
 internal static class DemoAccounts
 {
     public const string ClientName = "demo";
 
     public static IReadOnlyList<(string Username, string Role)> Users { get; } =
-        [("alice", Roles.Requester), ("bob", Roles.Approver), ("carol", Roles.Admin)];
+        [("alice", Roles.Requester), ("bob", Roles.Approver), ("carol", Roles.Admin), ("dave", Roles.Approver)];
+
+    public static (string Name, string[] Members) DemoGroup { get; } = ("finance", ["bob", "carol"]);
 
     public static async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -38,10 +40,18 @@ internal static class DemoAccounts
             await accounts.CreateAsync(username, options.UserPassword, [role], cancellationToken);
         }
 
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var people = services.GetRequiredService<PeopleStore>();
+        if (await people.FindGroupAsync(DemoGroup.Name, cancellationToken) is null)
+        {
+            var members = await people.UserIdsAsync(DemoGroup.Members, cancellationToken);
+            await people.AddGroupAsync(new Group { Id = Guid.CreateVersion7(now), Name = DemoGroup.Name, CreatedAt = now },
+                [.. members.Values.Select(m => m.Id)], cancellationToken);
+        }
+
         var db = services.GetRequiredService<ApprovalsDbContext>();
         if (!await db.ApiClients.AnyAsync(c => c.Name == ClientName, cancellationToken))
         {
-            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
             db.ApiClients.Add(new ApiClient
             {
                 Id = Guid.CreateVersion7(now),

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using Approvals.Api.Persistence.Data;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -28,11 +29,18 @@ public sealed class LocalSigningKey
 /// <summary>
 /// Configures the JWT bearer scheme from <see cref="JwtOptions"/>: signature, issuer, audience and lifetime are all
 /// checked, lifetime against the injected <see cref="TimeProvider"/>. The actor is derived here from <c>sub</c>, so a
-/// token cannot claim another actor or API key scopes by carrying those claims itself.
+/// token cannot claim another actor or API key scopes by carrying those claims itself, and the person it names is
+/// resolved on every request (<see cref="PersonResolver"/>).
 /// </summary>
 internal sealed class JwtBearerSetup(IOptions<JwtOptions> jwtOptions, LocalSigningKey localKey, TimeProvider clock)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
+    /// <summary>Longer subjects are refused; it is also the longest username (<see cref="User.MaxUsernameLength"/>).</summary>
+    private const int MaxSubjectLength = User.MaxUsernameLength;
+
+    /// <summary>The prefix of the claims the service sets itself (<see cref="Caller.ActorClaim"/>, <see cref="PersonClaims"/>, <see cref="Scopes.ClaimType"/>).</summary>
+    private const string OwnClaimPrefix = "approvals:";
+
     public void Configure(string? name, JwtBearerOptions options)
     {
         if (name != JwtBearerDefaults.AuthenticationScheme)
@@ -78,7 +86,7 @@ internal sealed class JwtBearerSetup(IOptions<JwtOptions> jwtOptions, LocalSigni
 
         options.Events = new JwtBearerEvents
         {
-            OnTokenValidated = SetActor,
+            OnTokenValidated = ResolvePersonAsync,
             OnChallenge = context =>
             {
                 context.HandleResponse();
@@ -96,22 +104,53 @@ internal sealed class JwtBearerSetup(IOptions<JwtOptions> jwtOptions, LocalSigni
         return expires is { } end && end > now - skew && (notBefore is not { } start || start <= now + skew);
     }
 
-    private static Task SetActor(TokenValidatedContext context)
+    /// <summary>
+    /// Derives the actor from <c>sub</c> and resolves the person it names (<see cref="PersonResolver"/>): unknown or
+    /// disabled people are refused, and the principal gets their username, roles and groups as the service knows
+    /// them. Claims of the service's own (<c>approvals:*</c>) that a token carries are dropped first.
+    /// </summary>
+    private async Task ResolvePersonAsync(TokenValidatedContext context)
     {
         var subject = context.Principal?.FindFirstValue("sub");
-        if (context.Principal?.Identity is not ClaimsIdentity identity || string.IsNullOrEmpty(subject) || subject.Length > 150)
+        if (context.Principal?.Identity is not ClaimsIdentity identity || string.IsNullOrEmpty(subject) || subject.Length > MaxSubjectLength
+            || subject.Any(char.IsControl))
         {
             context.Fail("The token has no usable subject.");
-            return Task.CompletedTask;
+            return;
         }
 
-        foreach (var claim in identity.FindAll(c => c.Type is Caller.ActorClaim or Scopes.ClaimType).ToList())
+        foreach (var claim in identity.FindAll(c => c.Type.StartsWith(OwnClaimPrefix, StringComparison.Ordinal)).ToList())
         {
             identity.RemoveClaim(claim);
         }
 
-        identity.AddClaim(new Claim(Caller.ActorClaim, Caller.ForUser(subject)));
-        return Task.CompletedTask;
+        var settings = jwtOptions.Value;
+        var provider = settings.UsesAuthority ? ProviderIdentity.From(identity, settings.RoleClaim, settings.GroupClaim) : null;
+        var person = await context.HttpContext.RequestServices.GetRequiredService<PersonResolver>()
+            .ResolveAsync(subject, provider, context.HttpContext.RequestServices, context.HttpContext.RequestAborted);
+        if (person is null)
+        {
+            context.Fail("The token's user is unknown or disabled.");
+            return;
+        }
+
+        foreach (var role in identity.FindAll(settings.RoleClaim).ToList())
+        {
+            identity.RemoveClaim(role);
+        }
+
+        identity.AddClaims([
+            new Claim(Caller.ActorClaim, Caller.ForUser(subject)),
+            new Claim(PersonClaims.Username, person.Username),
+            .. person.Roles.Select(role => new Claim(settings.RoleClaim, role)),
+            .. person.Groups.Select(group => new Claim(PersonClaims.Group, group)),
+        ]);
+
+        // Only tokens issued here say whether they were issued for a one-time password.
+        if (!settings.UsesAuthority && identity.FindFirst(PersonClaims.TokenPasswordChangeRequired)?.Value is "true")
+        {
+            identity.AddClaim(new Claim(PersonClaims.PasswordChangeRequired, "true"));
+        }
     }
 }
 

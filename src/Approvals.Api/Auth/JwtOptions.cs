@@ -33,6 +33,9 @@ public sealed class JwtOptions
     /// <summary>The claim listing a person's roles (requester, approver, admin).</summary>
     public string RoleClaim { get; set; } = "roles";
 
+    /// <summary>With <see cref="Authority"/>: the claim listing a person's groups (local groups apply as well).</summary>
+    public string GroupClaim { get; set; } = "groups";
+
     public int TokenLifetimeMinutes { get; set; } = 15;
 
     /// <summary>Tolerance for clocks that differ between token issuer and this service.</summary>
@@ -78,6 +81,11 @@ internal sealed class JwtOptionsValidator : IValidateOptions<JwtOptions>
         if (string.IsNullOrWhiteSpace(options.RoleClaim))
         {
             failures.Add("Auth:Jwt:RoleClaim is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.GroupClaim))
+        {
+            failures.Add("Auth:Jwt:GroupClaim is required.");
         }
 
         if (options.TokenLifetimeMinutes is < 1 or > 1440)

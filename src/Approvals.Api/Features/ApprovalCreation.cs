@@ -10,18 +10,18 @@ namespace Approvals.Api.Features;
 /// (<see cref="ApprovalStore.InsertAsync"/>), in the request's unit of work: inside its transaction when one is open
 /// (an Idempotency-Key claim), otherwise on its own, which one statement can be. Both API versions call it.
 /// </summary>
-public sealed class ApprovalCreation(UnitOfWork unit, TimeProvider clock, ApproverDirectory directory)
+public sealed class ApprovalCreation(UnitOfWork unit, TimeProvider clock, PeopleDirectory people)
 {
     public async Task<Result<ApprovalRecord>> CreateAsync(ApprovalDraft draft, Caller caller, CancellationToken cancellationToken)
     {
-        var membersOf = draft.Stages is { } stages ? await directory.MembersAsync(stages, cancellationToken) : null;
+        var membersOf = draft.Stages is { } stages ? await people.MembersOfAsync(stages, cancellationToken) : null;
         var created = Approval.Create(draft, caller, clock.GetUtcNow(), membersOf);
         if (created.Value is not { } approval)
         {
             return created.Error!;
         }
 
-        if (approval.HasPolicy && await directory.UnknownAsync(approval.Stages, cancellationToken) is { } unknown
+        if (approval.HasPolicy && await people.UnknownApproversAsync(approval.Stages, cancellationToken) is { } unknown
             && (unknown.Users.Count > 0 || unknown.Groups.Count > 0))
         {
             return ApprovalErrors.UnknownApprovers(unknown.Users, unknown.Groups);

@@ -10,17 +10,17 @@ public sealed record InboxPageRead(InboxRead Read, ApprovalCursor? Next);
 /// The use case behind <c>GET /api/v1/inbox</c>: the open approvals where the caller, or someone who delegated to the
 /// caller, may vote now (docs/policies.md), by deadline.
 /// </summary>
-public sealed class ApprovalInbox(ApprovalStore approvals, ApproverDirectory directory, TimeProvider clock)
+public sealed class ApprovalInbox(ApprovalStore approvals, PeopleDirectory people, TimeProvider clock)
 {
     public async Task<Result<InboxPageRead>> ReadAsync(Caller caller, int limit, ApprovalCursor? after, CancellationToken cancellationToken)
     {
-        if (await directory.PersonAsync(caller, cancellationToken) is not { } self)
+        if (VotingPerson.Of(caller) is not { } self)
         {
             return new DomainError(ErrorKind.Forbidden, ErrorCodes.Forbidden, "Only people have an inbox; service keys do not vote.");
         }
 
         var now = clock.GetUtcNow();
-        var delegators = await directory.DelegatorsAsync(caller, now, cancellationToken);
+        var delegators = await people.ActiveDelegatorsAsync(caller.Actor, now, cancellationToken);
         var read = await approvals.InboxAsync(caller, [self, .. delegators], now,
             after?.SortValue ?? DateTimeOffset.MinValue, after?.Id ?? Guid.Empty, limit + 1, cancellationToken);
         ApprovalCursor? next = null;

@@ -13,14 +13,18 @@ namespace Approvals.Api.Features;
 /// (<see cref="ApprovalStore.SaveAsync"/>), which its owner commits. Every rule is the aggregate's. Both API versions
 /// call it.
 /// </summary>
-public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, ApproverDirectory directory)
+public sealed class ApprovalWorkflow(
+    UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, PeopleDirectory people, ApprovalStore approvals)
 {
     public async Task<Result<ApprovalRecord>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
         // The row lock makes concurrent changes to one approval queue up here, so each one is decided on the state the
         // previous one committed: one decision wins, later ones see ACKNOWLEDGED, and no edit is lost or retried.
-        // Who the caller is as a voter is read before the row lock: waiting for the lock must not hold a second connection.
-        var voter = change.Decision is Decision.Approve or Decision.Reject ? await VoterAsync(caller, cancellationToken) : null;
+        // What a vote needs from other tables is read before the row lock: waiting for the lock must not hold a second
+        // connection. Only a person's approve or reject can be a vote.
+        var voter = change.Decision is Decision.Approve or Decision.Reject && VotingPerson.Of(caller) is not null
+            ? await VoterAsync(id, caller, cancellationToken)
+            : null;
         var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
         if (record is null)
         {
@@ -38,7 +42,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
             // A named approver's decision is their vote, its comment the vote's.
             var vote = new VoteRequest(change.Decision == Decision.Approve ? VoteChoice.Approve : VoteChoice.Reject, change.Edit.Comment,
                 ExpectedVersion: change.ExpectedVersion);
-            return await VoteAsync(record, approval, vote, caller, voter!, cancellationToken);
+            return await VoteAsync(record, approval, vote, caller, voter ?? Voter.None, cancellationToken);
         }
 
         var facts = await FactsAsync(approval, change, caller, cancellationToken);
@@ -60,24 +64,39 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
     /// </summary>
     public async Task<Result<ApprovalRecord>> VoteAsync(Guid id, VoteRequest vote, Caller caller, CancellationToken cancellationToken)
     {
-        var voter = await VoterAsync(caller, cancellationToken);
+        var voter = await VoterAsync(id, caller, cancellationToken);
         var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
         return record is null ? ApprovalErrors.NotFound(id) : await VoteAsync(record, record.ToAggregate(), vote, caller, voter, cancellationToken);
     }
 
-    private async Task<Voter> VoterAsync(Caller caller, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller as a voter, those who delegated to them, and the members of the groups the approval's stages count by
+    /// member (read from its stages as they are now, without the lock; <see cref="VoteAsync(ApprovalRecord, Approval, VoteRequest, Caller, Voter, CancellationToken)"/>
+    /// reads again the few that an edit in between may have named).
+    /// </summary>
+    private async Task<Voter> VoterAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
-        var self = await directory.PersonAsync(caller, cancellationToken);
-        var delegators = self is null ? [] : await directory.DelegatorsAsync(caller, clock.GetUtcNow(), cancellationToken);
-        return new Voter(self, delegators);
+        if (VotingPerson.Of(caller) is not { } self)
+        {
+            return Voter.None;
+        }
+
+        var delegators = await people.ActiveDelegatorsAsync(caller.Actor, clock.GetUtcNow(), cancellationToken);
+        var stages = await approvals.StagesAsync(id, cancellationToken);
+        return new Voter(self, delegators, stages.Count == 0 ? _ => [] : await people.MembersOfAsync(stages, cancellationToken), stages);
     }
 
     private async Task<Result<ApprovalRecord>> VoteAsync(
         ApprovalRecord record, Approval approval, VoteRequest vote, Caller caller, Voter voter, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var (self, delegators) = voter;
-        var membersOf = await directory.MembersAsync(approval.Stages, cancellationToken);
+        var (self, delegators, membersOf, stagesRead) = voter;
+        if (!PolicyRules.SameStages(approval.Stages, stagesRead))
+        {
+            // Edited between the read and the lock (before any vote): its groups' members as they are named now.
+            membersOf = await people.MembersOfAsync(approval.Stages, cancellationToken);
+        }
+
         var selfApprovalAllowed = (self?.Actor == approval.CreatedBy || delegators.Any(d => d.Actor == approval.CreatedBy))
             && await ServiceRuleStore.SelfApprovalAllowedAsync(unit, approval.ServiceRules, cancellationToken);
         var cast = approval.CastVote(vote, caller, new VoteFacts(now, self, delegators, membersOf, selfApprovalAllowed));
@@ -156,6 +175,10 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
         }
     }
 
-    /// <summary>The caller as a voter, and the people who delegated to them.</summary>
-    private sealed record Voter(VotingPerson? Self, IReadOnlyList<VotingPerson> Delegators);
+    /// <summary>The caller as a voter, the people who delegated to them, and the members of the groups the approval counts by member.</summary>
+    private sealed record Voter(
+        VotingPerson? Self, IReadOnlyList<VotingPerson> Delegators, Func<string, IReadOnlyList<string>> MembersOf, IReadOnlyList<ApprovalStage> Stages)
+    {
+        public static readonly Voter None = new(null, [], _ => [], []);
+    }
 }

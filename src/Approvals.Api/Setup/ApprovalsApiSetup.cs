@@ -46,12 +46,15 @@ public static class ApprovalsApiSetup
 
         services.AddScoped<UnitOfWork>();
         services.AddScoped<ApprovalCreation>();
-        services.AddScoped<ApproverDirectory>();
         services.AddScoped<ApprovalInbox>();
         services.AddScoped<BulkVoting>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
         services.AddSingleton<ApprovalStore>();
+        services.AddScoped<PeopleDirectory>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<GroupAdministration>();
+        services.AddScoped<MyAccount>();
         services.AddDelivery();
         services.AddMessaging();
         services.AddEventFeed();
@@ -123,6 +126,8 @@ public static class ApprovalsApiSetup
         app.MapBulkVoteEndpoints();
         app.MapServiceRuleEndpoints();
         app.MapAuthEndpoints();
+        app.MapUserEndpoints();
+        app.MapGroupEndpoints();
         app.MapDeliveryEndpoints();
         app.MapEventEndpoints();
         return app;

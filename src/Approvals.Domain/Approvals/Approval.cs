@@ -200,7 +200,7 @@ public sealed partial class Approval
             detailsChanged = true;
         }
 
-        var newStages = edit.Stages is { } stagesAsked && !StagesEqual(stagesAsked, Stages) ? stagesAsked : null;
+        var newStages = edit.Stages is { } stagesAsked && !PolicyRules.SameStages(stagesAsked, Stages) ? stagesAsked : null;
         if (newStages is not null)
         {
             PolicyRules.Check(newStages, errors, edit.StagesField);
@@ -323,9 +323,6 @@ public sealed partial class Approval
         Raise(ApprovalEventType.Decided, before, caller, changes, new EventDetails { Decision = decision, DecisionId = decisionId }, now);
     }
 
-    private static bool StagesEqual(IReadOnlyList<ApprovalStage> a, IReadOnlyList<ApprovalStage> b) =>
-        a.Count == b.Count && a.Zip(b).All(pair => pair.First.Name == pair.Second.Name && pair.First.Policy == pair.Second.Policy
-            && pair.First.Approvers.SequenceEqual(pair.Second.Approvers));
 
     /// <summary>
     /// Sends a failed job of the current decision again: ERROR back to ACKNOWLEDGED_* (a Redeliver* command of the

@@ -72,7 +72,12 @@ public sealed record Vote(
 /// A person who may vote, as the use case resolved them: their actor (<c>user:&lt;id&gt;</c>), username, groups and
 /// roles. The caller, or someone who delegated to the caller.
 /// </summary>
-public sealed record VotingPerson(string Actor, string Username, IReadOnlySet<string> Groups, IReadOnlySet<string> Roles);
+public sealed record VotingPerson(string Actor, string Username, IReadOnlySet<string> Groups, IReadOnlySet<string> Roles)
+{
+    /// <summary>The caller as a voter: a person with a username; null for service keys and the system.</summary>
+    public static VotingPerson? Of(Caller caller) =>
+        caller.IsPerson && caller.Username is { } username ? new(caller.Actor, username, caller.Groups, caller.Roles) : null;
+}
 
 /// <summary>The names of the seats votes fill.</summary>
 public static class VoteSeats

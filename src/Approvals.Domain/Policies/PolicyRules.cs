@@ -166,6 +166,11 @@ public static class PolicyRules
         }
     }
 
+    /// <summary>Whether two policies name the same stages, approvers and rules, in the same order.</summary>
+    public static bool SameStages(IReadOnlyList<ApprovalStage> a, IReadOnlyList<ApprovalStage> b) =>
+        a.Count == b.Count && a.Zip(b).All(pair => pair.First.Name == pair.Second.Name && pair.First.Policy == pair.Second.Policy
+            && pair.First.Approvers.SequenceEqual(pair.Second.Approvers));
+
     /// <summary>Approvals a stage needs.</summary>
     public static int Required(StagePolicy policy, int seats) => policy.Mode switch
     {

@@ -4,7 +4,11 @@ using Approvals.Domain;
 namespace Approvals.Api.Tests.Infrastructure;
 
 /// <summary>What a field of a request body holds, which decides the bad values it is sent.</summary>
-public enum FieldKind { Title, Text, OptionalText, Deadline, RuleList, Rule, Decision, LegacyId, LegacyStatus, Name, Url, ApiKey, Timeout, Delays, Flag }
+public enum FieldKind
+{
+    Title, Text, OptionalText, Deadline, RuleList, Rule, Decision, LegacyId, LegacyStatus, Name, Url, ApiKey, Timeout, Delays, Flag,
+    Username, RoleList, GroupList, GroupName, MemberList,
+}
 
 /// <summary>The bad values of the corpus, per kind of field: wrong JSON types, and well-typed values the rules refuse.</summary>
 public static class BadFieldValues
@@ -44,6 +48,29 @@ public static class BadFieldValues
             FieldKind.Timeout => [Bad(0), Bad(-1), Bad(301)],
             FieldKind.Delays => [Bad(new JsonArray()), Bad(new JsonArray(-1)), Bad(new JsonArray(86_401)), Bad(new JsonArray([.. Enumerable.Repeat(0, 21).Select(i => JsonValue.Create(i))]))],
             FieldKind.Flag => [],
+            FieldKind.Username =>
+            [
+                .. new[] { "", "   ", "has space", "me", "caf\u00e9", new string('u', 101) }.Concat(controls).Select(v => Bad(v)),
+                (t.Username, 409, ErrorCodes.UsernameTaken), (t.Username.ToUpperInvariant(), 409, ErrorCodes.UsernameTaken),
+            ],
+            FieldKind.RoleList => [Bad(new JsonArray("superuser")), Bad(new JsonArray("admin", "Admin")), Bad(new JsonArray("")), Bad(new JsonArray("approver\u0000"))],
+            FieldKind.GroupList =>
+            [
+                Bad(new JsonArray("Not A Slug")), Bad(new JsonArray("")), Bad(new JsonArray("-x")), Bad(new JsonArray("a\u0000b")),
+                Bad(new JsonArray([.. Enumerable.Range(0, 101).Select(i => JsonValue.Create($"g{i}"))])),
+                (new JsonArray("no-such-group"), 422, ErrorCodes.UnknownGroups), (new JsonArray(t.GroupName, "no-such-group"), 422, ErrorCodes.UnknownGroups),
+            ],
+            FieldKind.GroupName =>
+            [
+                .. new[] { "", "   ", "Upper", "-x", "x-", "a--b", "a_b", new string('g', 65) }.Concat(controls).Select(v => Bad(v)),
+                (t.GroupName, 409, ErrorCodes.GroupNameTaken),
+            ],
+            FieldKind.MemberList =>
+            [
+                Bad(new JsonArray("")), Bad(new JsonArray("a\u0000b")), Bad(new JsonArray(new string('m', 151))),
+                Bad(new JsonArray([.. Enumerable.Range(0, 1001).Select(i => JsonValue.Create($"m{i}"))])),
+                (new JsonArray("ghost-user"), 422, ErrorCodes.UnknownUsers), (new JsonArray(t.Username, "ghost-user"), 422, ErrorCodes.UnknownUsers),
+            ],
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
@@ -51,6 +78,7 @@ public static class BadFieldValues
     public static string JsonType(FieldKind kind) => kind switch
     {
         FieldKind.RuleList or FieldKind.Delays => "int[]",
+        FieldKind.RoleList or FieldKind.GroupList or FieldKind.MemberList => "string[]",
         FieldKind.Rule or FieldKind.LegacyStatus or FieldKind.Timeout => "int",
         FieldKind.Flag => "bool",
         _ => "string",
@@ -62,6 +90,7 @@ public static class BadFieldValues
         "string" => [42, true, new JsonArray(), new JsonObject { ["x"] = 1 }],
         "int" => ["1", 1.5, true, new JsonArray(), new JsonObject(), 99_999_999_999],
         "int[]" => ["1", 1, new JsonArray("1"), new JsonArray(1.5), new JsonArray((JsonNode?)null), new JsonObject(), new JsonArray(true), new JsonArray(99_999_999_999)],
+        "string[]" => ["x", 1, true, new JsonObject(), new JsonArray(1), new JsonArray(true), new JsonArray((JsonNode?)null), new JsonArray(new JsonArray("x"))],
         _ => ["true", 1, new JsonArray(), new JsonObject(), "yes"],
     };
 }

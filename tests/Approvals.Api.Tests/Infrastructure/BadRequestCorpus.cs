@@ -5,7 +5,10 @@ using Approvals.Domain;
 namespace Approvals.Api.Tests.Infrastructure;
 
 /// <summary>Existing data the corpus aims at, so that "nothing changed" means something.</summary>
-public sealed record CorpusTargets(string PendingApprovalId, int UsedRuleId, string UsedRuleName, int UnusedRuleId, int DisabledRuleId, DateTimeOffset Now);
+/// <param name="Username">An existing user (the people routes' target, and a taken name).</param>
+/// <param name="GroupName">An existing local group (the same for groups).</param>
+public sealed record CorpusTargets(
+    string PendingApprovalId, int UsedRuleId, string UsedRuleName, int UnusedRuleId, int DisabledRuleId, DateTimeOffset Now, string Username, string GroupName);
 
 /// <summary>
 /// Builds, deterministically, the bad requests of the corpus test: for every route the ways a client gets it wrong
@@ -74,6 +77,16 @@ public static class BadRequestCorpus
             new("PUT service-rule", HttpMethod.Put, rule, ServiceRuleBody("renamed-rule"), [.. serviceRule, new("apiKey", FieldKind.ApiKey, false)]),
             new("DELETE service-rule", HttpMethod.Delete, rule),
             new("POST rotate-secret", HttpMethod.Post, rule + "/rotate-secret"),
+            new("POST users", HttpMethod.Post, "/api/v1/users", new() { ["username"] = "corpus-new-user", ["roles"] = new JsonArray("approver") },
+                [new("username", FieldKind.Username, true), new("roles", FieldKind.RoleList, true), new("groups", FieldKind.GroupList, false)]),
+            new("GET users", HttpMethod.Get, "/api/v1/users"),
+            new("PATCH user", HttpMethod.Patch, $"/api/v1/users/{t.Username}", new() { ["disabled"] = false },
+                [new("roles", FieldKind.RoleList, false), new("groups", FieldKind.GroupList, false), new("disabled", FieldKind.Flag, false)]),
+            new("POST groups", HttpMethod.Post, "/api/v1/groups", new() { ["name"] = "corpus-new-group", ["members"] = new JsonArray(t.Username) },
+                [new("name", FieldKind.GroupName, true), new("members", FieldKind.MemberList, false)]),
+            new("GET groups", HttpMethod.Get, "/api/v1/groups"),
+            new("PUT group members", HttpMethod.Put, $"/api/v1/groups/{t.GroupName}/members", new() { ["members"] = new JsonArray(t.Username) },
+                [new("members", FieldKind.MemberList, true)]),
         ];
     }
 
@@ -98,6 +111,16 @@ public static class BadRequestCorpus
         foreach (var request in IdCases(route, t).Concat(QueryCases(route, t)).Concat(HeaderCases(route)))
         {
             yield return request;
+        }
+
+        if (route.Name == "PATCH user")
+        {
+            yield return Make(route, "unknown user", 404, ErrorCodes.UserNotFound, "/api/v1/users/no-such-user");
+        }
+
+        if (route.Name == "PUT group members")
+        {
+            yield return Make(route, "unknown group", 404, ErrorCodes.GroupNotFound, "/api/v1/groups/no-such-group/members");
         }
 
         if (route.Path.EndsWith($"/service-rules/{t.UnusedRuleId}", StringComparison.Ordinal) && route.Method == HttpMethod.Delete)
@@ -178,6 +201,11 @@ public static class BadRequestCorpus
                     "approval.created," + new string('x', 2000)]),
                 ("approvalId", ["x", "1", "not-a-uuid", "%00", "%27%20OR%201%3D1--", "12345678-1234-1234-1234-1234567890", new('a', 300)]),
             ],
+            "/api/v1/users" or "/api/v1/groups" =>
+            [
+                ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
+                ("cursor", ["!!!", "%00", "%FF", new('A', 401), Base64Url("tab\there"), ""]),
+            ],
             "/requests" =>
             [
                 ("limit", ["abc", "-1", "0", "1001", "1.5", "%00"]),
@@ -207,8 +235,9 @@ public static class BadRequestCorpus
 
     private static IEnumerable<BadRequest> HeaderCases(Route route)
     {
+        // Only approvals have versions: If-Match means nothing to the other routes.
         var isDecision = route.Path.EndsWith("/decision", StringComparison.Ordinal);
-        if (route.Method == HttpMethod.Patch || isDecision)
+        if ((route.Method == HttpMethod.Patch && route.Path.StartsWith("/api/v1/approvals/", StringComparison.Ordinal)) || isDecision)
         {
             foreach (var tag in new[] { "abc", "\"abc\"", "\"-1\"", "\"99999999999\"", "\"1\" junk" })
             {
@@ -234,7 +263,8 @@ public static class BadRequestCorpus
     private static IEnumerable<BadRequest> BodyCases(Route route, CorpusTargets t)
     {
         var valid = route.Body!.ToJsonString();
-        var firstString = route.Fields!.First(f => BadFieldValues.JsonType(f.Kind) == "string").Name;
+        var stringField = route.Fields!.FirstOrDefault(f => BadFieldValues.JsonType(f.Kind) == "string");
+        var firstString = (stringField ?? route.Fields![0]).Name;
 
         // Syntax: truncations of the valid body, classic mistakes, bytes that are not UTF-8 JSON.
         foreach (var length in new[] { 1, valid.Length / 3, valid.Length / 2, valid.Length - 1 })
@@ -245,7 +275,10 @@ public static class BadRequestCorpus
         string[] malformed =
         [
             "{", "}", "[", " ", "nul", "tru", "{} {}", "\u0000", "// comment\n{}", "{'a':'b'}", new string('[', 100) + new string(']', 100),
-            .. new[] { ":}", " 1}", ":\"x\",}", ":\"unterminated}", ":NaN}", ":01}", ":\"\\x41\"}", ":1\u0000}", ":\"raw\u0001control\"}" }
+            // A body of lists only: syntax errors inside a list, since a string where a list belongs is a wrong type first.
+            .. (stringField is not null
+                    ? new[] { ":}", " 1}", ":\"x\",}", ":\"unterminated}", ":NaN}", ":01}", ":\"\\x41\"}", ":1\u0000}", ":\"raw\u0001control\"}" }
+                    : [":}", " []}", ":[}", ":[\"x\",]}", ":[\"x\"}", ":[\"unterminated]}", ":[01]}", ":[\"\\x41\"]}", ":[\"raw\u0001control\"]}"])
                 .Select(rest => $"{{\"{firstString}\"{rest}"),
         ];
         foreach (var text in malformed)

@@ -4,12 +4,14 @@ namespace Approvals.Api.Tests.Infrastructure;
 
 /// <summary>
 /// Every row of the tables a request could change, as text, so a test can prove a request changed nothing at all
-/// (versions, updated_at set by the trigger, history, outbox, idempotency records included).
+/// (versions, updated_at set by the trigger, history, outbox, idempotency records, people, groups and delegations
+/// included).
 /// </summary>
 public sealed record DatabaseSnapshot(IReadOnlyDictionary<string, string> Tables)
 {
     public static readonly string[] TableNames =
-        ["approvals", "approval_service_rules", "approval_events", "delivery_jobs", "service_rules", "idempotency_keys"];
+        ["approvals", "approval_service_rules", "approval_events", "delivery_jobs", "service_rules", "idempotency_keys",
+            "users", "groups", "group_members", "delegations"];
 
     /// <summary>Reads every table in one round trip, so it is cheap enough to take after each request.</summary>
     public static async Task<DatabaseSnapshot> TakeAsync(string connectionString)

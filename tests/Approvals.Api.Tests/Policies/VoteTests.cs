@@ -224,4 +224,52 @@ public class VoteTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiFact
         };
         await AssertProblemAsync(await alice.SendAsync(again), 409, ErrorCodes.VotesCast);
     }
+
+    [Fact]
+    public async Task A_group_votes_once_through_any_member_unless_its_members_count_each()
+    {
+        using var alice = await Factory.ClientForUserAsync("alice", Roles.Requester);
+        using var gus = await Factory.ClientForUserAsync("gus", Roles.Requester);
+        using var hal = await Factory.ClientForUserAsync("hal", Roles.Requester);
+        await Factory.UserAsync("bob", Roles.Approver);
+        await AssertStatusAsync(await Client.PostAsJsonAsync("/api/v1/groups", new { name = "treasury", members = new[] { "gus", "hal" } }), HttpStatusCode.Created);
+
+        var asOne = await CreateWithAsync(alice, new { approvers = new object[] { new { group = "treasury" } } });
+        var first = await VoteAsync(gus, asOne, "approve");
+        await AssertStatusAsync(first, HttpStatusCode.Accepted); // the group's one seat: decided
+        Assert.Equal("group:treasury", (string)(await ReadObjectAsync(first))["stages"]![0]!["votes"]![0]!["seat"]!);
+
+        var eachMember = await CreateWithAsync(alice, new { approvers = new object[] { new { group = "treasury" } }, policy = new { mode = "all", members = true } });
+        await AssertStatusAsync(await VoteAsync(gus, eachMember, "approve"), HttpStatusCode.OK); // hal still to vote
+        var last = await VoteAsync(hal, eachMember, "approve");
+        await AssertStatusAsync(last, HttpStatusCode.Accepted);
+        Assert.Equal(["user:gus", "user:hal"], (await ReadObjectAsync(last))["stages"]![0]!["votes"]!.AsArray().Select(v => (string)v!["seat"]!));
+
+        var oneSeatTaken = await CreateWithAsync(alice, new { approvers = new object[] { new { group = "treasury" }, new { user = "bob" } }, policy = new { mode = "all" } });
+        await AssertStatusAsync(await VoteAsync(gus, oneSeatTaken, "approve"), HttpStatusCode.OK);
+        await AssertProblemAsync(await VoteAsync(hal, oneSeatTaken, "approve"), 409, ErrorCodes.AlreadyVoted);
+    }
+
+    [Fact]
+    public async Task A_delegate_votes_for_the_delegator_and_the_vote_records_both_but_never_on_their_own_request()
+    {
+        using var alice = await Factory.ClientForUserAsync("alice", Roles.Requester);
+        using var bob = await Factory.ClientForUserAsync("bob", Roles.Approver);
+        using var dana = await Factory.ClientForUserAsync("dana", Roles.Requester, Roles.Approver);
+        var delegation = await bob.PutAsJsonAsync("/api/v1/users/me/delegation", new { to = "dana", until = Factory.Clock.GetUtcNow().AddDays(3) });
+        Assert.True(delegation.IsSuccessStatusCode, await delegation.Content.ReadAsStringAsync());
+
+        var id = await CreateWithAsync(alice, new { approvers = new object[] { new { user = "bob" } } });
+        var inbox = await dana.GetFromJsonAsync<JsonObject>("/api/v1/inbox");
+        Assert.Contains(inbox!["items"]!.AsArray(), i => (string)i!["id"]! == id);
+        var voted = await VoteAsync(dana, id, "approve");
+        await AssertStatusAsync(voted, HttpStatusCode.Accepted);
+        var vote = (await ReadObjectAsync(voted))["stages"]![0]!["votes"]![0]!;
+        Assert.Equal("bob", (string)vote["voter"]!);
+        Assert.StartsWith("user:", (string)vote["castBy"]!);
+
+        // dana's own request names bob: not through bob's delegation.
+        var own = await CreateWithAsync(dana, new { approvers = new object[] { new { user = "bob" } } });
+        await AssertProblemAsync(await VoteAsync(dana, own, "approve"), 403, ErrorCodes.SelfApprovalForbidden);
+    }
 }

@@ -22,6 +22,7 @@ public class DemoAccountTests(DemoDataApiFactory factory) : ApiTestBase<DemoData
     [InlineData("alice", 403, 201)]
     [InlineData("bob", 403, 403)]
     [InlineData("carol", 200, 201)]
+    [InlineData("dave", 403, 403)]
     public async Task Demo_users_sign_in_with_the_demo_password_and_have_their_role(string username, int serviceRules, int create)
     {
         using var user = Factory.ClientWithToken(await Factory.TokenAsync(username, "demo"));
@@ -30,6 +31,18 @@ public class DemoAccountTests(DemoDataApiFactory factory) : ApiTestBase<DemoData
         var created = await user.PostAsJsonAsync("/api/v1/approvals", new { title = "Demo", description = "d", deadline = FutureDeadline, serviceRules = new[] { 1 } });
 
         Assert.Equal((serviceRules, create), ((int)rules.StatusCode, (int)created.StatusCode));
+    }
+
+    [Fact]
+    public async Task The_demo_group_finance_has_bob_and_carol_and_each_of_them_sees_it()
+    {
+        var finance = (await Client.GetFromJsonAsync<JsonObject>("/api/v1/groups/finance"))!;
+        using var bob = Factory.ClientWithToken(await Factory.TokenAsync("bob", "demo"));
+        using var dave = Factory.ClientWithToken(await Factory.TokenAsync("dave", "demo"));
+
+        Assert.Equal(["bob", "carol"], finance["members"]!.AsArray().Select(m => (string)m!));
+        Assert.Equal(["finance"], (await bob.GetFromJsonAsync<JsonObject>("/api/v1/users/me"))!["groups"]!.AsArray().Select(g => (string)g!));
+        Assert.Empty((await dave.GetFromJsonAsync<JsonObject>("/api/v1/users/me"))!["groups"]!.AsArray());
     }
 
     [Fact]

@@ -23,6 +23,9 @@ public static class AuthMatrix
 
     public static readonly CallerKind[] Admins = [Admin, AdminKey];
 
+    /// <summary>Signed-in people, whatever their role; never service keys.</summary>
+    public static readonly CallerKind[] People = [Requester, Approver, Admin];
+
     public static IReadOnlyList<EndpointCase> Cases { get; } =
     [
         Public("GET", "/status", 200, _ => Get("/status")),
@@ -92,6 +95,42 @@ public static class AuthMatrix
         Protected("GET", "/api/v1/api-clients", 200, Admins, _ => Get("/api/v1/api-clients")),
         Protected("DELETE", "/api/v1/api-clients/{id}", 204, Admins,
             async c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/api-clients/{await c.NewApiClientAsync()}")),
+
+        // API v1: people.
+        Protected("GET", "/api/v1/users/me", 200, People, _ => Get("/api/v1/users/me")),
+
+        // Every person's password is the matrix's, so a change would lock the other cells out: the current password
+        // sent is wrong, and a person who may call the endpoint gets as far as the check of it (422).
+        Protected("POST", "/api/v1/users/me/password", 422, People,
+            _ => Send(HttpMethod.Post, "/api/v1/users/me/password", new { currentPassword = "not-the-password", newPassword = "a-new-password-0123" })),
+        Protected("GET", "/api/v1/users/me/delegation", 200, People, async c =>
+        {
+            await c.EnsureDelegationsAsync();
+            return Get("/api/v1/users/me/delegation");
+        }),
+        Protected("PUT", "/api/v1/users/me/delegation", 200, People, async c =>
+            Send(HttpMethod.Put, "/api/v1/users/me/delegation", new { to = await c.DelegateAsync(), until = c.Deadline })),
+        Protected("DELETE", "/api/v1/users/me/delegation", 204, People, _ => new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/me/delegation")),
+        Protected("POST", "/api/v1/users", 201, Admins,
+            _ => Send(HttpMethod.Post, "/api/v1/users", new { username = $"cell-{Guid.NewGuid():N}", roles = new[] { "approver" } })),
+        Protected("GET", "/api/v1/users", 200, Admins, _ => Get("/api/v1/users")),
+        Protected("GET", "/api/v1/users/{username}", 200, Admins, async c => Get($"/api/v1/users/{await c.NewUserAsync()}")),
+        Protected("PATCH", "/api/v1/users/{username}", 200, Admins,
+            async c => Send(HttpMethod.Patch, $"/api/v1/users/{await c.NewUserAsync()}", new { roles = new[] { "requester" } })),
+        Protected("POST", "/api/v1/users/{username}/password-reset", 200, Admins,
+            async c => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/users/{await c.NewUserAsync()}/password-reset")),
+        Protected("POST", "/api/v1/groups", 201, Admins,
+            _ => Send(HttpMethod.Post, "/api/v1/groups", new { name = $"cell-{Guid.NewGuid():N}", members = Array.Empty<string>() })),
+        Protected("GET", "/api/v1/groups", 200, Admins, _ => Get("/api/v1/groups")),
+        Protected("GET", "/api/v1/groups/{name}", 200, Admins, async c => Get($"/api/v1/groups/{await c.NewGroupAsync()}")),
+        Protected("DELETE", "/api/v1/groups/{name}", 204, Admins,
+            async c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/groups/{await c.NewGroupAsync()}")),
+        Protected("PUT", "/api/v1/groups/{name}/members", 200, Admins,
+            async c => Send(HttpMethod.Put, $"/api/v1/groups/{await c.NewGroupAsync()}/members", new { members = new[] { await c.NewUserAsync() } })),
+        Protected("PUT", "/api/v1/groups/{name}/members/{username}", 200, Admins,
+            async c => new HttpRequestMessage(HttpMethod.Put, $"/api/v1/groups/{await c.NewGroupAsync()}/members/{await c.NewUserAsync()}")),
+        Protected("DELETE", "/api/v1/groups/{name}/members/{username}", 200, Admins,
+            async c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/groups/{await c.NewGroupAsync()}/members/{await c.NewUserAsync()}")),
     ];
 
     public static EndpointCase Find(string endpoint) => Cases.Single(c => c.Endpoint == endpoint);

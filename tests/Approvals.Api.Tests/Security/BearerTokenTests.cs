@@ -115,7 +115,8 @@ public class BearerTokenTests(SecurityApiFactory factory) : ApiTestBase<Security
     [Fact]
     public async Task A_token_cannot_bring_its_own_actor_or_key_scopes()
     {
-        var token = TestTokens.Mint(Factory.Clock.GetUtcNow(), subject: "sneaky", roles: [Roles.Requester], extraClaims: new Dictionary<string, object>
+        var sneaky = await Factory.UserAsync("sneaky", Roles.Requester);
+        var token = TestTokens.Mint(Factory.Clock.GetUtcNow(), subject: sneaky.Id.ToString(), roles: [Roles.Requester], extraClaims: new Dictionary<string, object>
         {
             [Caller.ActorClaim] = "client:test",
             [Scopes.ClaimType] = new[] { Scopes.Admin },
@@ -124,13 +125,14 @@ public class BearerTokenTests(SecurityApiFactory factory) : ApiTestBase<Security
 
         await AssertProblemAsync(await client.GetAsync(AdminOnly), 403, ErrorCodes.Forbidden);
         var created = await CreateApprovalAsAsync(client, "Who am I");
-        Assert.Equal("user:sneaky", (string?)created["createdBy"]);
+        Assert.Equal(sneaky.Actor, (string?)created["createdBy"]);
     }
 
     [Fact]
     public async Task A_token_without_a_subject_is_rejected()
     {
-        using var valid = Factory.ClientWithToken(TestTokens.Mint(Factory.Clock.GetUtcNow(), roles: [Roles.Admin]));
+        var carol = await Factory.UserAsync("carol", Roles.Admin);
+        using var valid = Factory.ClientWithToken(TestTokens.Mint(Factory.Clock.GetUtcNow(), subject: carol.Id.ToString(), roles: [Roles.Admin]));
         using var withoutSubject = Factory.ClientWithToken(TestTokens.Mint(Factory.Clock.GetUtcNow(), subject: null, roles: [Roles.Admin]));
 
         await AssertStatusAsync(await valid.GetAsync(AdminOnly), HttpStatusCode.OK);

@@ -45,8 +45,11 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
     }
 
     /// <summary>A token as the provider would issue it, or signed with a stranger's key when <paramref name="foreignKey"/>.</summary>
-    public string Mint(string subject, string[] roles, string audience, DateTimeOffset now, string? issuer = null, bool foreignKey = false)
+    public string Mint(
+        string subject, string[] roles, string audience, DateTimeOffset now, string? issuer = null, bool foreignKey = false,
+        IReadOnlyDictionary<string, object>? extraClaims = null)
     {
+        var claims = new Dictionary<string, object>(extraClaims ?? new Dictionary<string, object>()) { ["sub"] = subject, ["roles"] = roles };
         var key = foreignKey ? RSA.Create(2048) : _signingKey;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -56,7 +59,7 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
             NotBefore = now.UtcDateTime,
             Expires = now.AddMinutes(5).UtcDateTime,
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(key) { KeyId = "idp-key" }, SecurityAlgorithms.RsaSha256),
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["roles"] = roles },
+            Claims = claims,
         });
     }
 

@@ -8,7 +8,7 @@ using Approvals.Domain;
 namespace Approvals.Api.Tests.Security;
 
 /// <summary>The service configured with an OpenID Connect authority: keys come from its discovery document and JWKS.</summary>
-public sealed class IdentityProviderApiFactory : ApprovalsApiFactory, IAsyncLifetime
+public class IdentityProviderApiFactory : ApprovalsApiFactory, IAsyncLifetime
 {
     public const string Audience = "approvals-api-oidc-tests";
 

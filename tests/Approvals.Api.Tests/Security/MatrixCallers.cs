@@ -60,6 +60,41 @@ public sealed class MatrixCallers(SecurityApiFactory factory)
 
     public async Task<Guid> NewApiClientAsync() => (await factory.CreateApiClientAsync($"matrix-{Guid.NewGuid():N}", Scopes.Read)).Id;
 
+    /// <summary>A fresh user, for requests that change one.</summary>
+    public async Task<string> NewUserAsync() => (await factory.UserAsync($"matrix-{Guid.NewGuid():N}", Roles.Approver)).Username;
+
+    /// <summary>A fresh local group with one member, for requests that change one.</summary>
+    public async Task<string> NewGroupAsync()
+    {
+        var name = $"matrix-{Guid.NewGuid():N}";
+        using var admin = factory.CreateAuthenticatedClient();
+        var response = await admin.PostAsJsonAsync("/api/v1/groups", new { name, members = new[] { await NewUserAsync() } });
+        response.EnsureSuccessStatusCode();
+        return name;
+    }
+
+    /// <summary>Whom the matrix's people delegate to: someone who never delegates, so no delegation of theirs makes a chain.</summary>
+    public async Task<string> DelegateAsync() => (await factory.UserAsync("matrix-delegate", Roles.Approver)).Username;
+
+    /// <summary>Gives each of the matrix's people a delegation, as the delegation endpoint would, so there is one to read.</summary>
+    public async Task EnsureDelegationsAsync()
+    {
+        await CredentialsAsync();
+        var delegateId = (await factory.UserAsync(await DelegateAsync(), Roles.Approver)).Id;
+        var now = factory.Clock.GetUtcNow();
+        await using var db = factory.CreateDbContext();
+        foreach (var username in new[] { Requester, "bob", "carol" })
+        {
+            var id = (await factory.UserAsync(username)).Id;
+            if (!await db.Delegations.AnyAsync(d => d.DelegatorId == id))
+            {
+                db.Delegations.Add(new DelegationRecord { DelegatorId = id, DelegateId = delegateId, StartsAt = now, EndsAt = now.AddDays(3), CreatedAt = now });
+            }
+        }
+
+        await db.SaveChangesAsync();
+    }
+
     /// <summary>A fresh PENDING approval created by the requester through the API.</summary>
     public Task<Guid> NewApprovalAsync() => NewApprovalAsync(approvers: null);
 

@@ -57,6 +57,21 @@ public class SecretsTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiF
         responses.Add(approval.ToJsonString());
         responses.Add(await keyClient.GetStringAsync("/api/v1/approvals"));
 
+        // A person's one-time passwords (returned on creation and on reset only) and the password they choose.
+        var createdUser = (await (await Client.PostAsJsonAsync("/api/v1/users", new { username = "otto", roles = new[] { Roles.Requester } }))
+            .Content.ReadFromJsonAsync<JsonObject>())!;
+        var oneTimePassword = Secret("one-time password", (string)createdUser["oneTimePassword"]!);
+        using (var otto = Factory.ClientWithToken(await Factory.TokenAsync("otto", oneTimePassword)))
+        {
+            var chosen = Secret("chosen password", $"chosen-{Guid.NewGuid():N}");
+            responses.Add(await (await otto.PostAsJsonAsync("/api/v1/users/me/password", new { currentPassword = oneTimePassword, newPassword = chosen }))
+                .Content.ReadAsStringAsync());
+            responses.Add(await otto.GetStringAsync("/api/v1/users/me"));
+        }
+
+        var reset = (await (await Client.PostAsync("/api/v1/users/otto/password-reset", null)).Content.ReadFromJsonAsync<JsonObject>())!;
+        Secret("reset one-time password", (string)reset["oneTimePassword"]!);
+
         // Failed attempts carry secrets too: a guessed password, an unknown key, a forged token.
         var guessedPassword = Secret("guessed password", $"guess-{Guid.NewGuid():N}");
         using var anonymous = Factory.CreateClient();
@@ -71,7 +86,7 @@ public class SecretsTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiF
         {
             "/api/v1/service-rules", $"/api/v1/service-rules/{ruleId}", "/api/v1/api-clients", "/api/v1/approvals",
             $"/api/v1/approvals/{approvalId}", $"/api/v1/approvals/{approvalId}/history", "/requests?default=1",
-            $"/request?id={approvalId}", "/openapi/v1.json", "/api/v1/state-machine",
+            $"/request?id={approvalId}", "/openapi/v1.json", "/api/v1/state-machine", "/api/v1/users", "/api/v1/users/otto",
         })
         {
             responses.Add(await Client.GetStringAsync(url));

@@ -22,6 +22,8 @@ public class StartupValidationTests
         { "Auth:Jwt:Audience", " ", "Auth:Jwt:RoleClaim", "Audience is required" },
         { "Auth:Jwt:TokenLifetimeMinutes", "0", "Auth:Jwt:ClockSkewSeconds", "TokenLifetimeMinutes" },
         { "Auth:Jwt:ClockSkewSeconds", "3600", "Auth:Jwt:Audience", "ClockSkewSeconds" },
+        { "Auth:Jwt:GroupClaim", " ", "Auth:Jwt:Audience", "GroupClaim is required" },
+        { "Auth:UserCacheSeconds", "301", "Auth:Jwt:Audience", "UserCacheSeconds" },
         { "Auth:ApiKeys:2:Name", "short-key", "Auth:ApiKeys:2:Key", "at least 16 characters" },
         { "Auth:ApiKeys:2:Name", "bad name!", "Auth:ApiKeys:2:Scopes:0", "Name must be" },
         { "Auth:ApiKeys:0:Scopes:0", "approvals:everything", "Auth:ApiKeys:1:Scopes:0", "unknown scope" },

@@ -10,6 +10,7 @@ public static class AuthEndpoints
     {
         // Reading the settings validates them, so bad ones stop the service before it migrates or serves anything.
         _ = app.ServiceProvider.GetRequiredService<IOptions<ApiKeyOptions>>().Value;
+        _ = app.ServiceProvider.GetRequiredService<IOptions<PeopleOptions>>().Value;
         if (!app.ServiceProvider.GetRequiredService<IOptions<JwtOptions>>().Value.UsesAuthority)
         {
             app.MapTokenEndpoints();

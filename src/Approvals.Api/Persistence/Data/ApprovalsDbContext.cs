@@ -24,6 +24,12 @@ public sealed class ApprovalsDbContext(DbContextOptions<ApprovalsDbContext> opti
 
     public DbSet<User> Users => Set<User>();
 
+    public DbSet<Group> Groups => Set<Group>();
+
+    public DbSet<GroupMember> GroupMembers => Set<GroupMember>();
+
+    public DbSet<DelegationRecord> Delegations => Set<DelegationRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ApprovalsDbContext).Assembly);
 }

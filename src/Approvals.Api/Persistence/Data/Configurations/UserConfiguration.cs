@@ -10,8 +10,13 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         builder.ToTable("users");
         builder.HasKey(u => u.Id);
         builder.Property(u => u.Id).ValueGeneratedNever();
-        builder.Property(u => u.Username).HasMaxLength(100);
+        builder.Property(u => u.Username).HasMaxLength(User.MaxUsernameLength);
         builder.HasIndex(u => u.Username).IsUnique();
+        builder.Property(u => u.Subject).HasMaxLength(User.MaxUsernameLength);
+        builder.HasIndex(u => u.Subject).IsUnique();
         builder.Property(u => u.PasswordHash).HasMaxLength(500);
+        builder.Property(u => u.ProviderGroups).HasDefaultValueSql("'{}'");
+        builder.Property(u => u.Disabled).HasDefaultValue(false);
+        builder.Property(u => u.PasswordChangeRequired).HasDefaultValue(false);
     }
 }

@@ -265,6 +265,40 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.ToTable("approval_service_rules", (string)null);
                 });
 
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.DelegationRecord", b =>
+                {
+                    b.Property<Guid>("DelegatorId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("delegator_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("DelegateId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("delegate_id");
+
+                    b.Property<DateTimeOffset>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<DateTimeOffset>("StartsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_at");
+
+                    b.HasKey("DelegatorId")
+                        .HasName("pk_delegations");
+
+                    b.HasIndex("DelegateId", "EndsAt")
+                        .HasDatabaseName("ix_delegations_delegate_id_ends_at");
+
+                    b.ToTable("delegations", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_delegations_period", "ends_at > starts_at");
+                        });
+                });
+
             modelBuilder.Entity("Approvals.Api.Persistence.Data.DeliveryAttempt", b =>
                 {
                     b.Property<long>("Id")
@@ -424,6 +458,51 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.ToTable("event_relay_checkpoints", (string)null);
                 });
 
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.Group", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_groups");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_groups_name");
+
+                    b.ToTable("groups", (string)null);
+                });
+
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.GroupMember", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("group_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("GroupId", "UserId")
+                        .HasName("pk_group_members");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_group_members_user_id");
+
+                    b.ToTable("group_members", (string)null);
+                });
+
             modelBuilder.Entity("Approvals.Api.Persistence.Data.IdempotencyRecord", b =>
                 {
                     b.Property<string>("Caller")
@@ -566,25 +645,53 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<bool>("Disabled")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("disabled");
+
+                    b.Property<bool>("PasswordChangeRequired")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("password_change_required");
+
                     b.Property<string>("PasswordHash")
-                        .IsRequired()
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)")
                         .HasColumnName("password_hash");
+
+                    b.PrimitiveCollection<string[]>("ProviderGroups")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text[]")
+                        .HasColumnName("provider_groups")
+                        .HasDefaultValueSql("'{}'");
 
                     b.PrimitiveCollection<string[]>("Roles")
                         .IsRequired()
                         .HasColumnType("text[]")
                         .HasColumnName("roles");
 
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("subject");
+
                     b.Property<string>("Username")
                         .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
                         .HasColumnName("username");
 
                     b.HasKey("Id")
                         .HasName("pk_users");
+
+                    b.HasIndex("Subject")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_subject");
 
                     b.HasIndex("Username")
                         .IsUnique()
@@ -654,6 +761,23 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.Navigation("ServiceRule");
                 });
 
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.DelegationRecord", b =>
+                {
+                    b.HasOne("Approvals.Api.Persistence.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("DelegateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_delegations_users_delegate_id");
+
+                    b.HasOne("Approvals.Api.Persistence.Data.User", null)
+                        .WithOne()
+                        .HasForeignKey("Approvals.Api.Persistence.Data.DelegationRecord", "DelegatorId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_delegations_users_delegator_id");
+                });
+
             modelBuilder.Entity("Approvals.Api.Persistence.Data.DeliveryAttempt", b =>
                 {
                     b.HasOne("Approvals.Api.Persistence.Data.DeliveryJob", null)
@@ -681,6 +805,27 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasConstraintName("fk_delivery_jobs_service_rules_service_rule_id");
                 });
 
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.GroupMember", b =>
+                {
+                    b.HasOne("Approvals.Api.Persistence.Data.Group", "Group")
+                        .WithMany("Members")
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_group_members_groups_group_id");
+
+                    b.HasOne("Approvals.Api.Persistence.Data.User", "User")
+                        .WithMany("Memberships")
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_group_members_users_user_id");
+
+                    b.Navigation("Group");
+
+                    b.Navigation("User");
+                });
+
             modelBuilder.Entity("Approvals.Api.Persistence.Data.ApprovalRecord", b =>
                 {
                     b.Navigation("DeliveryJobs");
@@ -691,6 +836,16 @@ namespace Approvals.Api.Persistence.Data.Migrations
             modelBuilder.Entity("Approvals.Api.Persistence.Data.DeliveryJob", b =>
                 {
                     b.Navigation("AttemptLog");
+                });
+
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.Group", b =>
+                {
+                    b.Navigation("Members");
+                });
+
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.User", b =>
+                {
+                    b.Navigation("Memberships");
                 });
 #pragma warning restore 612, 618
         }

@@ -11,10 +11,20 @@ namespace Approvals.Api.Persistence;
 /// <summary>One page of an inbox, with the counts over all of it.</summary>
 public sealed record InboxRead(List<ApprovalRecord> Items, long AwaitingMe, long Overdue);
 
-/// <summary>The inbox's read (Sql/ApprovalsInbox.sql explains the statement).</summary>
+/// <summary>The reads of approvals' policies: the inbox (Sql/ApprovalsInbox.sql explains it) and a vote's look at the stages.</summary>
 public sealed partial class ApprovalStore
 {
     private static readonly SqlStatement InboxSql = SqlStatement.Get("ApprovalsInbox");
+    private static readonly SqlStatement StagesSql = SqlStatement.Get("ApprovalStagesGet");
+
+    /// <summary>An approval's stages as they are now, without a lock (none when it names no approvers or does not exist).</summary>
+    public async Task<IReadOnlyList<ApprovalStage>> StagesAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(StagesSql.BatchCommand(("approval_id", Value(id))));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? ApprovalPolicyJson.ReadStages(reader.GetString(0)) : [];
+    }
 
     /// <summary>
     /// Up to <paramref name="limit"/> approvals where one of <paramref name="voters"/> (the caller first, then those who

@@ -1,0 +1,86 @@
+using Approvals.Api.Auth;
+using Approvals.Api.Persistence;
+using Approvals.Domain;
+
+namespace Approvals.Api.Features;
+
+/// <summary>
+/// What approval policies need to know about people: whether the users and groups a request names exist, who is in
+/// a group, and who delegated to a caller. Scoped (it reads through the request's <see cref="PeopleStore"/>).
+/// <list type="bullet">
+/// <item>A user is known when they exist and are not disabled: a disabled user can never act.</item>
+/// <item>A group is known when it is a local group, or when the identity provider's group claim gave it to an
+/// enabled user on their last request. Its members are the enabled users in either (local membership or claim).</item>
+/// <item>Usernames are exact (ordinal); with an identity provider a person's username is their token's subject.</item>
+/// </list>
+/// </summary>
+public sealed class PeopleDirectory(PeopleStore store)
+{
+    /// <summary>The names among <paramref name="usernames"/> that are no enabled user, distinct, in the order given.</summary>
+    public async Task<IReadOnlyList<string>> UnknownUsernamesAsync(IEnumerable<string> usernames, CancellationToken cancellationToken = default)
+    {
+        var wanted = usernames.Distinct(StringComparer.Ordinal).ToList();
+        var known = (await store.EnabledUsernamesAsync(wanted, cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        return [.. wanted.Where(name => !known.Contains(name))];
+    }
+
+    /// <summary>The names among <paramref name="groups"/> that are no group anyone is in, distinct, in the order given.</summary>
+    public async Task<IReadOnlyList<string>> UnknownGroupsAsync(IEnumerable<string> groups, CancellationToken cancellationToken = default)
+    {
+        var wanted = groups.Distinct(StringComparer.Ordinal).ToList();
+        var known = (await store.KnownGroupNamesAsync(wanted, cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        return [.. wanted.Where(name => !known.Contains(name))];
+    }
+
+    /// <summary>The named users and groups of <paramref name="stages"/> that are unknown (<see cref="UnknownUsernamesAsync"/>, <see cref="UnknownGroupsAsync"/>).</summary>
+    public async Task<(IReadOnlyList<string> Users, IReadOnlyList<string> Groups)> UnknownApproversAsync(
+        IReadOnlyList<ApprovalStage> stages, CancellationToken cancellationToken = default)
+    {
+        var named = stages.SelectMany(s => s.Approvers).ToList();
+        var users = named.Where(a => a.Kind == ApproverKind.User).Select(a => a.Name).ToList();
+        var groups = named.Where(a => a.Kind == ApproverKind.Group).Select(a => a.Name).ToList();
+        return (users.Count == 0 ? [] : await UnknownUsernamesAsync(users, cancellationToken),
+            groups.Count == 0 ? [] : await UnknownGroupsAsync(groups, cancellationToken));
+    }
+
+    /// <summary>
+    /// The members of every group that <paramref name="stages"/> count by member, as a lookup for the policy rules
+    /// (a group not among them has none).
+    /// </summary>
+    public async Task<Func<string, IReadOnlyList<string>>> MembersOfAsync(IReadOnlyList<ApprovalStage> stages, CancellationToken cancellationToken = default)
+    {
+        var members = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var group in stages.Where(s => s.Policy.Members).SelectMany(s => s.Approvers)
+                     .Where(a => a.Kind == ApproverKind.Group).Select(a => a.Name).Distinct(StringComparer.Ordinal))
+        {
+            members[group] = await GroupMembersAsync(group, cancellationToken);
+        }
+
+        return group => members.TryGetValue(group, out var found) ? found : [];
+    }
+
+    /// <summary>Usernames of the group's enabled members (local members and those the provider's claim puts in it), ordered.</summary>
+    public async Task<IReadOnlyList<string>> GroupMembersAsync(string group, CancellationToken cancellationToken = default) =>
+        await store.GroupMemberUsernamesAsync(group, cancellationToken);
+
+    /// <summary>
+    /// The enabled people whose delegation to the person acting as <paramref name="delegateActor"/> (<c>user:&lt;subject&gt;</c>)
+    /// is active at <paramref name="now"/>, ordered by username; empty for anyone else (keys, the system). Their roles
+    /// and groups are as stored: a local account's, or an identity provider's person's as of their last request.
+    /// Delegations never chain (<see cref="DelegationRules"/>), so these people's own delegators are not included.
+    /// </summary>
+    public async Task<IReadOnlyList<VotingPerson>> ActiveDelegatorsAsync(string delegateActor, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        if (!delegateActor.StartsWith(Caller.UserPrefix, StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        var delegators = await store.ActiveDelegatorsAsync(delegateActor[Caller.UserPrefix.Length..], now, cancellationToken);
+        return [.. delegators.Select(d => new VotingPerson(
+            Caller.ForUser(d.Subject),
+            d.Username,
+            d.Groups.ToHashSet(StringComparer.Ordinal),
+            d.Roles.Where(Roles.All.Contains).ToHashSet(StringComparer.Ordinal)))];
+    }
+}

@@ -1,0 +1,101 @@
+using Approvals.Api.Persistence.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Api.Persistence;
+
+/// <summary>A local group as listed: its name and how many members it has.</summary>
+public sealed record GroupSummaryRow(string Name, int MemberCount, DateTimeOffset CreatedAt);
+
+/// <summary>A local group with its members' usernames, in order.</summary>
+public sealed record GroupRow(Guid Id, string Name, DateTimeOffset CreatedAt, string[] Members);
+
+public sealed partial class PeopleStore
+{
+    /// <summary>Ids, by name, of those of <paramref name="names"/> that are local groups.</summary>
+    public async Task<Dictionary<string, Guid>> GroupIdsAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
+        await db.Groups.AsNoTracking().Where(g => names.Contains(g.Name)).ToDictionaryAsync(g => g.Name, g => g.Id, StringComparer.Ordinal, cancellationToken);
+
+    public Task<GroupRow?> FindGroupAsync(string name, CancellationToken cancellationToken) =>
+        db.Groups.AsNoTracking().Where(g => g.Name == name)
+            .Select(g => new GroupRow(g.Id, g.Name, g.CreatedAt, g.Members.Select(m => m.User!.Username).OrderBy(u => u).ToArray()))
+            .FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>Local groups ordered by name, after <paramref name="afterName"/> (keyset paging).</summary>
+    public Task<List<GroupSummaryRow>> ListGroupsAsync(string? afterName, int limit, CancellationToken cancellationToken) =>
+        db.Groups.AsNoTracking()
+            .Where(g => afterName == null || string.Compare(g.Name, afterName) > 0)
+            .OrderBy(g => g.Name)
+            .Take(limit)
+            .Select(g => new GroupSummaryRow(g.Name, g.Members.Count, g.CreatedAt))
+            .ToListAsync(cancellationToken);
+
+    public Task<SaveOutcome> AddGroupAsync(Group group, IReadOnlyCollection<Guid> memberIds, CancellationToken cancellationToken)
+    {
+        group.Members = [.. memberIds.Select(u => new GroupMember { GroupId = group.Id, UserId = u })];
+        db.Groups.Add(group);
+        return SaveAsync(cancellationToken);
+    }
+
+    /// <summary>Makes <paramref name="memberIds"/> the group's members, in one transaction. Null when there is no such group.</summary>
+    public async Task<SaveOutcome?> ReplaceMembersAsync(string name, IReadOnlyCollection<Guid> memberIds, CancellationToken cancellationToken)
+    {
+        var group = await db.Groups.Include(g => g.Members).FirstOrDefaultAsync(g => g.Name == name, cancellationToken);
+        if (group is null)
+        {
+            return null;
+        }
+
+        group.Members.RemoveAll(m => !memberIds.Contains(m.UserId));
+        group.Members.AddRange(memberIds.Where(u => group.Members.All(m => m.UserId != u))
+            .Select(u => new GroupMember { GroupId = group.Id, UserId = u }));
+        return await SaveAsync(cancellationToken);
+    }
+
+    /// <summary>Adds one member; adding a member twice changes nothing.</summary>
+    public async Task<SaveOutcome> AddMemberAsync(Guid groupId, Guid userId, CancellationToken cancellationToken)
+    {
+        if (await db.GroupMembers.AnyAsync(m => m.GroupId == groupId && m.UserId == userId, cancellationToken))
+        {
+            return SaveOutcome.Saved;
+        }
+
+        db.GroupMembers.Add(new GroupMember { GroupId = groupId, UserId = userId });
+        var outcome = await SaveAsync(cancellationToken);
+
+        // Added by a concurrent request: the member is there all the same.
+        return outcome == SaveOutcome.Duplicate ? SaveOutcome.Saved : outcome;
+    }
+
+    public async Task RemoveMemberAsync(Guid groupId, string username, CancellationToken cancellationToken) =>
+        await db.GroupMembers.Where(m => m.GroupId == groupId && m.User!.Username == username).ExecuteDeleteAsync(cancellationToken);
+
+    /// <summary>Deletes the group and its memberships; false when there is no such group.</summary>
+    public async Task<bool> DeleteGroupAsync(string name, CancellationToken cancellationToken) =>
+        await db.Groups.Where(g => g.Name == name).ExecuteDeleteAsync(cancellationToken) > 0;
+
+    /// <summary>
+    /// Which of <paramref name="names"/> are groups anyone is in: a local group, or a group the identity provider's
+    /// group claim gave an enabled user on their last request.
+    /// </summary>
+    public async Task<List<string>> KnownGroupNamesAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    {
+        var local = await db.Groups.AsNoTracking().Where(g => names.Contains(g.Name)).Select(g => g.Name).ToListAsync(cancellationToken);
+        var remaining = names.Except(local, StringComparer.Ordinal).ToList();
+        if (remaining.Count == 0)
+        {
+            return local;
+        }
+
+        var fromProvider = await db.Users.AsNoTracking().Where(u => !u.Disabled)
+            .SelectMany(u => u.ProviderGroups).Where(g => remaining.Contains(g)).Distinct().ToListAsync(cancellationToken);
+        return [.. local, .. fromProvider];
+    }
+
+    /// <summary>Usernames of the enabled members of a group, local or from the identity provider's claim, in order.</summary>
+    public Task<List<string>> GroupMemberUsernamesAsync(string name, CancellationToken cancellationToken) =>
+        db.Users.AsNoTracking()
+            .Where(u => !u.Disabled && (u.Memberships.Any(m => m.Group!.Name == name) || u.ProviderGroups.Contains(name)))
+            .OrderBy(u => u.Username)
+            .Select(u => u.Username)
+            .ToListAsync(cancellationToken);
+}

@@ -1,0 +1,2 @@
+-- An approval's stages (its approvers and policy), read without a lock: what a vote looks up before it locks the row.
+SELECT a.stages FROM approvals AS a WHERE a.id = :approval_id
