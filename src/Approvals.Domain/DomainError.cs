@@ -48,6 +48,7 @@ public static class ErrorCodes
     public const string InvalidTransition = "approval.invalid_transition";
     public const string VersionMismatch = "approval.version_mismatch";
     public const string DeadlineInPast = "approval.deadline_in_past";
+    public const string InvalidReminders = "approval.invalid_reminders";
     public const string SelfApprovalForbidden = "approval.self_approval_forbidden";
     public const string ServiceRuleUnknown = "service_rule.unknown";
     public const string ServiceRuleNotFound = "service_rule.not_found";

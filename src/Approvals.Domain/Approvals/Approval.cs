@@ -61,7 +61,8 @@ public sealed partial class Approval
     public static Approval Load(
         Guid id, string title, string description, string comment, ApprovalStatus status, ApprovalStatus? previousStatus,
         DateTimeOffset deadline, string createdBy, DateTimeOffset createdAt, int version, Guid? currentDecisionId,
-        DeliveryError? lastError, IReadOnlyList<int> serviceRules) => new(id, createdBy, createdAt)
+        DeliveryError? lastError, IReadOnlyList<int> serviceRules, DeadlineAction? onDeadline = null,
+        IReadOnlyList<string>? remindBefore = null) => new(id, createdBy, createdAt)
         {
             Title = title,
             Description = description,
@@ -73,6 +74,8 @@ public sealed partial class Approval
             CurrentDecisionId = currentDecisionId,
             LastError = lastError,
             ServiceRules = serviceRules,
+            OnDeadline = onDeadline,
+            RemindBefore = [.. (remindBefore ?? []).Select(Reminder.Parse)],
         };
 
     /// <summary>
@@ -103,6 +106,12 @@ public sealed partial class Approval
             return pastDeadline;
         }
 
+        var reminders = Reminder.ParseAll(draft.RemindBefore ?? []);
+        if (reminders.Error is { } invalidReminders)
+        {
+            return invalidReminders;
+        }
+
         var approval = new Approval(Guid.CreateVersion7(now), caller.Actor, now)
         {
             Title = draft.Title!,
@@ -111,6 +120,8 @@ public sealed partial class Approval
             Status = ApprovalStateMachine.InitialStatus,
             Deadline = deadline,
             ServiceRules = [.. draft.ServiceRules!],
+            OnDeadline = draft.OnDeadline,
+            RemindBefore = reminders.Value!,
         };
         var changes = new List<FieldChange>
         {
@@ -120,6 +131,8 @@ public sealed partial class Approval
             new("deadline", null, approval.Deadline),
             new("serviceRules", null, approval.ServiceRules),
         };
+        approval.AddDeadlineSettingsCreated(changes);
+        approval.ScheduleTimers(now);
         approval.Raise(ApprovalEventType.Created, null, caller, changes, EventDetails.None, now);
         return approval;
     }
@@ -178,6 +191,9 @@ public sealed partial class Approval
             detailsChanged = true;
         }
 
+        var newSettings = DeadlineSettingsChangedBy(edit, changes);
+        detailsChanged |= newSettings is not null;
+
         var commentChanged = edit.Comment is { } comment && comment != Comment;
         if (commentChanged)
         {
@@ -228,6 +244,11 @@ public sealed partial class Approval
             return pastDeadline;
         }
 
+        if (newSettings?.Invalid is { } invalidReminders)
+        {
+            return invalidReminders;
+        }
+
         if (newRules is not null)
         {
             var usable = facts.UsableServiceRules
@@ -248,15 +269,16 @@ public sealed partial class Approval
             ServiceRulesReplaced = true;
         }
 
+        if (newSettings is not null || newDeadline is not null)
+        {
+            ApplyDeadlineSettings(newSettings);
+            ScheduleTimers(now);
+        }
+
         var before = Status;
         if (decidedStatus is { } acknowledged)
         {
-            var decisionId = Guid.CreateVersion7(now);
-            DecisionTaken = new DecisionTaken(decisionId, change.Decision!.Value, SupersedesEarlier: CurrentDecisionId is not null);
-            CurrentDecisionId = decisionId;
-            MoveTo(acknowledged, lastError: null, changes);
-            Raise(ApprovalEventType.Decided, before, caller, changes,
-                new EventDetails { Decision = change.Decision, DecisionId = decisionId }, now);
+            Decide(change.Decision!.Value, acknowledged, caller, changes, EventDetails.None, now);
         }
         else
         {
@@ -340,6 +362,20 @@ public sealed partial class Approval
         var type = resolution.Command == ApprovalCommand.DeliveryFailed ? ApprovalEventType.Errored : ApprovalEventType.Resolved;
         Raise(type, before, dispatcher, changes, new EventDetails { DecisionId = outcome.DecisionId }, now);
         return null;
+    }
+
+    /// <summary>
+    /// Takes a decision that the table allowed (to <paramref name="acknowledged"/>): a new decision id whose delivery
+    /// jobs the use case queues, and the <see cref="ApprovalEventType.Decided"/> event with <paramref name="details"/>.
+    /// </summary>
+    private void Decide(Decision decision, ApprovalStatus acknowledged, Caller caller, List<FieldChange> changes, EventDetails details, DateTimeOffset now)
+    {
+        var before = Status;
+        var decisionId = Guid.CreateVersion7(now);
+        DecisionTaken = new DecisionTaken(decisionId, decision, SupersedesEarlier: CurrentDecisionId is not null);
+        CurrentDecisionId = decisionId;
+        MoveTo(acknowledged, lastError: null, changes);
+        Raise(ApprovalEventType.Decided, before, caller, changes, details with { Decision = decision, DecisionId = decisionId }, now);
     }
 
     /// <summary>Moves the status and sets the last error; a changed last error (set, or cleared) is a recorded change.</summary>

@@ -33,6 +33,9 @@ public enum ApprovalEventType
 
     /// <summary>A delivery failed or the services disagreed: ACKNOWLEDGED_* to ERROR, with lastError set.</summary>
     Errored,
+
+    /// <summary>One of the approval's <c>remindBefore</c> came due while it was PENDING; the status is unchanged.</summary>
+    ReminderDue,
 }
 
 public static class ApprovalEventTypes
@@ -41,7 +44,7 @@ public static class ApprovalEventTypes
     [
         "approval.created", "approval.edited", "approval.comment_edited", "approval.decided",
         "approval.delivery_succeeded", "approval.delivery_failed", "approval.redelivered", "approval.resolved",
-        "approval.errored",
+        "approval.errored", "approval.reminder_due",
     ];
 
     public static IReadOnlyList<ApprovalEventType> All { get; } = Enum.GetValues<ApprovalEventType>();
@@ -69,6 +72,7 @@ public static class ApprovalEventTypes
         ApprovalEventType.Resolved or ApprovalEventType.Errored => "status_changed",
         ApprovalEventType.DeliverySucceeded => "delivery_succeeded",
         ApprovalEventType.DeliveryFailed => "delivery_failed",
+        ApprovalEventType.ReminderDue => "reminder_due",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

@@ -1,12 +1,17 @@
 namespace Approvals.Domain;
 
-/// <summary>What a caller asks to create. Nulls are reported as missing fields, not thrown.</summary>
+/// <summary>
+/// What a caller asks to create. Nulls are reported as missing fields, not thrown; a null
+/// <paramref name="OnDeadline"/> follows the service rules' default, a null <paramref name="RemindBefore"/> is none.
+/// </summary>
 public sealed record ApprovalDraft(
     string? Title,
     string? Description,
     DateTimeOffset? Deadline,
     string? Comment,
-    IReadOnlyList<int>? ServiceRules);
+    IReadOnlyList<int>? ServiceRules,
+    DeadlineAction? OnDeadline = null,
+    IReadOnlyList<string>? RemindBefore = null);
 
 /// <summary>Fields a caller wants to set; a null field is left as it is.</summary>
 public sealed record ApprovalEdit(
@@ -14,7 +19,12 @@ public sealed record ApprovalEdit(
     string? Description = null,
     DateTimeOffset? Deadline = null,
     string? Comment = null,
-    IReadOnlyList<int>? ServiceRules = null);
+    IReadOnlyList<int>? ServiceRules = null,
+    OnDeadlineEdit? OnDeadline = null,
+    IReadOnlyList<string>? RemindBefore = null);
+
+/// <summary>The approval's own <c>onDeadline</c> after an edit; a null <paramref name="Action"/> follows its service rules' default.</summary>
+public readonly record struct OnDeadlineEdit(DeadlineAction? Action);
 
 /// <summary>
 /// One request's change to an approval: an edit, a decision, or both (the original PUT allowed both at once).
