@@ -13,7 +13,7 @@ namespace Approvals.Api.Features;
 /// (<see cref="ApprovalStore.SaveAsync"/>), which its owner commits. Every rule is the aggregate's. Both API versions
 /// call it.
 /// </summary>
-public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff)
+public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, TimerSignal timers)
 {
     public async Task<Result<ApprovalRecord>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
@@ -55,6 +55,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
         }
 
         unit.AfterCommit(handOff.Committed);
+        timers.AfterCommitOf(unit, approval.TimersScheduled);
         return record;
     }
 
@@ -74,9 +75,9 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
 
     /// <summary>
     /// The outbox: one job per service rule, written with the decision (due after the first step of the rule's retry
-    /// schedule); older open jobs stop counting.
+    /// schedule); older open jobs stop counting. Decisions taken by a deadline queue theirs the same way.
     /// </summary>
-    private static void QueueDeliveries(ApprovalChangeSet write, DecisionTaken decision, DateTimeOffset now)
+    internal static void QueueDeliveries(ApprovalChangeSet write, DecisionTaken decision, DateTimeOffset now)
     {
         now = Timestamps.ToStoredPrecision(now);
         if (decision.SupersedesEarlier)

@@ -9,7 +9,7 @@ internal static class ApprovalRecordMapping
     public static Approval ToAggregate(this ApprovalRecord record) => Approval.Load(
         record.Id, record.Title, record.Description, record.Comment, record.Status, record.PreviousStatus, record.Deadline,
         record.CreatedBy, record.CreatedAt, record.Version, record.CurrentDecisionId, record.LastError,
-        [.. record.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)]);
+        [.. record.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)], record.OnDeadline, record.RemindBefore);
 
     /// <summary>A new record holding the aggregate's state (without <see cref="ApprovalRecord.UpdatedAt"/>, which the database sets).</summary>
     public static ApprovalRecord ToRecord(this Approval approval)
@@ -34,6 +34,8 @@ internal static class ApprovalRecordMapping
         record.Version = approval.Version;
         record.CurrentDecisionId = approval.CurrentDecisionId;
         record.LastError = approval.LastError;
+        record.OnDeadline = approval.OnDeadline;
+        record.RemindBefore = [.. approval.RemindBefore.Select(r => r.Text)];
         if (record.ServiceRules.Count != approval.ServiceRules.Count
             || !record.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId).SequenceEqual(approval.ServiceRules))
         {

@@ -52,6 +52,7 @@ public static class ApprovalsApiSetup
         services.AddDelivery();
         services.AddMessaging();
         services.AddEventFeed();
+        services.AddTimers();
 
         services.ConfigureHttpJsonOptions(options =>
         {

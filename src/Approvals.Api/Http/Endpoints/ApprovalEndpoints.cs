@@ -38,7 +38,18 @@ public static class ApprovalEndpoints
     public static async Task<Results<Created<ApprovalResponse>, ProblemHttpResult>> CreateApproval(
         CreateApprovalRequest request, ApprovalCreation creation, HttpContext context, CancellationToken cancellationToken)
     {
-        var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules);
+        DeadlineAction? onDeadline = null;
+        if (request.OnDeadline is { } action)
+        {
+            if (!DeadlineActions.TryParse(action, out var parsed))
+            {
+                return DomainError.Validation("onDeadline", $"Must be {DeadlineActions.Listed}, or null for the service rules' default.").ToProblem();
+            }
+
+            onDeadline = parsed;
+        }
+
+        var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules, onDeadline, request.RemindBefore);
         var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
         if (result.Error is { } error)
         {

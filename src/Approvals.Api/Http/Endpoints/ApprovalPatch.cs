@@ -5,7 +5,8 @@ namespace Approvals.Api.Http.Endpoints;
 
 /// <summary>
 /// Reads a JSON merge patch (RFC 7396) of an approval's editable fields. Unknown fields, wrong types, and
-/// nulls for required fields are validation errors; a null comment clears it.
+/// nulls for required fields are validation errors; a null comment clears it, a null <c>onDeadline</c> returns the
+/// approval to its service rules' default, a null <c>remindBefore</c> removes every reminder.
 /// </summary>
 internal static class ApprovalPatch
 {
@@ -34,6 +35,8 @@ internal static class ApprovalPatch
         string? title = null, description = null, comment = null;
         DateTimeOffset? deadline = null;
         List<int>? serviceRules = null;
+        OnDeadlineEdit? onDeadline = null;
+        List<string>? remindBefore = null;
 
         foreach (var property in body.EnumerateObject())
         {
@@ -63,6 +66,12 @@ internal static class ApprovalPatch
                 case "serviceRules":
                     serviceRules = ReadIntArray(value, errors);
                     break;
+                case "onDeadline":
+                    onDeadline = ReadOnDeadline(value, errors);
+                    break;
+                case "remindBefore":
+                    remindBefore = value.ValueKind == JsonValueKind.Null ? [] : ReadStringArray(value, "remindBefore", errors);
+                    break;
                 default:
                     errors.Add(property.Name.Length > 100 ? property.Name[..100] : property.Name, "Unknown or read-only field.");
                     break;
@@ -74,7 +83,7 @@ internal static class ApprovalPatch
             return invalid;
         }
 
-        return new ApprovalEdit(title, description, deadline, comment, serviceRules);
+        return new ApprovalEdit(title, description, deadline, comment, serviceRules, onDeadline, remindBefore);
     }
 
     private static DomainError MalformedBody(string message) => new(ErrorKind.Validation, ErrorCodes.MalformedJson, message);
@@ -97,6 +106,65 @@ internal static class ApprovalPatch
 
         errors.Add(field, nullable ? "Must be a string or null." : "Must be a string; this field cannot be removed.");
         return null;
+    }
+
+    private static OnDeadlineEdit? ReadOnDeadline(JsonElement value, FieldErrors errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return new OnDeadlineEdit(null);
+        }
+
+        if (DeadlineActions.TryParse(StringOrNull(value), out var action))
+        {
+            return new OnDeadlineEdit(action);
+        }
+
+        errors.Add("onDeadline", $"Must be {DeadlineActions.Listed}, or null for the service rules' default.");
+        return null;
+    }
+
+    private static List<string>? ReadStringArray(JsonElement value, string field, FieldErrors errors)
+    {
+        var texts = new List<string>();
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in value.EnumerateArray())
+            {
+                if (StringOrNull(item) is not { } text)
+                {
+                    break;
+                }
+
+                texts.Add(text);
+            }
+
+            if (texts.Count == value.GetArrayLength())
+            {
+                return texts;
+            }
+        }
+
+        errors.Add(field, "Must be an array of strings, or null.");
+        return null;
+    }
+
+    /// <summary>The string, or null for another type or a string that is not valid text (a lone surrogate escape).</summary>
+    private static string? StringOrNull(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static List<int>? ReadIntArray(JsonElement value, FieldErrors errors)
