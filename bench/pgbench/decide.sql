@@ -39,6 +39,8 @@
 -- bind: created_at = :now
 -- bind: last_error = NULL
 -- bind: comment = ''
+-- bind: on_deadline = NULL
+-- bind: remind_before = '{}'
 -- 1. The decision.
 \startpipeline
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
