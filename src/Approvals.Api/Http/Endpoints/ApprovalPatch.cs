@@ -124,29 +124,28 @@ internal static class ApprovalPatch
         return null;
     }
 
+    /// <summary>An array of strings; a wrong element is named by its index (<c>remindBefore[2]</c>), as a typed body names it.</summary>
     private static List<string>? ReadStringArray(JsonElement value, string field, FieldErrors errors)
     {
-        var texts = new List<string>();
-        if (value.ValueKind == JsonValueKind.Array)
+        if (value.ValueKind != JsonValueKind.Array)
         {
-            foreach (var item in value.EnumerateArray())
-            {
-                if (StringOrNull(item) is not { } text)
-                {
-                    break;
-                }
-
-                texts.Add(text);
-            }
-
-            if (texts.Count == value.GetArrayLength())
-            {
-                return texts;
-            }
+            errors.Add(field, "Must be an array of strings, or null.");
+            return null;
         }
 
-        errors.Add(field, "Must be an array of strings, or null.");
-        return null;
+        var texts = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (StringOrNull(item) is not { } text)
+            {
+                errors.Add($"{field}[{texts.Count}]", "Must be a string.");
+                return null;
+            }
+
+            texts.Add(text);
+        }
+
+        return texts;
     }
 
     /// <summary>The string, or null for another type or a string that is not valid text (a lone surrogate escape).</summary>
