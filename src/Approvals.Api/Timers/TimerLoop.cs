@@ -71,7 +71,7 @@ public sealed partial class TimerLoop(
 
                 var wakeAt = Earliest(now + settings.PollInterval, next, _leftOut.Count > 0 ? _leftOut.Values.Min() : null);
                 signal.Plan(wakeAt);
-                await SleepAsync(wakeAt - now, wake, stoppingToken);
+                await SleepAsync(wakeAt - now, settings.PollInterval, wake, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -147,10 +147,15 @@ public sealed partial class TimerLoop(
         return [.. _leftOut.Keys];
     }
 
-    private async Task SleepAsync(TimeSpan duration, Task wake, CancellationToken stoppingToken)
+    /// <summary>
+    /// Sleeps until the next timer is due (on the service's clock), until a commit here wakes the loop, or for the
+    /// poll interval of real time, whichever comes first. The poll runs on real time so that it also bounds a sleep
+    /// whose timer was set against a clock that moved on meanwhile (a test's fake clock, moved by hours at once).
+    /// </summary>
+    private async Task SleepAsync(TimeSpan untilDue, TimeSpan poll, Task wake, CancellationToken stoppingToken)
     {
         using var sleeping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        await Task.WhenAny(Task.Delay(duration, clock, sleeping.Token), wake.WaitAsync(sleeping.Token));
+        await Task.WhenAny(Task.Delay(untilDue, clock, sleeping.Token), Task.Delay(poll, Wall, sleeping.Token), wake.WaitAsync(sleeping.Token));
 
         // The loser ends cancelled, which needs no observing.
         await sleeping.CancelAsync();

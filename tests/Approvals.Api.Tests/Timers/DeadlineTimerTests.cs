@@ -120,9 +120,15 @@ public sealed class DeadlineTimerTests(DeliveryFixture fixture) : TimerTestBase<
         Assert.Equal(["PT24H", "PT1H"], reminders.Select(r => Detail(r, "remindBefore")));
         Assert.Equal("PENDING", (string)(await GetApprovalAsync(id))["status"]!);
 
-        // The feed serves them as any other event, by their type.
-        var page = await Client.GetFromJsonAsync<JsonObject>($"/api/v1/events?type=approval.reminder_due&approvalId={id}");
-        Assert.Equal(reminders.Select(r => r.Record.Id.ToString()), page!["events"]!.AsArray().Select(e => (string)e!["id"]!));
+        // The feed serves them as any other event, by their type (once no older transaction holds them back).
+        List<string> served = [];
+        await WaitUntilAsync(async () =>
+        {
+            var page = await Client.GetFromJsonAsync<JsonObject>($"/api/v1/events?type=approval.reminder_due&approvalId={id}&wait=1");
+            served = [.. page!["events"]!.AsArray().Select(e => (string)e!["id"]!)];
+            return served.Count == reminders.Count;
+        }, describe: () => $"the feed to serve both reminders ({served.Count} so far)");
+        Assert.Equal(reminders.Select(r => r.Record.Id.ToString()), served);
         var history = await GetHistoryAsync(id);
         Assert.Equal(2, history.Count(e => (string)e!["action"]! == "reminder_due"));
     }

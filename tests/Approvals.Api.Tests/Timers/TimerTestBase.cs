@@ -53,6 +53,16 @@ public abstract class TimerTestBase<TFixture>(TFixture fixture) : DeliveryTestBa
     protected static string? Detail(StoredEvent stored, string name) =>
         stored.Record.Data.RootElement.TryGetProperty(name, out var value) ? value.ToString() : null;
 
+    /// <summary>An approval with a reminder an hour before its deadline, for <see cref="TimerCompetition"/>.</summary>
+    internal Task<Guid> CreateForCompetitionAsync(DateTimeOffset deadline, string onDeadline, int rule) =>
+        CreateTimedAsync(deadline, onDeadline, ["PT1H"], rule);
+
+    internal void MoveClockTo(DateTimeOffset at) => AdvanceTo(at);
+
+    internal Task WaitForDueTimersAsync(Guid[] approvalIds) => WaitUntilDueTimersFiredAsync(approvalIds);
+
+    internal Task WaitForFinalAsync(Guid approvalId, string status) => WaitForStatusAsync(approvalId, status);
+
     /// <summary>The approval's one decided event, taken by the deadline.</summary>
     protected static StoredEvent AssertDecidedByDeadline(IEnumerable<StoredEvent> history, Decision decision, DateTimeOffset deadline)
     {
