@@ -57,6 +57,9 @@ public abstract class TimerTestBase<TFixture>(TFixture fixture) : DeliveryTestBa
     internal Task<Guid> CreateForCompetitionAsync(DateTimeOffset deadline, string onDeadline, int rule) =>
         CreateTimedAsync(deadline, onDeadline, ["PT1H"], rule);
 
+    /// <summary>An approval its deadline rejects, for <see cref="TimerKill"/>.</summary>
+    internal Task<Guid> CreateForKillAsync(DateTimeOffset deadline, int rule) => CreateTimedAsync(deadline, "reject", null, rule);
+
     internal void MoveClockTo(DateTimeOffset at) => AdvanceTo(at);
 
     internal Task WaitForDueTimersAsync(Guid[] approvalIds) => WaitUntilDueTimersFiredAsync(approvalIds);
