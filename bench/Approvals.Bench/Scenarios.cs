@@ -116,6 +116,7 @@ internal static class ScenarioCatalog
         new HttpScenario("legacy-get", "GET /request?id= (the original route) of a random existing approval", "legacy-get.lua", GetCeiling),
         new HttpScenario("legacy-create", "POST /request (the original route)", "legacy-create.lua", CreateCeiling),
         new DecideScenario(),
+        new TimersScenario(),
     ];
 
     /// <summary>The reliability scenarios: run only when named (or all of them with "chaos"), since each takes minutes.</summary>
