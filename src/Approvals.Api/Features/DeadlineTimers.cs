@@ -32,12 +32,18 @@ public sealed partial class DeadlineTimers(UnitOfWork unit, TimeProvider clock, 
             {
                 var outcome = approval.FireTimer(timer, ruleDefaults, now);
                 LogFired(logger, timer.Kind, timer.ApprovalId, timer.Deadline, timer.BeforeDeadline, outcome);
-                _ = outcome switch
+                switch (outcome)
                 {
-                    TimerOutcome.Acted => acted++,
-                    TimerOutcome.Stale => stale++,
-                    _ => nothing++,
-                };
+                    case TimerOutcome.Acted:
+                        acted++;
+                        break;
+                    case TimerOutcome.Stale:
+                        stale++;
+                        break;
+                    default:
+                        nothing++;
+                        break;
+                }
             }
 
             if (approval.Events.Count == 0)

@@ -88,8 +88,19 @@ public sealed partial class Approval
         return TimerOutcome.Acted;
     }
 
-    private Reminder? ReminderFor(ApprovalTimer timer) =>
-        RemindBefore.FirstOrDefault(r => r.Before == timer.BeforeDeadline) is { Text: not null } reminder ? reminder : null;
+    /// <summary>The approval's reminder a timer is for; null when it no longer has one of that length.</summary>
+    private Reminder? ReminderFor(ApprovalTimer timer)
+    {
+        foreach (var reminder in RemindBefore)
+        {
+            if (reminder.Before == timer.BeforeDeadline)
+            {
+                return reminder;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The created event lists <c>onDeadline</c> and <c>remindBefore</c> when the draft set them.</summary>
     private void AddDeadlineSettingsCreated(List<FieldChange> changes)

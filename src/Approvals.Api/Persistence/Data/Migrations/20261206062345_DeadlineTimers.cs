@@ -70,7 +70,8 @@ namespace Approvals.Api.Persistence.Data.Migrations
                 table: "approval_timers",
                 column: "due_at");
 
-            // No query filters on the reminders' texts (see ColumnsWithoutPlannerStatistics).
+            // No query filters on the reminders' texts (see ColumnsWithoutPlannerStatistics); the approvals waiting for
+            // a decision get the deadline timer a new one gets, so that a rule's default applies to them as well.
             migrationBuilder.Sql($"""
                 ALTER TABLE approvals ALTER COLUMN remind_before SET STATISTICS 0;
 
