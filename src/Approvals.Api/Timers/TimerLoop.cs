@@ -71,7 +71,7 @@ public sealed partial class TimerLoop(
 
                 var wakeAt = Earliest(now + settings.PollInterval, next, _leftOut.Count > 0 ? _leftOut.Values.Min() : null);
                 signal.Plan(wakeAt);
-                await SleepAsync(wakeAt - now, settings.PollInterval, wake, stoppingToken);
+                await SleepAsync(wakeAt, settings.PollInterval, wake, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -152,15 +152,23 @@ public sealed partial class TimerLoop(
     /// poll interval of real time, whichever comes first. The poll runs on real time so that it also bounds a sleep
     /// whose timer was set against a clock that moved on meanwhile (a test's fake clock, moved by hours at once).
     /// </summary>
-    private async Task SleepAsync(TimeSpan untilDue, TimeSpan poll, Task wake, CancellationToken stoppingToken)
+    private async Task SleepAsync(DateTimeOffset wakeAt, TimeSpan poll, Task wake, CancellationToken stoppingToken)
     {
         using var sleeping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        await Task.WhenAny(Task.Delay(untilDue, clock, sleeping.Token), Task.Delay(poll, Wall, sleeping.Token), wake.WaitAsync(sleeping.Token));
+        var due = Task.Delay(Max(wakeAt - clock.GetUtcNow(), TimeSpan.Zero), clock, sleeping.Token);
+
+        // The clock may have passed the wake time while the delay was set (its timer then runs from the later time).
+        if (clock.GetUtcNow() < wakeAt)
+        {
+            await Task.WhenAny(due, Task.Delay(poll, Wall, sleeping.Token), wake.WaitAsync(sleeping.Token));
+        }
 
         // The loser ends cancelled, which needs no observing.
         await sleeping.CancelAsync();
         stoppingToken.ThrowIfCancellationRequested();
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static DateTimeOffset Earliest(DateTimeOffset first, params DateTimeOffset?[] others) =>
         others.Aggregate(first, (earliest, other) => other is { } at && at < earliest ? at : earliest);

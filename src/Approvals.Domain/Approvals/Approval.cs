@@ -275,14 +275,13 @@ public sealed partial class Approval
             ScheduleTimers(now);
         }
 
-        var before = Status;
         if (decidedStatus is { } acknowledged)
         {
             Decide(change.Decision!.Value, acknowledged, caller, changes, EventDetails.None, now);
         }
         else
         {
-            Raise(detailsChanged ? ApprovalEventType.Edited : ApprovalEventType.CommentEdited, before, caller, changes, EventDetails.None, now);
+            Raise(detailsChanged ? ApprovalEventType.Edited : ApprovalEventType.CommentEdited, Status, caller, changes, EventDetails.None, now);
         }
 
         return true;
