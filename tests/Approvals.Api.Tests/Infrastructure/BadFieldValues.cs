@@ -4,7 +4,7 @@ using Approvals.Domain;
 namespace Approvals.Api.Tests.Infrastructure;
 
 /// <summary>What a field of a request body holds, which decides the bad values it is sent.</summary>
-public enum FieldKind { Title, Text, OptionalText, Deadline, RuleList, Rule, Decision, LegacyId, LegacyStatus, Name, Url, ApiKey, Timeout, Delays, Flag }
+public enum FieldKind { Title, Text, OptionalText, Deadline, RuleList, Rule, Decision, LegacyId, LegacyStatus, Name, Url, ApiKey, Timeout, Delays, Flag, DeadlineAction, Reminders }
 
 /// <summary>The bad values of the corpus, per kind of field: wrong JSON types, and well-typed values the rules refuse.</summary>
 public static class BadFieldValues
@@ -44,6 +44,15 @@ public static class BadFieldValues
             FieldKind.Timeout => [Bad(0), Bad(-1), Bad(301)],
             FieldKind.Delays => [Bad(new JsonArray()), Bad(new JsonArray(-1)), Bad(new JsonArray(86_401)), Bad(new JsonArray([.. Enumerable.Repeat(0, 21).Select(i => JsonValue.Create(i))]))],
             FieldKind.Flag => [],
+            FieldKind.DeadlineAction => [.. new[] { "", "later", "REJECT", "approve", "escalate", "reject\u0000" }.Select(v => Bad(v))],
+            FieldKind.Reminders =>
+            [
+                .. new JsonArray[]
+                {
+                    ["PT0S"], ["soon"], ["P1M"], ["P400D"], ["PT1H", "PT60M"], ["pt1h"], ["PT1H\u0000"], [new string('P', 60_000)],
+                    [.. Enumerable.Range(1, 6).Select(h => JsonValue.Create($"PT{h}H"))],
+                }.Select(v => ((JsonNode?)v, 422, ErrorCodes.InvalidReminders)),
+            ],
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
@@ -51,6 +60,7 @@ public static class BadFieldValues
     public static string JsonType(FieldKind kind) => kind switch
     {
         FieldKind.RuleList or FieldKind.Delays => "int[]",
+        FieldKind.Reminders => "string[]",
         FieldKind.Rule or FieldKind.LegacyStatus or FieldKind.Timeout => "int",
         FieldKind.Flag => "bool",
         _ => "string",
@@ -62,6 +72,7 @@ public static class BadFieldValues
         "string" => [42, true, new JsonArray(), new JsonObject { ["x"] = 1 }],
         "int" => ["1", 1.5, true, new JsonArray(), new JsonObject(), 99_999_999_999],
         "int[]" => ["1", 1, new JsonArray("1"), new JsonArray(1.5), new JsonArray((JsonNode?)null), new JsonObject(), new JsonArray(true), new JsonArray(99_999_999_999)],
+        "string[]" => ["PT1H", 1, new JsonArray(1), new JsonArray((JsonNode?)null), new JsonObject(), new JsonArray(true), new JsonArray(new JsonArray("PT1H"))],
         _ => ["true", 1, new JsonArray(), new JsonObject(), "yes"],
     };
 }

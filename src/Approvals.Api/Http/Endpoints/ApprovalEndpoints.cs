@@ -38,15 +38,29 @@ public static class ApprovalEndpoints
     public static async Task<Results<Created<ApprovalResponse>, ProblemHttpResult>> CreateApproval(
         CreateApprovalRequest request, ApprovalCreation creation, HttpContext context, CancellationToken cancellationToken)
     {
+        // The deadline settings' JSON shapes, as the merge patch checks them (ApprovalPatch); their rules are the domain's.
         DeadlineAction? onDeadline = null;
+        var errors = new FieldErrors();
         if (request.OnDeadline is { } action)
         {
-            if (!DeadlineActions.TryParse(action, out var parsed))
+            if (DeadlineActions.TryParse(action, out var parsed))
             {
-                return DomainError.Validation("onDeadline", $"Must be {DeadlineActions.Listed}, or null for the service rules' default.").ToProblem();
+                onDeadline = parsed;
             }
+            else
+            {
+                errors.Add("onDeadline", $"Must be {DeadlineActions.Listed}, or null for the service rules' default.");
+            }
+        }
 
-            onDeadline = parsed;
+        if (request.RemindBefore is { } reminders && Array.IndexOf(reminders, null) is var missing and >= 0)
+        {
+            errors.Add($"remindBefore[{missing}]", "Must be a string.");
+        }
+
+        if (errors.ToError() is { } invalid)
+        {
+            return invalid.ToProblem();
         }
 
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules, onDeadline, request.RemindBefore);
