@@ -8,10 +8,10 @@ internal sealed record BenchOptions
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Approvals.Bench -- [scenario...] [options]
 
-        Load scenarios (the default: all of them): get, list, create, legacy-get, legacy-create, decide
+        Load scenarios (the default: all of them): get, list, create, legacy-get, legacy-create, decide, timers
         Reliability scenarios (only when named; "chaos" names all four): chaos-kill, chaos-downstream, chaos-db, chaos-broker
 
-        Transports: decide and the chaos scenarios run once per transport of --transport, each transport on services of
+        Transports: decide, timers and the chaos scenarios run once per transport of --transport, each transport on services of
         its own (its own database in the one PostgreSQL cluster, its own UserService, ApprovalService, and for rabbitmq
         a private RabbitMQ node on 127.0.0.1 and --workers worker processes), one transport after the other, postgres
         first. chaos-broker (RabbitMQ stopped for 20 s) runs on rabbitmq only. The HTTP scenarios do not depend on the
@@ -28,6 +28,7 @@ internal sealed record BenchOptions
           --connections <n>         concurrent connections of wrk and clients of pgbench (default 16)
           --threads <n>             wrk and pgbench threads (default 2)
           --approvals <n>           approvals in the data set (default 100000)
+          --timers <n>              approvals whose deadlines fall due together in the timers scenario (default 10000)
           --connection <cs>         use this PostgreSQL database instead of a throwaway cluster (empty or holding the data set)
           --approvals-url <url>     use this running ApprovalService instead of starting one (needs --connection and --api-key)
           --api-key <key>           the API key for --approvals-url
@@ -56,6 +57,9 @@ internal sealed record BenchOptions
     public int Threads { get; init; } = 2;
 
     public int Approvals { get; init; } = 100_000;
+
+    /// <summary>Approvals whose deadlines fall due at once in the timers scenario.</summary>
+    public int TimerApprovals { get; init; } = 10_000;
 
     public string? ConnectionString { get; init; }
 
@@ -102,6 +106,7 @@ internal sealed record BenchOptions
                 "--connections" => options with { Connections = PositiveInt(arg, Value(args, ref i)) },
                 "--threads" => options with { Threads = PositiveInt(arg, Value(args, ref i)) },
                 "--approvals" => options with { Approvals = PositiveInt(arg, Value(args, ref i)) },
+                "--timers" => options with { TimerApprovals = PositiveInt(arg, Value(args, ref i)) },
                 "--connection" => options with { ConnectionString = Value(args, ref i) },
                 "--approvals-url" => options with { ApprovalsUrl = Url(arg, Value(args, ref i)) },
                 "--api-key" => options with { ApiKey = Value(args, ref i) },

@@ -13,6 +13,8 @@ internal static class PgbenchValues
 
     public static string Stored(DeliveryState state) => ((short)state).ToString(CultureInfo.InvariantCulture);
 
+    public static string Stored(TimerKind kind) => ((short)kind).ToString(CultureInfo.InvariantCulture);
+
     public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     public static string Timestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);

@@ -46,7 +46,7 @@ internal static class Report
         }
 
         text.AppendLine();
-        text.AppendLine("Targets (issues 4 and 17):");
+        text.AppendLine("Targets (issues 4, 17 and 18):");
         text.AppendLine();
         foreach (var line in CheckTargets(results))
         {

@@ -75,8 +75,8 @@ internal static class ScenarioCatalog
 {
     /// <summary>
     /// What create.lua and legacy-create.lua send, as the service binds it to ApprovalInsert.sql
-    /// (bench/pgbench/create.sql): the new approval, its created event and that event's data as ApprovalEventData
-    /// writes it.
+    /// (bench/pgbench/create.sql): the new approval, its deadline timer, its created event and that event's data as
+    /// ApprovalEventData writes it.
     /// </summary>
     private static readonly Dictionary<string, string> CreateVariables = new()
     {
@@ -84,6 +84,10 @@ internal static class ScenarioCatalog
         ["description"] = "Created by the benchmark.",
         ["comment"] = "Created under load.",
         ["deadline"] = "2099-12-31T00:00:00Z",
+        ["timer_kinds"] = PgbenchValues.Array(PgbenchValues.Stored(TimerKind.Deadline)),
+        ["timer_due_ats"] = PgbenchValues.Array("2099-12-31T00:00:00Z"),
+        ["timer_deadlines"] = PgbenchValues.Array("2099-12-31T00:00:00Z"),
+        ["timer_offsets"] = PgbenchValues.Array(PgbenchValues.Interval(TimeSpan.Zero)),
         ["service_rules"] = PgbenchValues.Array("1"),
         ["status"] = PgbenchValues.Stored(ApprovalStatus.Pending),
         ["actor"] = DataSet.Actor,
@@ -112,6 +116,7 @@ internal static class ScenarioCatalog
         new HttpScenario("legacy-get", "GET /request?id= (the original route) of a random existing approval", "legacy-get.lua", GetCeiling),
         new HttpScenario("legacy-create", "POST /request (the original route)", "legacy-create.lua", CreateCeiling),
         new DecideScenario(),
+        new TimersScenario(),
     ];
 
     /// <summary>The reliability scenarios: run only when named (or all of them with "chaos"), since each takes minutes.</summary>

@@ -1,6 +1,7 @@
 -- create: what ApprovalService sends for POST /api/v1/approvals (ApprovalCreation, ApprovalStore.InsertAsync; see
 -- bench/results/statements-create-service.sql after a run), with the values create.lua posts (-D variables from
--- Scenarios.cs): one round trip that checks the service rules and inserts the approval, its rules and its created
+-- Scenarios.cs): one round trip that checks the service rules and inserts the approval, its rules, its deadline timer
+-- (create.lua sets no onDeadline, so the approval follows its rules' default and keeps a timer for it) and its created
 -- event.
 -- A template: the tool expands it into bench/results/pgbench-create.sql before pgbench runs it (PgbenchScript.cs).
 --   -- include: Name        the service's statement src/Approvals.Api/Persistence/Sql/Name.sql, as the service sends it
@@ -8,9 +9,16 @@
 --   -- with: param = expr   the same for the next include only
 -- Every other :name is a pgbench variable, given with -D (Scenarios.cs) or \set here.
 -- Ids are unique per run, client and transaction (run and seq come from PgbenchRunner), built in SQL from a number,
--- which is all \set can compute: the approval's under 018f0001-, its event's under 018f0006-.
+-- which is all \set can compute: the approval's under 018f0001-, its event's under 018f0006-, its timer's under
+-- 018f0008-.
 \set seq :seq + 1
 \set k :run * 268435456 + :client_id * 1048576 + :seq
 -- bind: approval_id = ('018f0001-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))::uuid
 -- bind: event_id = ('018f0006-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))::uuid
+-- bind: timer_ids = ARRAY[('018f0008-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))::uuid]
+-- bind: on_deadline = NULL
+-- bind: remind_before = '{}'
+-- bind: stages = NULL
+-- bind: open_stage = NULL
+-- bind: open_seats = NULL
 -- include: ApprovalInsert

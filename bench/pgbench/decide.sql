@@ -39,6 +39,12 @@
 -- bind: created_at = :now
 -- bind: last_error = NULL
 -- bind: comment = ''
+-- bind: on_deadline = NULL
+-- bind: remind_before = '{}'
+-- bind: stages = NULL
+-- bind: open_stage = NULL
+-- bind: open_seats = NULL
+-- bind: votes = NULL
 -- 1. The decision.
 \startpipeline
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;

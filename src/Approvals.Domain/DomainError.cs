@@ -50,6 +50,7 @@ public static class ErrorCodes
     public const string InvalidTransition = "approval.invalid_transition";
     public const string VersionMismatch = "approval.version_mismatch";
     public const string DeadlineInPast = "approval.deadline_in_past";
+    public const string InvalidReminders = "approval.invalid_reminders";
     public const string SelfApprovalForbidden = "approval.self_approval_forbidden";
     public const string NotAnApprover = "approval.not_an_approver";
     public const string AlreadyVoted = "approval.already_voted";

@@ -27,6 +27,16 @@ public class ApprovalPatchTests(ApprovalsApiFactory factory) : ApiTestBase<Appro
         { "serviceRules", "[0]" },
         { "title", "42" },
         { "serviceRules", "\"1\"" },
+        { "onDeadline", "\"later\"" },
+        { "onDeadline", "\"REJECT\"" },
+        { "onDeadline", "5" },
+        { "remindBefore", "[\"PT0S\"]" },
+        { "remindBefore", "[\"soon\"]" },
+        { "remindBefore", "[\"PT1H\", \"PT60M\"]" },
+        { "remindBefore", "[\"PT1H\", \"PT2H\", \"PT3H\", \"PT4H\", \"PT5H\", \"PT6H\"]" },
+        { "remindBefore", "[\"P1M\"]" },
+        { "remindBefore", "\"PT1H\"" },
+        { "remindBefore", "[1]" },
     };
 
     [Theory]

@@ -13,7 +13,7 @@ public class ServiceRuleApiTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
     private const string DownstreamKey = "downstream-secret-key-42";
 
     private static readonly string[] RuleKeys =
-        ["allowSelfApproval", "createdAt", "enabled", "hasSigningSecret", "id", "name", "retrySchedule", "rotatingSigningSecret", "timeoutSeconds", "updatedAt", "url"];
+        ["allowSelfApproval", "createdAt", "enabled", "hasSigningSecret", "id", "name", "onDeadline", "retrySchedule", "rotatingSigningSecret", "timeoutSeconds", "updatedAt", "url"];
 
     [Fact]
     public async Task Create_returns_the_rule_and_its_signing_secret_once_and_never_the_api_key()

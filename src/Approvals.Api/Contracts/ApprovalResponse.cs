@@ -3,7 +3,10 @@ using Approvals.Domain;
 
 namespace Approvals.Api.Contracts;
 
-/// <summary>An approval as clients see it: the API's responses and the webhook payload send the same shape.</summary>
+/// <summary>
+/// An approval as clients see it: the API's responses and the webhook payload send the same shape.
+/// <c>onDeadline</c> is the approval's own (null: its service rules' default applies when the deadline passes).
+/// </summary>
 public sealed record ApprovalResponse(
     Guid Id,
     string Title,
@@ -12,6 +15,8 @@ public sealed record ApprovalResponse(
     string Status,
     string? PreviousStatus,
     DateTimeOffset Deadline,
+    string? OnDeadline,
+    IReadOnlyList<string> RemindBefore,
     IReadOnlyList<int> ServiceRules,
     string CreatedBy,
     DateTimeOffset CreatedAt,
@@ -30,6 +35,8 @@ public sealed record ApprovalResponse(
         approval.Status.ToWireName(),
         approval.PreviousStatus?.ToWireName(),
         approval.Deadline,
+        approval.OnDeadline?.ToWireName(),
+        approval.RemindBefore,
         [.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)],
         approval.CreatedBy,
         approval.CreatedAt,

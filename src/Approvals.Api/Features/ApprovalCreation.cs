@@ -5,12 +5,12 @@ using Approvals.Domain;
 namespace Approvals.Api.Features;
 
 /// <summary>
-/// The use case that creates approvals: the <see cref="Approval"/> aggregate validates the draft and raises the created
-/// event, then one statement writes the approval, its service rules and that event
+/// The use case that creates approvals: the <see cref="Approval"/> aggregate validates the draft, raises the created
+/// event and schedules its timers, then one statement writes the approval, its service rules, its timers and that event
 /// (<see cref="ApprovalStore.InsertAsync"/>), in the request's unit of work: inside its transaction when one is open
 /// (an Idempotency-Key claim), otherwise on its own, which one statement can be. Both API versions call it.
 /// </summary>
-public sealed class ApprovalCreation(UnitOfWork unit, TimeProvider clock, PeopleDirectory people)
+public sealed class ApprovalCreation(UnitOfWork unit, TimeProvider clock, PeopleDirectory people, TimerSignal timers)
 {
     public async Task<Result<ApprovalRecord>> CreateAsync(ApprovalDraft draft, Caller caller, CancellationToken cancellationToken)
     {
@@ -29,7 +29,12 @@ public sealed class ApprovalCreation(UnitOfWork unit, TimeProvider clock, People
 
         // The service rules are checked by the statement that inserts.
         var record = approval.ToRecord();
-        var usable = await ApprovalStore.InsertAsync(unit, record, approval.Events.Single(), cancellationToken);
+        var usable = await ApprovalStore.InsertAsync(unit, record, approval.Events.Single(), approval.TimersScheduled, cancellationToken);
+        if (usable is null)
+        {
+            timers.AfterCommitOf(unit, approval.TimersScheduled);
+        }
+
         return usable is null
             ? record
             : ApprovalErrors.UnusableServiceRules(approval.ServiceRules, usable)

@@ -14,7 +14,7 @@ namespace Approvals.Api.Features;
 /// call it.
 /// </summary>
 public sealed class ApprovalWorkflow(
-    UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, PeopleDirectory people, ApprovalStore approvals)
+    UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, TimerSignal timers, PeopleDirectory people, ApprovalStore approvals)
 {
     public async Task<Result<ApprovalRecord>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
@@ -128,6 +128,7 @@ public sealed class ApprovalWorkflow(
         }
 
         unit.AfterCommit(handOff.Committed);
+        timers.AfterCommitOf(unit, approval.TimersScheduled);
     }
 
     /// <summary>
@@ -146,9 +147,9 @@ public sealed class ApprovalWorkflow(
 
     /// <summary>
     /// The outbox: one job per service rule, written with the decision (due after the first step of the rule's retry
-    /// schedule); older open jobs stop counting.
+    /// schedule); older open jobs stop counting. Decisions taken by a deadline queue theirs the same way.
     /// </summary>
-    private static void QueueDeliveries(ApprovalChangeSet write, DecisionTaken decision, DateTimeOffset now)
+    internal static void QueueDeliveries(ApprovalChangeSet write, DecisionTaken decision, DateTimeOffset now)
     {
         now = Timestamps.ToStoredPrecision(now);
         if (decision.SupersedesEarlier)

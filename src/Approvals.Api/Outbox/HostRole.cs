@@ -5,7 +5,8 @@ namespace Approvals.Api.Outbox;
 /// <c>all</c> (the default) serves the API and delivers; <c>api</c> only serves the API (as
 /// <c>Delivery:Enabled=false</c>); <c>worker</c> (also spelled <c>dispatcher</c>, its name before the broker
 /// transport) only delivers, answering nothing but the health checks, so delivery scales apart from the API. With the
-/// <c>postgres</c> transport a worker runs the dispatcher; with <c>rabbitmq</c> it consumes the delivery queue.
+/// <c>postgres</c> transport a worker runs the dispatcher; with <c>rabbitmq</c> it consumes the delivery queue. Every
+/// process that delivers also fires the approvals' timers (deadlines that act, reminders) on either transport.
 /// </summary>
 public enum HostRole
 {

@@ -26,7 +26,7 @@ public sealed record NewApprovalEvent(
 /// The stored <c>data</c> of an approval event, one shape for every type (docs/events.md):
 /// <c>{"statusBefore", "statusAfter", "changes": {"field": {"old", "new"}}}</c> and the type's details
 /// (<c>decision</c>, <c>decisionId</c>, <c>jobId</c>, <c>serviceRule</c>, <c>reportedStatus</c>, <c>attempts</c>,
-/// <c>errorCode</c>, <c>error</c>) when set. Written by hand: every change writes one.
+/// <c>errorCode</c>, <c>error</c>, <c>deadline</c>, <c>remindBefore</c>) when set. Written by hand: every change writes one.
 /// </summary>
 public static class ApprovalEventData
 {
@@ -133,6 +133,16 @@ public static class ApprovalEventData
             json.WriteString("stageName", details.StageName);
             json.WriteString("stageOutcome", (details.StageOutcome ?? StageStanding.Open).ToWireName());
         }
+
+        if (details.Deadline is { } deadline)
+        {
+            json.WriteString("deadline", deadline);
+        }
+
+        if (details.RemindBefore is { } reminder)
+        {
+            json.WriteString("remindBefore", reminder);
+        }
     }
 
     private static void WriteStatus(Utf8JsonWriter json, string name, ApprovalStatus? status)
@@ -193,6 +203,15 @@ public static class ApprovalEventData
                 foreach (var id in ids)
                 {
                     json.WriteNumberValue(id);
+                }
+
+                json.WriteEndArray();
+                break;
+            case IReadOnlyList<string> texts:
+                json.WriteStartArray();
+                foreach (var text in texts)
+                {
+                    json.WriteStringValue(text);
                 }
 
                 json.WriteEndArray();

@@ -9,7 +9,7 @@ internal static class ApprovalRecordMapping
     public static Approval ToAggregate(this ApprovalRecord record) => Approval.Load(
         record.Id, record.Title, record.Description, record.Comment, record.Status, record.PreviousStatus, record.Deadline,
         record.CreatedBy, record.CreatedAt, record.Version, record.CurrentDecisionId, record.LastError,
-        [.. record.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)],
+        [.. record.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)], record.OnDeadline, record.RemindBefore,
         ApprovalPolicyJson.ReadStages(record.Stages), record.OpenStage, ApprovalPolicyJson.ReadVotes(record.Votes));
 
     /// <summary>A new record holding the aggregate's state (without <see cref="ApprovalRecord.UpdatedAt"/>, which the database sets).</summary>
@@ -39,6 +39,8 @@ internal static class ApprovalRecordMapping
         record.OpenStage = (short?)approval.OpenStage;
         record.OpenSeats = approval.OpenSeats is { } seats ? [.. seats] : null;
         record.Votes = ApprovalPolicyJson.WriteVotes(approval.Votes);
+        record.OnDeadline = approval.OnDeadline;
+        record.RemindBefore = [.. approval.RemindBefore.Select(r => r.Text)];
         if (record.ServiceRules.Count != approval.ServiceRules.Count
             || !record.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId).SequenceEqual(approval.ServiceRules))
         {

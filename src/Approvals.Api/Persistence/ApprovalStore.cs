@@ -27,7 +27,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     private static readonly SqlStatement InsertRulesSql = SqlStatement.Get("ApprovalServiceRulesInsert");
 
     /// <summary>The number of columns of an approval's row (ApprovalGet.sql and ApprovalLock.sql start with them).</summary>
-    internal const int ApprovalColumnCount = 19;
+    internal const int ApprovalColumnCount = 21;
 
     /// <summary>
     /// An approval the caller may read, with its service rules and the delivery jobs of its current decision; one it
@@ -109,9 +109,10 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     /// rule it names exists and is enabled, and sets its <see cref="ApprovalRecord.UpdatedAt"/>. Returns null when it
     /// was written; otherwise the rules that are usable (nothing was written).
     /// </summary>
-    public static async Task<int[]?> InsertAsync(UnitOfWork unit, ApprovalRecord approval, ApprovalEvent created, CancellationToken cancellationToken)
+    public static async Task<int[]?> InsertAsync(
+        UnitOfWork unit, ApprovalRecord approval, ApprovalEvent created, IReadOnlyList<ApprovalTimer> timers, CancellationToken cancellationToken)
     {
-        await using var command = InsertSql.Bind(unit.CreateCommand(InsertSql.Text),
+        await using var command = InsertSql.Bind(unit.CreateCommand(InsertSql.Text), [.. TimerValues(timers),
             ("service_rules", Value<int[]>([.. approval.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)])),
             ("approval_id", Value(approval.Id)),
             ("title", Value(approval.Title)),
@@ -119,6 +120,8 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             ("comment", Value(approval.Comment)),
             ("status", Value((short)approval.Status)),
             ("deadline", Value(approval.Deadline)),
+            ("on_deadline", OnDeadline(approval.OnDeadline)),
+            ("remind_before", Value(approval.RemindBefore)),
             ("actor", Value(approval.CreatedBy)),
             ("occurred_at", Value(approval.CreatedAt)),
             ("version", Value(approval.Version)),
@@ -128,7 +131,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             ("event_id", Value(created.Id)),
             ("event_type", Value(created.Type.ToWireName())),
             ("data", new NpgsqlParameter<string> { TypedValue = ApprovalEventData.Write(created), NpgsqlDbType = NpgsqlDbType.Jsonb }),
-            ("correlation_id", Text(created.CorrelationId)));
+            ("correlation_id", Text(created.CorrelationId))]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         if (reader.IsDBNull(0))
@@ -143,22 +146,61 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Writes one change in the unit's transaction, in one round trip: the superseded jobs, the approval's new state
-    /// (under the version it was read at), its replaced service rules, the new jobs and the events. Sets the approval's
-    /// <see cref="ApprovalRecord.UpdatedAt"/> and the new jobs' due times, and collects the jobs handed to this
-    /// process's dispatcher.
+    /// (under the version it was read at), its replaced service rules, the new jobs, the timers it scheduled and the
+    /// events. Sets the approval's <see cref="ApprovalRecord.UpdatedAt"/> and the new jobs' due times, and collects
+    /// the jobs handed to this process's dispatcher.
     /// </summary>
-    public static async Task SaveAsync(UnitOfWork unit, ApprovalChangeSet change, CancellationToken cancellationToken)
+    public static Task SaveAsync(UnitOfWork unit, ApprovalChangeSet change, CancellationToken cancellationToken) =>
+        SaveAllAsync(unit, [change], cancellationToken);
+
+    /// <summary>Writes several approvals' changes as <see cref="SaveAsync"/> writes one, all in one round trip.</summary>
+    public static async Task SaveAllAsync(UnitOfWork unit, IReadOnlyList<ApprovalChangeSet> changes, CancellationToken cancellationToken)
     {
-        var changed = change.Changed;
-        if (changed.Events.Count == 0)
+        if (changes.Count == 0)
         {
-            throw new InvalidOperationException("Every change to an approval writes its events.");
+            return;
         }
 
-        var approval = change.Record;
-        var readVersion = approval.Version;
-        approval.CopyFrom(changed);
         await using var batch = await unit.CreateBatchAsync(cancellationToken);
+        var readVersions = new int[changes.Count];
+        for (var i = 0; i < changes.Count; i++)
+        {
+            if (changes[i].Changed.Events.Count == 0)
+            {
+                throw new InvalidOperationException("Every change to an approval writes its events.");
+            }
+
+            readVersions[i] = changes[i].Record.Version;
+            changes[i].Record.CopyFrom(changes[i].Changed);
+            AddChangeCommands(batch, changes[i], readVersions[i]);
+        }
+
+        batch.BatchCommands.Add(ApprovalEventStore.AppendCommand([.. changes.SelectMany(c => c.Changed.Events)]));
+
+        // Only the approvals' updates and the jobs' inserts return rows (Npgsql's reader skips the other statements).
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            if ((i > 0 && !await reader.NextResultAsync(cancellationToken)) || !await reader.ReadAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"Approval {change.Record.Id} is no longer at version {readVersions[i]}.");
+            }
+
+            change.Record.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
+            if (change.NewJobs.Count > 0 && await reader.NextResultAsync(cancellationToken))
+            {
+                change.HandedOffJobs.AddRange(await DeliveryJobStore.ReadInsertedAsync(reader, change.NewJobs, change.HandOff, cancellationToken));
+            }
+        }
+
+        unit.EventsAppended();
+    }
+
+    /// <summary>One change's statements (its events are appended with the others').</summary>
+    private static void AddChangeCommands(NpgsqlBatch batch, ApprovalChangeSet change, int readVersion)
+    {
+        var approval = change.Record;
         if (change.OpenJobsSupersededAt is { } supersededAt)
         {
             batch.BatchCommands.Add(DeliveryJobStore.SupersedeCommand(approval.Id, supersededAt));
@@ -170,6 +212,8 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             ("description", Value(approval.Description)),
             ("comment", Value(approval.Comment)),
             ("deadline", Value(approval.Deadline)),
+            ("on_deadline", OnDeadline(approval.OnDeadline)),
+            ("remind_before", Value(approval.RemindBefore)),
             ("status", Value((short)approval.Status)),
             ("previous_status", new NpgsqlParameter<short?> { TypedValue = (short?)approval.PreviousStatus, NpgsqlDbType = NpgsqlDbType.Smallint }),
             ("version", Value(approval.Version)),
@@ -181,7 +225,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             ("votes", Json(approval.Votes)),
             ("read_version", Value(readVersion))));
 
-        if (changed.ServiceRulesReplaced)
+        if (change.Changed.ServiceRulesReplaced)
         {
             batch.BatchCommands.Add(DeleteRulesSql.BatchCommand(("approval_id", Value(approval.Id))));
             batch.BatchCommands.Add(InsertRulesSql.BatchCommand(
@@ -194,22 +238,10 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             batch.BatchCommands.Add(DeliveryJobStore.InsertCommand(change.NewJobs, change.HandOff));
         }
 
-        batch.BatchCommands.Add(ApprovalEventStore.AppendCommand(changed.Events));
-
-        // Only the approval's update and the jobs' insert return rows (Npgsql's reader skips the other statements).
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        if (change.Changed.TimersScheduled.Count > 0)
         {
-            throw new InvalidOperationException($"Approval {approval.Id} is no longer at version {readVersion}.");
+            batch.BatchCommands.Add(TimersInsertCommand(approval.Id, change.Changed.TimersScheduled, change.Changed.Events[^1].OccurredAt));
         }
-
-        approval.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
-        if (change.NewJobs.Count > 0 && await reader.NextResultAsync(cancellationToken))
-        {
-            change.HandedOffJobs.AddRange(await DeliveryJobStore.ReadInsertedAsync(reader, change.NewJobs, change.HandOff, cancellationToken));
-        }
-
-        unit.EventsAppended();
     }
 
     private static NpgsqlParameter<string?> Json(string? json) => new() { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
@@ -237,9 +269,11 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             reader.GetString(13),
             reader.IsDBNull(14) ? null : reader.GetInt32(14),
             reader.GetFieldValue<DateTimeOffset>(15)),
-        Stages = reader.IsDBNull(16) ? null : reader.GetString(16),
-        OpenStage = reader.IsDBNull(17) ? null : reader.GetInt16(17),
-        Votes = reader.IsDBNull(18) ? null : reader.GetString(18),
+        OnDeadline = reader.IsDBNull(16) ? null : (DeadlineAction)reader.GetInt16(16),
+        RemindBefore = reader.GetFieldValue<string[]>(17),
+        Stages = reader.IsDBNull(18) ? null : reader.GetString(18),
+        OpenStage = reader.IsDBNull(19) ? null : reader.GetInt16(19),
+        Votes = reader.IsDBNull(20) ? null : reader.GetString(20),
     };
 
     /// <summary>An approval as ApprovalGet.sql's columns give it: the row, then its service rules (an array, in order).</summary>

@@ -58,6 +58,7 @@ public static class ApprovalsApiSetup
         services.AddDelivery();
         services.AddMessaging();
         services.AddEventFeed();
+        services.AddTimers();
 
         services.ConfigureHttpJsonOptions(options =>
         {

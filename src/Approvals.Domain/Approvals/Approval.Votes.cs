@@ -114,14 +114,22 @@ public sealed partial class Approval
         switch (standing)
         {
             case StageStanding.Approved when OpenStage == stageIndex:
-                TakeDecision(Decision.Approve, caller, [], now);
+                DecideByVote(Decision.Approve, caller, now);
                 break;
             case StageStanding.Rejected:
-                TakeDecision(Decision.Reject, caller, [], now);
+                DecideByVote(Decision.Reject, caller, now);
                 break;
         }
 
         return true;
+    }
+
+    /// <summary>The vote that settled the policy decides, through the table, as a decision does.</summary>
+    private void DecideByVote(Decision decision, Caller caller, DateTimeOffset now)
+    {
+        var acknowledged = ApprovalStateMachine.Evaluate(Status, decision.ToCommand()).Target
+            ?? throw new InvalidOperationException($"'{decision}' is not allowed while {Status}; the vote's row is checked first.");
+        Decide(decision, acknowledged, caller, [], EventDetails.None, now);
     }
 
     /// <summary>Whose vote this is: the person named as delegator, else the caller when they hold a seat, else the one delegator who does.</summary>

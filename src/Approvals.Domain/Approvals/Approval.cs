@@ -61,7 +61,8 @@ public sealed partial class Approval
     public static Approval Load(
         Guid id, string title, string description, string comment, ApprovalStatus status, ApprovalStatus? previousStatus,
         DateTimeOffset deadline, string createdBy, DateTimeOffset createdAt, int version, Guid? currentDecisionId,
-        DeliveryError? lastError, IReadOnlyList<int> serviceRules,
+        DeliveryError? lastError, IReadOnlyList<int> serviceRules, DeadlineAction? onDeadline = null,
+        IReadOnlyList<string>? remindBefore = null,
         IReadOnlyList<ApprovalStage>? stages = null, int? openStage = null, IReadOnlyList<Vote>? votes = null)
     {
         var approval = new Approval(id, createdBy, createdAt)
@@ -76,6 +77,8 @@ public sealed partial class Approval
             CurrentDecisionId = currentDecisionId,
             LastError = lastError,
             ServiceRules = serviceRules,
+            OnDeadline = onDeadline,
+            RemindBefore = [.. (remindBefore ?? []).Select(Reminder.Parse)],
         };
         approval.LoadPolicy(stages, openStage, votes);
         return approval;
@@ -119,6 +122,12 @@ public sealed partial class Approval
             return pastDeadline;
         }
 
+        var reminders = Reminder.ParseAll(draft.RemindBefore ?? []);
+        if (reminders.Error is { } invalidReminders)
+        {
+            return invalidReminders;
+        }
+
         var approval = new Approval(Guid.CreateVersion7(now), caller.Actor, now)
         {
             Title = draft.Title!,
@@ -127,6 +136,8 @@ public sealed partial class Approval
             Status = ApprovalStateMachine.InitialStatus,
             Deadline = deadline,
             ServiceRules = [.. draft.ServiceRules!],
+            OnDeadline = draft.OnDeadline,
+            RemindBefore = reminders.Value!,
         };
         var changes = new List<FieldChange>
         {
@@ -142,6 +153,8 @@ public sealed partial class Approval
             changes.Add(new("stages", null, approval.Stages));
         }
 
+        approval.AddDeadlineSettingsCreated(changes);
+        approval.ScheduleTimers(now);
         approval.Raise(ApprovalEventType.Created, null, caller, changes, EventDetails.None, now);
         return approval;
     }
@@ -219,6 +232,9 @@ public sealed partial class Approval
             return ApprovalErrors.NotAnApprover(Stages[OpenStage ?? 0].Name, "This approval names its approvers; they decide by voting.");
         }
 
+        var newSettings = DeadlineSettingsChangedBy(edit, changes);
+        detailsChanged |= newSettings is not null;
+
         var commentChanged = edit.Comment is { } comment && comment != Comment;
         if (commentChanged)
         {
@@ -269,6 +285,11 @@ public sealed partial class Approval
             return pastDeadline;
         }
 
+        if (newSettings?.Invalid is { } invalidReminders)
+        {
+            return invalidReminders;
+        }
+
         if (newRules is not null)
         {
             var usable = facts.UsableServiceRules
@@ -294,9 +315,15 @@ public sealed partial class Approval
             SetStages(newStages);
         }
 
-        if (decidedStatus is not null)
+        if (newSettings is not null || newDeadline is not null)
         {
-            TakeDecision(change.Decision!.Value, caller, changes, now);
+            ApplyDeadlineSettings(newSettings);
+            ScheduleTimers(now);
+        }
+
+        if (decidedStatus is { } acknowledged)
+        {
+            Decide(change.Decision!.Value, acknowledged, caller, changes, EventDetails.None, now);
         }
         else
         {
@@ -305,24 +332,6 @@ public sealed partial class Approval
 
         return true;
     }
-
-    /// <summary>
-    /// Approve, reject or cancel through the table (PENDING or ERROR to ACKNOWLEDGED_*): a new decision whose delivery
-    /// jobs the use case queues (<see cref="DecisionTaken"/>); raises <see cref="ApprovalEventType.Decided"/> with
-    /// <paramref name="changes"/> (fields edited with it).
-    /// </summary>
-    private void TakeDecision(Decision decision, Caller caller, List<FieldChange> changes, DateTimeOffset now)
-    {
-        var target = ApprovalStateMachine.Evaluate(Status, decision.ToCommand()).Target
-            ?? throw new InvalidOperationException($"'{decision}' is not allowed while {Status}; check the table first.");
-        var before = Status;
-        var decisionId = Guid.CreateVersion7(now);
-        DecisionTaken = new DecisionTaken(decisionId, decision, SupersedesEarlier: CurrentDecisionId is not null);
-        CurrentDecisionId = decisionId;
-        MoveTo(target, lastError: null, changes);
-        Raise(ApprovalEventType.Decided, before, caller, changes, new EventDetails { Decision = decision, DecisionId = decisionId }, now);
-    }
-
 
     /// <summary>
     /// Sends a failed job of the current decision again: ERROR back to ACKNOWLEDGED_* (a Redeliver* command of the
@@ -398,6 +407,20 @@ public sealed partial class Approval
         var type = resolution.Command == ApprovalCommand.DeliveryFailed ? ApprovalEventType.Errored : ApprovalEventType.Resolved;
         Raise(type, before, dispatcher, changes, new EventDetails { DecisionId = outcome.DecisionId }, now);
         return null;
+    }
+
+    /// <summary>
+    /// Takes a decision that the table allowed (to <paramref name="acknowledged"/>): a new decision id whose delivery
+    /// jobs the use case queues, and the <see cref="ApprovalEventType.Decided"/> event with <paramref name="details"/>.
+    /// </summary>
+    private void Decide(Decision decision, ApprovalStatus acknowledged, Caller caller, List<FieldChange> changes, EventDetails details, DateTimeOffset now)
+    {
+        var before = Status;
+        var decisionId = Guid.CreateVersion7(now);
+        DecisionTaken = new DecisionTaken(decisionId, decision, SupersedesEarlier: CurrentDecisionId is not null);
+        CurrentDecisionId = decisionId;
+        MoveTo(acknowledged, lastError: null, changes);
+        Raise(ApprovalEventType.Decided, before, caller, changes, details with { Decision = decision, DecisionId = decisionId }, now);
     }
 
     /// <summary>Moves the status and sets the last error; a changed last error (set, or cleared) is a recorded change.</summary>

@@ -31,6 +31,15 @@ public enum ApprovalCommand
     RedeliverApproval,
     RedeliverRejection,
     RedeliverCancellation,
+
+    /// <summary>The deadline passed with <c>onDeadline: reject</c>: rejected by <c>system:deadline</c>.</summary>
+    DeadlineReject,
+
+    /// <summary>The deadline passed with <c>onDeadline: cancel</c>: cancelled by <c>system:deadline</c>.</summary>
+    DeadlineCancel,
+
+    /// <summary>A reminder of the deadline came due: an event, the status unchanged.</summary>
+    Remind,
 }
 
 public enum CommandActor
@@ -46,7 +55,8 @@ public static class ApprovalCommandInfo
     public static CommandActor Actor(this ApprovalCommand command) => command switch
     {
         ApprovalCommand.DeliveredApproved or ApprovalCommand.DeliveredRejected or ApprovalCommand.DeliveredCancelled
-            or ApprovalCommand.DeliveryFailed => CommandActor.System,
+            or ApprovalCommand.DeliveryFailed or ApprovalCommand.DeadlineReject or ApprovalCommand.DeadlineCancel
+            or ApprovalCommand.Remind => CommandActor.System,
         _ => CommandActor.User,
     };
 
@@ -66,6 +76,9 @@ public static class ApprovalCommandInfo
         ApprovalCommand.RedeliverApproval => "redeliver_approval",
         ApprovalCommand.RedeliverRejection => "redeliver_rejection",
         ApprovalCommand.RedeliverCancellation => "redeliver_cancellation",
+        ApprovalCommand.DeadlineReject => "deadline_reject",
+        ApprovalCommand.DeadlineCancel => "deadline_cancel",
+        ApprovalCommand.Remind => "remind",
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, null),
     };
 

@@ -58,4 +58,13 @@ public sealed record EventDetails
     public string? StageName { get; init; }
 
     public StageStanding? StageOutcome { get; init; }
+
+    /// <summary>
+    /// The deadline a timer acted for: the one that passed (<see cref="ApprovalEventType.Decided"/> by
+    /// <c>system:deadline</c>) or the one a reminder is about (<see cref="ApprovalEventType.ReminderDue"/>).
+    /// </summary>
+    public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Which reminder came due, as the approval's <c>remindBefore</c> writes it (<see cref="ApprovalEventType.ReminderDue"/>).</summary>
+    public string? RemindBefore { get; init; }
 }

@@ -36,6 +36,9 @@ public enum ApprovalEventType
 
     /// <summary>An approver voted in the open stage (PENDING stays PENDING); a decided event follows when it settled the policy.</summary>
     VoteCast,
+
+    /// <summary>One of the approval's <c>remindBefore</c> came due while it was PENDING; the status is unchanged.</summary>
+    ReminderDue,
 }
 
 public static class ApprovalEventTypes
@@ -44,7 +47,7 @@ public static class ApprovalEventTypes
     [
         "approval.created", "approval.edited", "approval.comment_edited", "approval.decided",
         "approval.delivery_succeeded", "approval.delivery_failed", "approval.redelivered", "approval.resolved",
-        "approval.errored", "approval.vote_cast",
+        "approval.errored", "approval.vote_cast", "approval.reminder_due",
     ];
 
     public static IReadOnlyList<ApprovalEventType> All { get; } = Enum.GetValues<ApprovalEventType>();
@@ -73,6 +76,7 @@ public static class ApprovalEventTypes
         ApprovalEventType.DeliverySucceeded => "delivery_succeeded",
         ApprovalEventType.DeliveryFailed => "delivery_failed",
         ApprovalEventType.VoteCast => "voted",
+        ApprovalEventType.ReminderDue => "reminder_due",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

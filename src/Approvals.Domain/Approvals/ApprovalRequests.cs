@@ -1,6 +1,9 @@
 namespace Approvals.Domain;
 
-/// <summary>What a caller asks to create. Nulls are reported as missing fields, not thrown.</summary>
+/// <summary>
+/// What a caller asks to create. Nulls are reported as missing fields, not thrown; a null
+/// <paramref name="OnDeadline"/> follows the service rules' default, a null <paramref name="RemindBefore"/> is none.
+/// </summary>
 /// <param name="Stages">The approvers and policy as stages; null names no approvers (anyone allowed decides alone).</param>
 /// <param name="StagesField">The request field the stages came from (<c>approvers</c> or <c>stages</c>), for errors.</param>
 public sealed record ApprovalDraft(
@@ -9,6 +12,8 @@ public sealed record ApprovalDraft(
     DateTimeOffset? Deadline,
     string? Comment,
     IReadOnlyList<int>? ServiceRules,
+    DeadlineAction? OnDeadline = null,
+    IReadOnlyList<string>? RemindBefore = null,
     IReadOnlyList<ApprovalStage>? Stages = null,
     string StagesField = "stages");
 
@@ -19,8 +24,13 @@ public sealed record ApprovalEdit(
     DateTimeOffset? Deadline = null,
     string? Comment = null,
     IReadOnlyList<int>? ServiceRules = null,
+    OnDeadlineEdit? OnDeadline = null,
+    IReadOnlyList<string>? RemindBefore = null,
     IReadOnlyList<ApprovalStage>? Stages = null,
     string StagesField = "stages");
+
+/// <summary>The approval's own <c>onDeadline</c> after an edit; a null <paramref name="Action"/> follows its service rules' default.</summary>
+public readonly record struct OnDeadlineEdit(DeadlineAction? Action);
 
 /// <summary>
 /// One request's change to an approval: an edit, a decision, or both (the original PUT allowed both at once).

@@ -44,6 +44,12 @@ public static class ApprovalStateMachine
         // Votes keep the approval PENDING; the vote that settles the policy decides (an Approve or Reject row above).
         Row(ApprovalStatus.Pending, ApprovalCommand.Vote, Transition.To(ApprovalStatus.Pending));
 
+        // Deadlines act only on a PENDING approval: once decided (delivered or not, ERROR included) a passing
+        // deadline or a reminder has nothing left to do, and the timer is cleared without an event.
+        Row(ApprovalStatus.Pending, ApprovalCommand.DeadlineReject, Transition.To(ApprovalStatus.AcknowledgedRejected));
+        Row(ApprovalStatus.Pending, ApprovalCommand.DeadlineCancel, Transition.To(ApprovalStatus.AcknowledgedCancelled));
+        Row(ApprovalStatus.Pending, ApprovalCommand.Remind, Transition.To(ApprovalStatus.Pending));
+
         // Only a failed delivery can be sent again.
         Row(ApprovalStatus.Error, ApprovalCommand.RedeliverApproval, Transition.To(ApprovalStatus.AcknowledgedApproved));
         Row(ApprovalStatus.Error, ApprovalCommand.RedeliverRejection, Transition.To(ApprovalStatus.AcknowledgedRejected));

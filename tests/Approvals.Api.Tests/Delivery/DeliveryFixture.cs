@@ -64,17 +64,22 @@ public class DeliveryFixture : ApprovalsApiFactory
     }
 
     /// <summary>Another process's dispatcher (<c>--role dispatcher</c>) on this fixture's database and clock.</summary>
-    public DispatcherHost StartDispatcher(string ownerId)
+    public DispatcherHost StartDispatcher(string ownerId, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
-        var host = new DispatcherHost(ConnectionString, Clock, ownerId);
+        var host = new DispatcherHost(ConnectionString, Clock, ownerId, settings);
         _ = host.Services; // Starts the host, and with it the dispatcher.
         return host;
     }
 }
 
-/// <summary>ApprovalService started with <c>--role dispatcher</c>: it only dispatches and answers health checks.</summary>
-public sealed class DispatcherHost(string connectionString, TimeProvider clock, string ownerId) : WebApplicationFactory<Program>
+/// <summary>
+/// ApprovalService started with <c>--role dispatcher</c>: it only dispatches (and fires timers) and answers health checks.
+/// </summary>
+public sealed class DispatcherHost(
+    string connectionString, TimeProvider clock, string ownerId, IEnumerable<KeyValuePair<string, string?>>? settings = null) : WebApplicationFactory<Program>
 {
+    public Api.Timers.TimerLoop Timers => Services.GetRequiredService<Api.Timers.TimerLoop>();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -83,6 +88,11 @@ public sealed class DispatcherHost(string connectionString, TimeProvider clock, 
         builder.UseSetting("Database:MigrateOnStartup", "false");
         builder.UseSetting("Delivery:OwnerId", ownerId);
         builder.UseSetting("Delivery:SweepInterval", "00:00:05");
+        foreach (var (key, value) in settings ?? [])
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();

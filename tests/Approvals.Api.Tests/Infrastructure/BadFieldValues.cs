@@ -7,7 +7,7 @@ namespace Approvals.Api.Tests.Infrastructure;
 public enum FieldKind
 {
     Title, Text, OptionalText, Deadline, RuleList, Rule, Decision, LegacyId, LegacyStatus, Name, Url, ApiKey, Timeout, Delays, Flag,
-    Username, RoleList, GroupList, GroupName, MemberList,
+    Username, RoleList, GroupList, GroupName, MemberList, DeadlineAction, Reminders,
 }
 
 /// <summary>The bad values of the corpus, per kind of field: wrong JSON types, and well-typed values the rules refuse.</summary>
@@ -71,6 +71,15 @@ public static class BadFieldValues
                 Bad(new JsonArray([.. Enumerable.Range(0, 1001).Select(i => JsonValue.Create($"m{i}"))])),
                 (new JsonArray("ghost-user"), 422, ErrorCodes.UnknownUsers), (new JsonArray(t.Username, "ghost-user"), 422, ErrorCodes.UnknownUsers),
             ],
+            FieldKind.DeadlineAction => [.. new[] { "", "later", "REJECT", "approve", "escalate", "reject\u0000" }.Select(v => Bad(v))],
+            FieldKind.Reminders =>
+            [
+                .. new JsonArray[]
+                {
+                    ["PT0S"], ["soon"], ["P1M"], ["P400D"], ["PT1H", "PT60M"], ["pt1h"], ["PT1H\u0000"], [new string('P', 60_000)],
+                    [.. Enumerable.Range(1, 6).Select(h => JsonValue.Create($"PT{h}H"))],
+                }.Select(v => ((JsonNode?)v, 422, ErrorCodes.InvalidReminders)),
+            ],
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
@@ -78,7 +87,7 @@ public static class BadFieldValues
     public static string JsonType(FieldKind kind) => kind switch
     {
         FieldKind.RuleList or FieldKind.Delays => "int[]",
-        FieldKind.RoleList or FieldKind.GroupList or FieldKind.MemberList => "string[]",
+        FieldKind.RoleList or FieldKind.GroupList or FieldKind.MemberList or FieldKind.Reminders => "string[]",
         FieldKind.Rule or FieldKind.LegacyStatus or FieldKind.Timeout => "int",
         FieldKind.Flag => "bool",
         _ => "string",

@@ -42,9 +42,11 @@ public static class BadRequestCorpus
         var approval = $"/api/v1/approvals/{t.PendingApprovalId}";
         var rule = $"/api/v1/service-rules/{t.UnusedRuleId}";
         var deadline = t.Now.AddDays(3).ToString("O");
-        Field[] editable = [new("title", FieldKind.Title, true), new("description", FieldKind.Text, true), new("deadline", FieldKind.Deadline, true), new("comment", FieldKind.OptionalText, false)];
+        Field[] editable = [new("title", FieldKind.Title, true), new("description", FieldKind.Text, true), new("deadline", FieldKind.Deadline, true), new("comment", FieldKind.OptionalText, false),
+            new("onDeadline", FieldKind.DeadlineAction, false), new("remindBefore", FieldKind.Reminders, false)];
         Field[] legacyEditable = [new("title", FieldKind.Title, false), new("description", FieldKind.Text, false), new("deadline", FieldKind.Deadline, false), new("comment", FieldKind.OptionalText, false)];
-        Field[] serviceRule = [new("name", FieldKind.Name, true), new("url", FieldKind.Url, true), new("enabled", FieldKind.Flag, false), new("timeoutSeconds", FieldKind.Timeout, false), new("retrySchedule", FieldKind.Delays, false), new("allowSelfApproval", FieldKind.Flag, false)];
+        Field[] serviceRule = [new("name", FieldKind.Name, true), new("url", FieldKind.Url, true), new("enabled", FieldKind.Flag, false), new("timeoutSeconds", FieldKind.Timeout, false), new("retrySchedule", FieldKind.Delays, false), new("allowSelfApproval", FieldKind.Flag, false),
+            new("onDeadline", FieldKind.DeadlineAction, false)];
         JsonObject ServiceRuleBody(string name) => new() { ["name"] = name, ["url"] = "https://example.com/hook", ["apiKey"] = "downstream-key" };
 
         return

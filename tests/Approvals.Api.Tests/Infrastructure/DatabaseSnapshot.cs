@@ -10,7 +10,7 @@ namespace Approvals.Api.Tests.Infrastructure;
 public sealed record DatabaseSnapshot(IReadOnlyDictionary<string, string> Tables)
 {
     public static readonly string[] TableNames =
-        ["approvals", "approval_service_rules", "approval_events", "delivery_jobs", "service_rules", "idempotency_keys",
+        ["approvals", "approval_service_rules", "approval_events", "approval_timers", "delivery_jobs", "service_rules", "idempotency_keys",
             "users", "groups", "group_members", "delegations"];
 
     /// <summary>Reads every table in one round trip, so it is cheap enough to take after each request.</summary>

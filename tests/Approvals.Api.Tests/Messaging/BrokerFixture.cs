@@ -67,9 +67,9 @@ public class BrokerFixture : DeliveryFixture
     }
 
     /// <summary>A worker process (<c>--role worker</c>) on this fixture's database, broker and clock.</summary>
-    public BrokerWorkerHost StartWorker(bool runsDelivery = true)
+    public BrokerWorkerHost StartWorker(bool runsDelivery = true, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
-        var host = new BrokerWorkerHost(HostConnectionStringForWorkers, BrokerUri, DeliveryLimit, Clock, runsDelivery);
+        var host = new BrokerWorkerHost(HostConnectionStringForWorkers, BrokerUri, DeliveryLimit, Clock, runsDelivery, settings);
         _ = host.Services; // Starts the host, and with it its relay and worker.
         return host;
     }
@@ -152,9 +152,13 @@ public sealed class EventTap(IConnection connection, IChannel channel) : IAsyncD
 }
 
 /// <summary>ApprovalService started with <c>--role worker</c> on the RabbitMQ transport: its relay and its delivery worker.</summary>
-public sealed class BrokerWorkerHost(string connectionString, string brokerUri, int deliveryLimit, TimeProvider clock, bool runsDelivery) : WebApplicationFactory<Program>
+public sealed class BrokerWorkerHost(
+    string connectionString, string brokerUri, int deliveryLimit, TimeProvider clock, bool runsDelivery,
+    IEnumerable<KeyValuePair<string, string?>>? settings = null) : WebApplicationFactory<Program>
 {
     public DeliveryWorker Worker => Services.GetRequiredService<DeliveryWorker>();
+
+    public Api.Timers.TimerLoop Timers => Services.GetRequiredService<Api.Timers.TimerLoop>();
 
     public EventRelay Relay => Services.GetRequiredService<EventRelay>();
 
@@ -164,7 +168,7 @@ public sealed class BrokerWorkerHost(string connectionString, string brokerUri, 
         builder.UseSetting("Role", runsDelivery ? "worker" : "api");
         builder.UseSetting("ConnectionStrings:Approvals", connectionString);
         builder.UseSetting("Database:MigrateOnStartup", "false");
-        foreach (var (key, value) in BrokerFixture.BrokerSettings(brokerUri, deliveryLimit))
+        foreach (var (key, value) in BrokerFixture.BrokerSettings(brokerUri, deliveryLimit).Concat(settings ?? []))
         {
             builder.UseSetting(key, value);
         }

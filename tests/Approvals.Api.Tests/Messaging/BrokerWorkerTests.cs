@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Approvals.Api.Tests.Delivery;
+using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 
@@ -87,19 +87,17 @@ public sealed class BrokerWorkerTests(ApiOnlyBrokerFixture fixture) : DeliveryTe
         var id = await CreateApprovalForAsync(rule);
         await UserService.SetFaultsAsync(delayMs: 3_000);
         var seen = await UserService.RequestsSeenAsync();
-        var errors = new System.Text.StringBuilder();
-        using var process = StartWorkerProcess(errors);
+        using var process = WorkerProcess.Start(Factory.ConnectionString, BrokerFixture.BrokerSettings(Factory.BrokerUri, Factory.DeliveryLimit));
         try
         {
             await DecideAsync(id, "approve");
             await WaitUntilAsync(async () => await UserService.RequestsSeenAsync() > seen || process.HasExited,
                 describe: () => "the worker process's attempt to reach UserService");
-            Assert.False(process.HasExited, $"the worker process ended early: {errors}");
+            Assert.False(process.HasExited, $"the worker process ended early: {process.Errors}");
         }
         finally
         {
-            process.Kill(entireProcessTree: true); // SIGKILL: no shutdown, no acknowledgement, no hand-back
-            await process.WaitForExitAsync();
+            await process.KillAsync(); // SIGKILL: no shutdown, no acknowledgement, no hand-back
         }
 
         await UserService.ResetFaultsAsync();
@@ -110,36 +108,5 @@ public sealed class BrokerWorkerTests(ApiOnlyBrokerFixture fixture) : DeliveryTe
         Assert.Equal((string)approval["deliveries"]![0]!["jobId"]!, received.Key);
         await using var db = Factory.CreateDbContext();
         Assert.Equal(1, await db.Events.CountAsync(e => e.ApprovalId == id && e.Type == "approval.resolved"));
-    }
-
-    private Process StartWorkerProcess(System.Text.StringBuilder errors)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Approvals.Api.dll"), "--role", "worker", "--urls", "http://127.0.0.1:0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        start.Environment["ConnectionStrings__Approvals"] = Factory.ConnectionString;
-        start.Environment["Database__MigrateOnStartup"] = "false";
-        foreach (var (key, value) in BrokerFixture.BrokerSettings(Factory.BrokerUri, Factory.DeliveryLimit))
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        var process = Process.Start(start)!;
-        // Both pipes drained, so the process never blocks on a full one.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, line) =>
-        {
-            lock (errors)
-            {
-                errors.AppendLine(line.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }

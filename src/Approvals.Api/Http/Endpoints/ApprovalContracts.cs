@@ -6,6 +6,11 @@ using Approvals.Domain;
 
 namespace Approvals.Api.Http.Endpoints;
 
+/// <summary>
+/// Create an approval. <c>onDeadline</c> (<c>none</c>, <c>reject</c>, <c>cancel</c>; absent or null: the service
+/// rules' default) says what happens when the deadline passes while it is PENDING; <c>remindBefore</c> lists ISO 8601
+/// durations before the deadline at which an <c>approval.reminder_due</c> event is raised.
+/// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateApprovalRequest(
     string? Title,
@@ -13,6 +18,8 @@ public sealed record CreateApprovalRequest(
     DateTimeOffset? Deadline,
     string? Comment,
     int[]? ServiceRules,
+    string? OnDeadline = null,
+    string[]? RemindBefore = null,
     ApproverSpec[]? Approvers = null,
     PolicySpec? Policy = null,
     StageSpec[]? Stages = null);

@@ -40,14 +40,34 @@ public static class ApprovalEndpoints
     public static async Task<Results<Created<ApprovalResponse>, ProblemHttpResult>> CreateApproval(
         CreateApprovalRequest request, ApprovalCreation creation, HttpContext context, CancellationToken cancellationToken)
     {
-        var shape = new FieldErrors();
-        var (stages, stagesField) = PolicyContracts.ToStages(request.Approvers, request.Policy, request.Stages, shape);
-        if (shape.ToError() is { } badPolicy)
+        // The deadline settings' JSON shapes, as the merge patch checks them (ApprovalPatch); their rules are the domain's.
+        DeadlineAction? onDeadline = null;
+        var errors = new FieldErrors();
+        if (request.OnDeadline is { } action)
         {
-            return badPolicy.ToProblem();
+            if (DeadlineActions.TryParse(action, out var parsed))
+            {
+                onDeadline = parsed;
+            }
+            else
+            {
+                errors.Add("onDeadline", $"Must be {DeadlineActions.Listed}, or null for the service rules' default.");
+            }
         }
 
-        var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules, stages, stagesField);
+        if (request.RemindBefore is { } reminders && Array.IndexOf(reminders, null) is var missing and >= 0)
+        {
+            errors.Add($"remindBefore[{missing}]", "Must be a string.");
+        }
+
+        var (stages, stagesField) = PolicyContracts.ToStages(request.Approvers, request.Policy, request.Stages, errors);
+        if (errors.ToError() is { } invalid)
+        {
+            return invalid.ToProblem();
+        }
+
+        var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules,
+            onDeadline, request.RemindBefore, stages, stagesField);
         var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
         if (result.Error is { } error)
         {

@@ -6,7 +6,8 @@ namespace Approvals.Api.Http.Endpoints;
 
 /// <summary>
 /// Reads a JSON merge patch (RFC 7396) of an approval's editable fields. Unknown fields, wrong types, and
-/// nulls for required fields are validation errors; a null comment clears it.
+/// nulls for required fields are validation errors; a null comment clears it, a null <c>onDeadline</c> returns the
+/// approval to its service rules' default, a null <c>remindBefore</c> removes every reminder.
 /// </summary>
 internal static class ApprovalPatch
 {
@@ -38,6 +39,8 @@ internal static class ApprovalPatch
         ApproverSpec[]? approvers = null;
         PolicySpec? policy = null;
         StageSpec[]? stages = null;
+        OnDeadlineEdit? onDeadline = null;
+        List<string>? remindBefore = null;
 
         foreach (var property in body.EnumerateObject())
         {
@@ -76,6 +79,12 @@ internal static class ApprovalPatch
                 case "stages":
                     stages = ReadTyped(value, "stages", ApprovalsJsonContext.Default.StageSpecArray, errors);
                     break;
+                case "onDeadline":
+                    onDeadline = ReadOnDeadline(value, errors);
+                    break;
+                case "remindBefore":
+                    remindBefore = value.ValueKind == JsonValueKind.Null ? [] : ReadStringArray(value, "remindBefore", errors);
+                    break;
                 default:
                     errors.Add(property.Name.Length > 100 ? property.Name[..100] : property.Name, "Unknown or read-only field.");
                     break;
@@ -88,7 +97,7 @@ internal static class ApprovalPatch
             return invalid;
         }
 
-        return new ApprovalEdit(title, description, deadline, comment, serviceRules, newStages, stagesField);
+        return new ApprovalEdit(title, description, deadline, comment, serviceRules, onDeadline, remindBefore, newStages, stagesField);
     }
 
     /// <summary>A field with an object or array shape, read as the typed create body reads it (unknown members refused).</summary>
@@ -132,6 +141,64 @@ internal static class ApprovalPatch
 
         errors.Add(field, nullable ? "Must be a string or null." : "Must be a string; this field cannot be removed.");
         return null;
+    }
+
+    private static OnDeadlineEdit? ReadOnDeadline(JsonElement value, FieldErrors errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return new OnDeadlineEdit(null);
+        }
+
+        if (DeadlineActions.TryParse(StringOrNull(value), out var action))
+        {
+            return new OnDeadlineEdit(action);
+        }
+
+        errors.Add("onDeadline", $"Must be {DeadlineActions.Listed}, or null for the service rules' default.");
+        return null;
+    }
+
+    /// <summary>An array of strings; a wrong element is named by its index (<c>remindBefore[2]</c>), as a typed body names it.</summary>
+    private static List<string>? ReadStringArray(JsonElement value, string field, FieldErrors errors)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(field, "Must be an array of strings, or null.");
+            return null;
+        }
+
+        var texts = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (StringOrNull(item) is not { } text)
+            {
+                errors.Add($"{field}[{texts.Count}]", "Must be a string.");
+                return null;
+            }
+
+            texts.Add(text);
+        }
+
+        return texts;
+    }
+
+    /// <summary>The string, or null for another type or a string that is not valid text (a lone surrogate escape).</summary>
+    private static string? StringOrNull(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static List<int>? ReadIntArray(JsonElement value, FieldErrors errors)

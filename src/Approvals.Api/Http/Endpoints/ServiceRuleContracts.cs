@@ -1,9 +1,14 @@
 using System.Text.Json.Serialization;
 using Approvals.Api.Persistence.Data;
+using Approvals.Domain;
 
 namespace Approvals.Api.Http.Endpoints;
 
-/// <summary>Create or replace a service rule. <c>ApiKey</c> is write-only; on replace, null keeps the stored key.</summary>
+/// <summary>
+/// Create or replace a service rule. <c>ApiKey</c> is write-only; on replace, null keeps the stored key.
+/// <c>OnDeadline</c> (<c>none</c>, <c>reject</c>, <c>cancel</c>; null: none set) is the default of the approvals that
+/// name this rule and set no <c>onDeadline</c> of their own.
+/// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ServiceRuleRequest(
     string? Name,
@@ -12,7 +17,8 @@ public sealed record ServiceRuleRequest(
     bool? Enabled,
     int? TimeoutSeconds,
     int[]? RetrySchedule,
-    bool? AllowSelfApproval);
+    bool? AllowSelfApproval,
+    string? OnDeadline = null);
 
 /// <summary>A service rule as the API shows it: never its API key or signing secrets.</summary>
 public sealed record ServiceRuleResponse(
@@ -23,6 +29,7 @@ public sealed record ServiceRuleResponse(
     int TimeoutSeconds,
     IReadOnlyList<int> RetrySchedule,
     bool AllowSelfApproval,
+    string? OnDeadline,
     bool HasSigningSecret,
     bool RotatingSigningSecret,
     DateTimeOffset CreatedAt,
@@ -36,6 +43,7 @@ public sealed record ServiceRuleResponse(
         rule.TimeoutSeconds,
         rule.RetrySchedule,
         rule.AllowSelfApproval,
+        rule.OnDeadline?.ToWireName(),
         rule.SigningSecret is not null,
         rule.PreviousSigningSecret is not null,
         rule.CreatedAt,

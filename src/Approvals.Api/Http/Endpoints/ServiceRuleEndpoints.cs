@@ -156,6 +156,7 @@ public static class ServiceRuleEndpoints
         rule.TimeoutSeconds = request.TimeoutSeconds ?? 10;
         rule.RetrySchedule = request.RetrySchedule ?? [.. ServiceRule.DefaultRetrySchedule];
         rule.AllowSelfApproval = request.AllowSelfApproval ?? false;
+        rule.OnDeadline = request.OnDeadline is { } action && DeadlineActions.TryParse(action, out var parsed) ? parsed : null;
     }
 
     private static async Task<Result<ServiceRule>> FindAsync(ApprovalsDbContext db, string id, CancellationToken cancellationToken, bool tracked = false)
@@ -205,6 +206,11 @@ public static class ServiceRuleEndpoints
             && (schedule.Length is 0 or > MaxRetryAttempts || schedule.Any(s => s is < 0 or > MaxRetryDelaySeconds)))
         {
             errors.Add("retrySchedule", $"1 to {MaxRetryAttempts} delays in seconds, each from 0 to {MaxRetryDelaySeconds}.");
+        }
+
+        if (request.OnDeadline is { } onDeadline && !DeadlineActions.TryParse(onDeadline, out _))
+        {
+            errors.Add("onDeadline", $"Must be {DeadlineActions.Listed}, or null for no default.");
         }
 
         return errors.ToError();

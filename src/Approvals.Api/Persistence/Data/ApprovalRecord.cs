@@ -22,6 +22,12 @@ public sealed class ApprovalRecord
 
     public DateTimeOffset Deadline { get; set; }
 
+    /// <summary>The approval's own <c>onDeadline</c>; null follows its service rules' default when the deadline passes.</summary>
+    public DeadlineAction? OnDeadline { get; set; }
+
+    /// <summary>The reminders before the deadline, as ISO 8601 durations the way the client wrote them.</summary>
+    public string[] RemindBefore { get; set; } = [];
+
     public required string CreatedBy { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -57,4 +63,6 @@ public sealed class ApprovalRecord
     public List<ApprovalServiceRule> ServiceRules { get; set; } = [];
 
     public List<DeliveryJob> DeliveryJobs { get; set; } = [];
+
+    public List<ApprovalTimerRecord> Timers { get; set; } = [];
 }

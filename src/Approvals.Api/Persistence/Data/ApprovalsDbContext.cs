@@ -14,6 +14,8 @@ public sealed class ApprovalsDbContext(DbContextOptions<ApprovalsDbContext> opti
 
     public DbSet<EventRelayCheckpoint> EventRelayCheckpoints => Set<EventRelayCheckpoint>();
 
+    public DbSet<ApprovalTimerRecord> ApprovalTimers => Set<ApprovalTimerRecord>();
+
     public DbSet<DeliveryJob> DeliveryJobs => Set<DeliveryJob>();
 
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();

@@ -1,3 +1,5 @@
+using Approvals.Domain;
+
 namespace Approvals.Api.Persistence.Data;
 
 /// <summary>A downstream service that is told about decisions.</summary>
@@ -26,6 +28,12 @@ public sealed class ServiceRule
     public int[] RetrySchedule { get; set; } = [.. DefaultRetrySchedule];
 
     public bool AllowSelfApproval { get; set; }
+
+    /// <summary>
+    /// The default <c>onDeadline</c> of the approvals that name this rule and set none of their own (the first of
+    /// their rules that sets one counts); null sets none.
+    /// </summary>
+    public DeadlineAction? OnDeadline { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

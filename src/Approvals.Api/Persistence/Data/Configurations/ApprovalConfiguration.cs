@@ -20,6 +20,8 @@ internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<ApprovalR
         builder.Property(a => a.Comment).HasMaxLength(ApprovalRules.TextMaxLength).HasDefaultValue("");
         builder.Property(a => a.Status).HasConversion<short>();
         builder.Property(a => a.PreviousStatus).HasConversion<short?>();
+        builder.Property(a => a.OnDeadline).HasConversion<short?>();
+        builder.Property(a => a.RemindBefore).HasDefaultValueSql("'{}'::text[]");
         builder.Property(a => a.CreatedBy).HasMaxLength(200);
         builder.Property(a => a.CreatedAt).HasDefaultValueSql("now()");
         builder.Property(a => a.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
@@ -33,6 +35,7 @@ internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<ApprovalR
 
         builder.HasMany(a => a.ServiceRules).WithOne().HasForeignKey(r => r.ApprovalId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(a => a.DeliveryJobs).WithOne().HasForeignKey(j => j.ApprovalId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(a => a.Timers).WithOne().HasForeignKey(t => t.ApprovalId).OnDelete(DeleteBehavior.Cascade);
 
         // Keyset pagination and the legacy list order by (deadline, id) or (created_at, id).
         builder.HasIndex(a => new { a.Status, a.Deadline, a.Id });

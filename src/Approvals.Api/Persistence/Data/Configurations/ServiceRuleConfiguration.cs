@@ -18,6 +18,7 @@ internal sealed class ServiceRuleConfiguration : IEntityTypeConfiguration<Servic
         builder.Property(r => r.PreviousSigningSecret).HasMaxLength(200);
         builder.Property(r => r.Enabled).HasDefaultValue(true);
         builder.Property(r => r.TimeoutSeconds).HasDefaultValue(10);
+        builder.Property(r => r.OnDeadline).HasConversion<short?>();
         builder.Property(r => r.CreatedAt).HasDefaultValueSql("now()");
         builder.Property(r => r.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
     }

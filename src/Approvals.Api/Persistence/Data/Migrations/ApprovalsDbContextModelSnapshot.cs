@@ -175,6 +175,10 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasColumnType("character varying(10000)")
                         .HasColumnName("description");
 
+                    b.Property<short?>("OnDeadline")
+                        .HasColumnType("smallint")
+                        .HasColumnName("on_deadline");
+
                     b.PrimitiveCollection<string[]>("OpenSeats")
                         .HasColumnType("text[]")
                         .HasColumnName("open_seats");
@@ -186,6 +190,13 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.Property<short?>("PreviousStatus")
                         .HasColumnType("smallint")
                         .HasColumnName("previous_status");
+
+                    b.PrimitiveCollection<string[]>("RemindBefore")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text[]")
+                        .HasColumnName("remind_before")
+                        .HasDefaultValueSql("'{}'::text[]");
 
                     b.Property<string>("Stages")
                         .HasColumnType("jsonb")
@@ -263,6 +274,51 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasDatabaseName("ix_approval_service_rules_service_rule_id");
 
                     b.ToTable("approval_service_rules", (string)null);
+                });
+
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.ApprovalTimerRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("ApprovalId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("approval_id");
+
+                    b.Property<TimeSpan>("BeforeDeadline")
+                        .HasColumnType("interval")
+                        .HasColumnName("before_deadline");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<DateTimeOffset>("Deadline")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deadline");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
+                        .HasColumnName("kind");
+
+                    b.HasKey("Id")
+                        .HasName("pk_approval_timers");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_approval_timers_due_at");
+
+                    b.HasIndex("ApprovalId", "Kind", "Deadline", "BeforeDeadline")
+                        .IsUnique()
+                        .HasDatabaseName("ix_approval_timers_approval_id_kind_deadline_before_deadline");
+
+                    b.ToTable("approval_timers", (string)null);
                 });
 
             modelBuilder.Entity("Approvals.Api.Persistence.Data.DelegationRecord", b =>
@@ -589,6 +645,10 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("name");
 
+                    b.Property<short?>("OnDeadline")
+                        .HasColumnType("smallint")
+                        .HasColumnName("on_deadline");
+
                     b.Property<string>("PreviousSigningSecret")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
@@ -761,6 +821,16 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.Navigation("ServiceRule");
                 });
 
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.ApprovalTimerRecord", b =>
+                {
+                    b.HasOne("Approvals.Api.Persistence.Data.ApprovalRecord", null)
+                        .WithMany("Timers")
+                        .HasForeignKey("ApprovalId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_approval_timers_approvals_approval_id");
+                });
+
             modelBuilder.Entity("Approvals.Api.Persistence.Data.DelegationRecord", b =>
                 {
                     b.HasOne("Approvals.Api.Persistence.Data.User", null)
@@ -831,6 +901,8 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.Navigation("DeliveryJobs");
 
                     b.Navigation("ServiceRules");
+
+                    b.Navigation("Timers");
                 });
 
             modelBuilder.Entity("Approvals.Api.Persistence.Data.DeliveryJob", b =>
