@@ -19,6 +19,7 @@
 -- bind: on_deadline = NULL
 -- bind: remind_before = '{}'
 -- bind: stages = NULL
+-- bind: escalation = NULL
 -- bind: open_stage = NULL
 -- bind: open_seats = NULL
 -- include: ApprovalInsert

@@ -234,6 +234,73 @@ public class ApprovalDeadlineTests
         Assert.Equal(TimerKind.Deadline, Assert.Single(approval.TimersScheduled).Kind);
     }
 
+    [Fact]
+    public void Escalating_adds_the_approvers_to_the_open_stage_moves_the_deadline_on_and_takes_the_next_action_once()
+    {
+        var escalation = new Escalation([new Approver(ApproverKind.User, "dave")], Reminder.Parse("PT24H"), DeadlineAction.Reject);
+        var draft = Draft(DeadlineAction.Escalate, ["PT1H"]) with
+        {
+            Stages = [new ApprovalStage("approval", [new Approver(ApproverKind.User, "bob")], new StagePolicy(PolicyMode.Any))],
+            StagesField = "approvers",
+            Escalation = escalation,
+        };
+        var approval = Approval.Create(draft, Requester, Now).Value!;
+
+        Assert.Equal(TimerOutcome.Acted, approval.FireTimer(DeadlineTimer(approval), [], Deadline));
+
+        Assert.Equal(ApprovalStatus.Pending, approval.Status);
+        Assert.Equal(["user:bob", "user:dave"], approval.Stages[0].Approvers.Select(a => a.Seat));
+        Assert.Equal(Deadline.AddHours(24), approval.Deadline);
+        Assert.Equal((DeadlineAction?)DeadlineAction.Reject, approval.OnDeadline);
+        Assert.Null(approval.Escalation);
+        var escalated = approval.Events[^1];
+        Assert.Equal((ApprovalEventType.Escalated, "system:deadline", (DateTimeOffset?)Deadline), (escalated.Type, escalated.Actor, escalated.Details.Deadline));
+        Assert.Equal(["stages", "deadline", "onDeadline"], escalated.Changes.Select(c => c.Field));
+        Assert.Contains(approval.TimersScheduled, t => t.Kind == TimerKind.Deadline && t.Deadline == Deadline.AddHours(24));
+        Assert.Contains(approval.TimersScheduled, t => t.Kind == TimerKind.Reminder && t.DueAt == Deadline.AddHours(23));
+
+        // The new deadline takes the action after the escalation: rejected.
+        Assert.Equal(TimerOutcome.Acted, approval.FireTimer(DeadlineTimer(approval), [], approval.Deadline));
+        Assert.Equal(ApprovalStatus.AcknowledgedRejected, approval.Status);
+    }
+
+    [Fact]
+    public void An_approval_without_approvers_escalates_to_its_escalation_approvers_alone()
+    {
+        var draft = Draft(DeadlineAction.Escalate) with
+        {
+            Escalation = new Escalation([new Approver(ApproverKind.Group, "finance")], Reminder.Parse("P2D"), DeadlineAction.None),
+        };
+        var approval = Approval.Create(draft, Requester, Now).Value!;
+        Assert.False(approval.HasPolicy);
+
+        approval.FireTimer(DeadlineTimer(approval), [], Deadline.AddHours(3)); // fired late: the extension counts from now
+
+        Assert.Equal(["group:finance"], Assert.Single(approval.Stages).Approvers.Select(a => a.Seat));
+        Assert.Equal(0, approval.OpenStage);
+        Assert.Equal(Deadline.AddHours(3).AddDays(2), approval.Deadline);
+    }
+
+    [Fact]
+    public void Escalate_and_an_escalation_need_each_other_and_a_sound_escalation()
+    {
+        var noEscalation = Approval.Create(Draft(DeadlineAction.Escalate), Requester, Now).Error!;
+        Assert.Equal(["escalation"], noEscalation.FieldErrors!.Keys);
+
+        var orphan = Approval.Create(Draft(DeadlineAction.Reject) with
+        {
+            Escalation = new Escalation([new Approver(ApproverKind.User, "dave")], Reminder.Parse("PT1H"), DeadlineAction.None),
+        }, Requester, Now).Error!;
+        Assert.Equal(["escalation"], orphan.FieldErrors!.Keys);
+
+        var unsound = Approval.Create(Draft(DeadlineAction.Escalate) with
+        {
+            Escalation = new Escalation([], Reminder.Parse("PT0S"), DeadlineAction.Escalate),
+        }, Requester, Now).Error!;
+        Assert.Equal(["escalation.approvers", "escalation.extendBy", "escalation.then"], unsound.FieldErrors!.Keys.Order());
+        Assert.False(DeadlineAction.Escalate.CanBeRuleDefault());
+    }
+
     private static ApprovalDraft Draft(DeadlineAction? onDeadline, IReadOnlyList<string>? remindBefore = null) =>
         new("Laptop", "For design", Deadline, null, [1], onDeadline, remindBefore);
 

@@ -18,19 +18,20 @@ public class ApprovalStateMachineTests
         ApprovalCommand.DeliveryFailed,
         ApprovalCommand.RedeliverApproval, ApprovalCommand.RedeliverRejection, ApprovalCommand.RedeliverCancellation,
         ApprovalCommand.Vote, ApprovalCommand.DeadlineReject, ApprovalCommand.DeadlineCancel, ApprovalCommand.Remind,
+        ApprovalCommand.DeadlineEscalate,
     ];
 
     private static readonly Dictionary<ApprovalStatus, string[]> Expected = new()
     {
-        [ApprovalStatus.Unknown] = [Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid],
-        [ApprovalStatus.Error] = ["ERROR", "ERROR", "ACKNOWLEDGED_APPROVED", "ACKNOWLEDGED_REJECTED", "ACKNOWLEDGED_CANCELLED", Invalid, Invalid, Invalid, Invalid, "ACKNOWLEDGED_APPROVED", "ACKNOWLEDGED_REJECTED", "ACKNOWLEDGED_CANCELLED", Invalid, Invalid, Invalid, Invalid],
-        [ApprovalStatus.Pending] = ["PENDING", "PENDING", "ACKNOWLEDGED_APPROVED", "ACKNOWLEDGED_REJECTED", "ACKNOWLEDGED_CANCELLED", Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, "PENDING", "ACKNOWLEDGED_REJECTED", "ACKNOWLEDGED_CANCELLED", "PENDING"],
-        [ApprovalStatus.Approved] = [Comment, "APPROVED", Comment, Comment, Comment, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Comment, Invalid, Invalid, Invalid],
-        [ApprovalStatus.Rejected] = [Comment, "REJECTED", Comment, Comment, Comment, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Comment, Invalid, Invalid, Invalid],
-        [ApprovalStatus.Cancelled] = [Comment, "CANCELLED", Comment, Comment, Comment, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Comment, Invalid, Invalid, Invalid],
-        [ApprovalStatus.AcknowledgedApproved] = [Await, Await, Await, Await, Await, "APPROVED", "REJECTED", "CANCELLED", "ERROR", Invalid, Invalid, Invalid, Await, Invalid, Invalid, Invalid],
-        [ApprovalStatus.AcknowledgedRejected] = [Await, Await, Await, Await, Await, "APPROVED", "REJECTED", "CANCELLED", "ERROR", Invalid, Invalid, Invalid, Await, Invalid, Invalid, Invalid],
-        [ApprovalStatus.AcknowledgedCancelled] = [Await, Await, Await, Await, Await, "APPROVED", "REJECTED", "CANCELLED", "ERROR", Invalid, Invalid, Invalid, Await, Invalid, Invalid, Invalid],
+        [ApprovalStatus.Unknown] = [Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid],
+        [ApprovalStatus.Error] = ["ERROR", "ERROR", "ACKNOWLEDGED_APPROVED", "ACKNOWLEDGED_REJECTED", "ACKNOWLEDGED_CANCELLED", Invalid, Invalid, Invalid, Invalid, "ACKNOWLEDGED_APPROVED", "ACKNOWLEDGED_REJECTED", "ACKNOWLEDGED_CANCELLED", Invalid, Invalid, Invalid, Invalid, Invalid],
+        [ApprovalStatus.Pending] = ["PENDING", "PENDING", "ACKNOWLEDGED_APPROVED", "ACKNOWLEDGED_REJECTED", "ACKNOWLEDGED_CANCELLED", Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, "PENDING", "ACKNOWLEDGED_REJECTED", "ACKNOWLEDGED_CANCELLED", "PENDING", "PENDING"],
+        [ApprovalStatus.Approved] = [Comment, "APPROVED", Comment, Comment, Comment, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Comment, Invalid, Invalid, Invalid, Invalid],
+        [ApprovalStatus.Rejected] = [Comment, "REJECTED", Comment, Comment, Comment, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Comment, Invalid, Invalid, Invalid, Invalid],
+        [ApprovalStatus.Cancelled] = [Comment, "CANCELLED", Comment, Comment, Comment, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Invalid, Comment, Invalid, Invalid, Invalid, Invalid],
+        [ApprovalStatus.AcknowledgedApproved] = [Await, Await, Await, Await, Await, "APPROVED", "REJECTED", "CANCELLED", "ERROR", Invalid, Invalid, Invalid, Await, Invalid, Invalid, Invalid, Invalid],
+        [ApprovalStatus.AcknowledgedRejected] = [Await, Await, Await, Await, Await, "APPROVED", "REJECTED", "CANCELLED", "ERROR", Invalid, Invalid, Invalid, Await, Invalid, Invalid, Invalid, Invalid],
+        [ApprovalStatus.AcknowledgedCancelled] = [Await, Await, Await, Await, Await, "APPROVED", "REJECTED", "CANCELLED", "ERROR", Invalid, Invalid, Invalid, Await, Invalid, Invalid, Invalid, Invalid],
     };
 
     public static TheoryData<ApprovalStatus, ApprovalCommand, string> EveryPair()

@@ -25,7 +25,9 @@ public sealed record ApprovalResponse(
     DeliveryError? LastError,
     IReadOnlyList<DeliveryProgress> Deliveries,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyList<StageResponse>? Stages = null)
+    IReadOnlyList<StageResponse>? Stages = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    EscalationSpec? Escalation = null)
 {
     public static ApprovalResponse From(ApprovalRecord approval) => new(
         approval.Id,
@@ -48,7 +50,8 @@ public sealed record ApprovalResponse(
             .OrderBy(j => approval.ServiceRules.FindIndex(r => r.ServiceRuleId == j.ServiceRuleId))
             .Select(DeliveryProgress.From)],
         PolicyContracts.ToResponse(ApprovalPolicyJson.ReadStages(approval.Stages), approval.OpenStage,
-            ApprovalPolicyJson.ReadVotes(approval.Votes), approval.Status));
+            ApprovalPolicyJson.ReadVotes(approval.Votes), approval.Status),
+        PolicyContracts.ToResponse(ApprovalPolicyJson.ReadEscalation(approval.Escalation)));
 }
 
 /// <summary>Where one downstream service stands with the approval's current decision.</summary>

@@ -20,6 +20,10 @@ public sealed record PolicySpec(
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record StageSpec(string? Name, ApproverSpec[]? Approvers, PolicySpec? Policy);
 
+/// <summary>What <c>onDeadline: escalate</c> does: approvers to add, how long to extend by (ISO 8601), and the action after (default none).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record EscalationSpec(ApproverSpec[]? Approvers, string? ExtendBy, string? Then = null);
+
 /// <summary>A vote body: <c>approve</c> or <c>reject</c>, an optional comment, and whom it is cast for when a delegate casts it.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record VoteRequestBody(string? Vote, string? Comment, string? OnBehalfOf);
@@ -87,17 +91,46 @@ public static class PolicyContracts
 
         return [.. stages.Select((stage, index) => new StageResponse(
             stage.Name,
-            [.. stage.Approvers.Select(a => a.Kind switch
-            {
-                ApproverKind.User => new ApproverSpec(User: a.Name),
-                ApproverKind.Group => new ApproverSpec(Group: a.Name),
-                _ => new ApproverSpec(Role: a.Name),
-            })],
+            [.. stage.Approvers.Select(ToSpec)],
             new PolicySpec(stage.Policy.Mode.ToWireName(), stage.Policy.Count, stage.Policy.Members ? true : null),
             index < openStage ? "approved" : index > openStage ? "waiting" : status == ApprovalStatus.Pending ? "open" : "closed",
             [.. votes.Where(v => v.Stage == index).Select(v =>
                 new VoteResponse(v.Voter, v.CastBy, v.Choice.ToWireName(), v.Comment, v.CastAt, v.Seat))]))];
     }
+
+    /// <summary>An escalation as the request gives it; null when absent. Shape errors go to <paramref name="errors"/>.</summary>
+    public static Escalation? ToEscalation(EscalationSpec? spec, FieldErrors errors)
+    {
+        if (spec is null)
+        {
+            return null;
+        }
+
+        var approvers = ToApprovers(spec.Approvers, "escalation.approvers", errors);
+        if (!Reminder.TryParse(spec.ExtendBy, out var extendBy))
+        {
+            errors.Add("escalation.extendBy", "Must be an ISO 8601 duration of days, hours, minutes or seconds, such as PT24H.");
+        }
+
+        var then = DeadlineAction.None;
+        if (spec.Then is { } text && !DeadlineActions.TryParse(text, out then))
+        {
+            errors.Add("escalation.then", "Must be none, reject or cancel.");
+        }
+
+        return new Escalation(approvers, extendBy, then);
+    }
+
+    public static EscalationSpec? ToResponse(Escalation? escalation) => escalation is null
+        ? null
+        : new EscalationSpec([.. escalation.Approvers.Select(ToSpec)], escalation.ExtendBy.Text, escalation.Then.ToWireName());
+
+    private static ApproverSpec ToSpec(Approver approver) => approver.Kind switch
+    {
+        ApproverKind.User => new ApproverSpec(User: approver.Name),
+        ApproverKind.Group => new ApproverSpec(Group: approver.Name),
+        _ => new ApproverSpec(Role: approver.Name),
+    };
 
     private static List<Approver> ToApprovers(ApproverSpec[]? approvers, string field, FieldErrors errors)
     {

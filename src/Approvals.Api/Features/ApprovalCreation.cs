@@ -21,10 +21,9 @@ public sealed class ApprovalCreation(UnitOfWork unit, TimeProvider clock, People
             return created.Error!;
         }
 
-        if (approval.HasPolicy && await people.UnknownApproversAsync(approval.Stages, cancellationToken) is { } unknown
-            && (unknown.Users.Count > 0 || unknown.Groups.Count > 0))
+        if (await people.UnknownApproversAsync(approval.Stages, approval.Escalation, cancellationToken) is { } unknown)
         {
-            return ApprovalErrors.UnknownApprovers(unknown.Users, unknown.Groups);
+            return unknown;
         }
 
         // The service rules are checked by the statement that inserts.

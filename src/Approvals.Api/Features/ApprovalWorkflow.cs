@@ -25,6 +25,11 @@ public sealed class ApprovalWorkflow(
         var voter = change.Decision is Decision.Approve or Decision.Reject && VotingPerson.Of(caller) is not null
             ? await VoterAsync(id, caller, cancellationToken)
             : null;
+        if ((change.Edit.Stages is not null || change.Edit.Escalation is { Value: not null })
+            && await people.UnknownApproversAsync(change.Edit.Stages, change.Edit.Escalation?.Value, cancellationToken) is { } unknown)
+        {
+            return unknown;
+        }
         var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
         if (record is null)
         {

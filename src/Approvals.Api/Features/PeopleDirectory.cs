@@ -32,15 +32,19 @@ public sealed class PeopleDirectory(PeopleStore store)
         return [.. wanted.Where(name => !known.Contains(name))];
     }
 
-    /// <summary>The named users and groups of <paramref name="stages"/> that are unknown (<see cref="UnknownUsernamesAsync"/>, <see cref="UnknownGroupsAsync"/>).</summary>
-    public async Task<(IReadOnlyList<string> Users, IReadOnlyList<string> Groups)> UnknownApproversAsync(
-        IReadOnlyList<ApprovalStage> stages, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// 422 <c>approval.unknown_approver</c> naming the users and groups of <paramref name="stages"/> and
+    /// <paramref name="escalation"/> that are unknown (<see cref="UnknownUsernamesAsync"/>, <see cref="UnknownGroupsAsync"/>); null when all are known.
+    /// </summary>
+    public async Task<DomainError?> UnknownApproversAsync(
+        IReadOnlyList<ApprovalStage>? stages, Escalation? escalation, CancellationToken cancellationToken = default)
     {
-        var named = stages.SelectMany(s => s.Approvers).ToList();
+        var named = (stages ?? []).SelectMany(s => s.Approvers).Concat(escalation?.Approvers ?? []).ToList();
         var users = named.Where(a => a.Kind == ApproverKind.User).Select(a => a.Name).ToList();
         var groups = named.Where(a => a.Kind == ApproverKind.Group).Select(a => a.Name).ToList();
-        return (users.Count == 0 ? [] : await UnknownUsernamesAsync(users, cancellationToken),
-            groups.Count == 0 ? [] : await UnknownGroupsAsync(groups, cancellationToken));
+        IReadOnlyList<string> unknownUsers = users.Count == 0 ? [] : await UnknownUsernamesAsync(users, cancellationToken);
+        IReadOnlyList<string> unknownGroups = groups.Count == 0 ? [] : await UnknownGroupsAsync(groups, cancellationToken);
+        return unknownUsers.Count + unknownGroups.Count == 0 ? null : ApprovalErrors.UnknownApprovers(unknownUsers, unknownGroups);
     }
 
     /// <summary>

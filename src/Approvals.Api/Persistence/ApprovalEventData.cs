@@ -198,6 +198,9 @@ public static class ApprovalEventData
             case IReadOnlyList<ApprovalStage> stages:
                 ApprovalPolicyJson.WriteStages(json, stages);
                 break;
+            case Escalation escalation:
+                ApprovalPolicyJson.WriteEscalation(json, escalation);
+                break;
             case IReadOnlyList<int> ids:
                 json.WriteStartArray();
                 foreach (var id in ids)

@@ -10,7 +10,8 @@ internal static class ApprovalRecordMapping
         record.Id, record.Title, record.Description, record.Comment, record.Status, record.PreviousStatus, record.Deadline,
         record.CreatedBy, record.CreatedAt, record.Version, record.CurrentDecisionId, record.LastError,
         [.. record.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)], record.OnDeadline, record.RemindBefore,
-        ApprovalPolicyJson.ReadStages(record.Stages), record.OpenStage, ApprovalPolicyJson.ReadVotes(record.Votes));
+        ApprovalPolicyJson.ReadStages(record.Stages), record.OpenStage, ApprovalPolicyJson.ReadVotes(record.Votes),
+        ApprovalPolicyJson.ReadEscalation(record.Escalation));
 
     /// <summary>A new record holding the aggregate's state (without <see cref="ApprovalRecord.UpdatedAt"/>, which the database sets).</summary>
     public static ApprovalRecord ToRecord(this Approval approval)
@@ -39,6 +40,7 @@ internal static class ApprovalRecordMapping
         record.OpenStage = (short?)approval.OpenStage;
         record.OpenSeats = approval.OpenSeats is { } seats ? [.. seats] : null;
         record.Votes = ApprovalPolicyJson.WriteVotes(approval.Votes);
+        record.Escalation = approval.Escalation is { } escalation ? ApprovalPolicyJson.WriteEscalation(escalation) : null;
         record.OnDeadline = approval.OnDeadline;
         record.RemindBefore = [.. approval.RemindBefore.Select(r => r.Text)];
         if (record.ServiceRules.Count != approval.ServiceRules.Count

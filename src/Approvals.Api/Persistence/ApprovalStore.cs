@@ -27,7 +27,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     private static readonly SqlStatement InsertRulesSql = SqlStatement.Get("ApprovalServiceRulesInsert");
 
     /// <summary>The number of columns of an approval's row (ApprovalGet.sql and ApprovalLock.sql start with them).</summary>
-    internal const int ApprovalColumnCount = 21;
+    internal const int ApprovalColumnCount = 22;
 
     /// <summary>
     /// An approval the caller may read, with its service rules and the delivery jobs of its current decision; one it
@@ -128,6 +128,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             ("stages", Json(approval.Stages)),
             ("open_stage", new NpgsqlParameter<short?> { TypedValue = approval.OpenStage, NpgsqlDbType = NpgsqlDbType.Smallint }),
             ("open_seats", OpenSeats(approval.OpenSeats)),
+            ("escalation", Json(approval.Escalation)),
             ("event_id", Value(created.Id)),
             ("event_type", Value(created.Type.ToWireName())),
             ("data", new NpgsqlParameter<string> { TypedValue = ApprovalEventData.Write(created), NpgsqlDbType = NpgsqlDbType.Jsonb }),
@@ -223,6 +224,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             ("open_stage", new NpgsqlParameter<short?> { TypedValue = approval.OpenStage, NpgsqlDbType = NpgsqlDbType.Smallint }),
             ("open_seats", OpenSeats(approval.OpenSeats)),
             ("votes", Json(approval.Votes)),
+            ("escalation", Json(approval.Escalation)),
             ("read_version", Value(readVersion))));
 
         if (change.Changed.ServiceRulesReplaced)
@@ -274,6 +276,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
         Stages = reader.IsDBNull(18) ? null : reader.GetString(18),
         OpenStage = reader.IsDBNull(19) ? null : reader.GetInt16(19),
         Votes = reader.IsDBNull(20) ? null : reader.GetString(20),
+        Escalation = reader.IsDBNull(21) ? null : reader.GetString(21),
     };
 
     /// <summary>An approval as ApprovalGet.sql's columns give it: the row, then its service rules (an array, in order).</summary>

@@ -20,6 +20,9 @@ public sealed partial class Approval
     /// <summary>The approval's own <c>onDeadline</c>; null follows its service rules' default (<see cref="DeadlineActions.Effective"/>).</summary>
     public DeadlineAction? OnDeadline { get; private set; }
 
+    /// <summary>What <c>onDeadline: escalate</c> does; null otherwise, and once the approval has escalated.</summary>
+    public Escalation? Escalation { get; private set; }
+
     /// <summary>How long before the deadline each reminder comes due, as the client wrote them.</summary>
     public IReadOnlyList<Reminder> RemindBefore { get; private set; } = [];
 
@@ -63,6 +66,7 @@ public sealed partial class Approval
             DeadlineAction.None => (default(ApprovalCommand?), default(Decision)),
             DeadlineAction.Reject => (ApprovalCommand.DeadlineReject, Decision.Reject),
             DeadlineAction.Cancel => (ApprovalCommand.DeadlineCancel, Decision.Cancel),
+            DeadlineAction.Escalate => (ApprovalCommand.DeadlineEscalate, default),
             _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
         };
 
@@ -71,7 +75,55 @@ public sealed partial class Approval
             return TimerOutcome.NothingToDo;
         }
 
+        if (action == DeadlineAction.Escalate)
+        {
+            return Escalate(now);
+        }
+
         Decide(decision, acknowledged, DeadlineActor, [], new EventDetails { Deadline = Deadline }, now);
+        return TimerOutcome.Acted;
+    }
+
+    /// <summary>
+    /// The escalation (see <see cref="Domain.Escalation"/>): more approvers in the open stage, a later deadline with its
+    /// timers, and the action after it; raises <see cref="ApprovalEventType.Escalated"/> with the deadline that passed.
+    /// An approval whose escalation is gone (it escalated already) does nothing.
+    /// </summary>
+    private TimerOutcome Escalate(DateTimeOffset now)
+    {
+        if (Escalation is not { } escalation)
+        {
+            return TimerOutcome.NothingToDo;
+        }
+
+        var passed = Deadline;
+        var changes = new List<FieldChange>();
+        IReadOnlyList<ApprovalStage> stages = HasPolicy
+            ? [.. Stages.Select((stage, index) => index != OpenStage ? stage : stage with
+            {
+                Approvers = [.. stage.Approvers, .. escalation.Approvers.Where(a => !stage.Approvers.Contains(a))],
+            })]
+            : [new ApprovalStage(PolicyRules.DefaultStageName, escalation.Approvers, StagePolicy.AnyOne)];
+        changes.Add(new("stages", HasPolicy ? Stages : null, stages));
+
+        // A timer fired late (the service was down) still gives the escalated approvers the whole extension.
+        var deadline = Timestamps.ToStoredPrecision((passed > now ? passed : now) + escalation.ExtendBy.Before);
+        changes.Add(new("deadline", passed, deadline));
+        changes.Add(new("onDeadline", DeadlineAction.Escalate.ToWireName(), escalation.Then.ToWireName()));
+        if (HasPolicy)
+        {
+            Stages = stages;
+        }
+        else
+        {
+            SetStages(stages);
+        }
+
+        Deadline = deadline;
+        OnDeadline = escalation.Then;
+        Escalation = null;
+        ScheduleTimers(now);
+        Raise(ApprovalEventType.Escalated, Status, DeadlineActor, changes, new EventDetails { Deadline = passed }, now);
         return TimerOutcome.Acted;
     }
 
@@ -114,6 +166,11 @@ public sealed partial class Approval
         {
             changes.Add(new("remindBefore", null, ReminderTexts(RemindBefore)));
         }
+
+        if (Escalation is { } escalation)
+        {
+            changes.Add(new("escalation", null, escalation));
+        }
     }
 
     /// <summary>
@@ -136,8 +193,15 @@ public sealed partial class Approval
             changes.Add(new("remindBefore", ReminderTexts(RemindBefore), edit.RemindBefore!.ToList()));
         }
 
-        return onDeadlineChanged || remindBeforeChanged
-            ? new DeadlineSettingsChange(onDeadlineChanged ? edit.OnDeadline : null, reminders?.Value, reminders?.Error)
+        var escalationChanged = edit.Escalation is { } asked && asked.Value != Escalation;
+        if (escalationChanged)
+        {
+            changes.Add(new("escalation", Escalation, edit.Escalation!.Value.Value));
+        }
+
+        return onDeadlineChanged || remindBeforeChanged || escalationChanged
+            ? new DeadlineSettingsChange(onDeadlineChanged ? edit.OnDeadline : null, reminders?.Value, reminders?.Error,
+                escalationChanged ? edit.Escalation : null)
             : null;
     }
 
@@ -151,6 +215,11 @@ public sealed partial class Approval
         if (change?.RemindBefore is { } reminders)
         {
             RemindBefore = reminders;
+        }
+
+        if (change?.Escalation is { } escalation)
+        {
+            Escalation = escalation.Value;
         }
     }
 
@@ -174,5 +243,6 @@ public sealed partial class Approval
     private static List<string> ReminderTexts(IEnumerable<Reminder> reminders) => [.. reminders.Select(r => r.Text)];
 
     /// <summary>What an edit does to the deadline settings: null members are left as they are.</summary>
-    private sealed record DeadlineSettingsChange(OnDeadlineEdit? OnDeadline, IReadOnlyList<Reminder>? RemindBefore, DomainError? Invalid);
+    private sealed record DeadlineSettingsChange(
+        OnDeadlineEdit? OnDeadline, IReadOnlyList<Reminder>? RemindBefore, DomainError? Invalid, EscalationEdit? Escalation = null);
 }

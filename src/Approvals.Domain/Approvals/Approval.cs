@@ -63,7 +63,8 @@ public sealed partial class Approval
         DateTimeOffset deadline, string createdBy, DateTimeOffset createdAt, int version, Guid? currentDecisionId,
         DeliveryError? lastError, IReadOnlyList<int> serviceRules, DeadlineAction? onDeadline = null,
         IReadOnlyList<string>? remindBefore = null,
-        IReadOnlyList<ApprovalStage>? stages = null, int? openStage = null, IReadOnlyList<Vote>? votes = null)
+        IReadOnlyList<ApprovalStage>? stages = null, int? openStage = null, IReadOnlyList<Vote>? votes = null,
+        Escalation? escalation = null)
     {
         var approval = new Approval(id, createdBy, createdAt)
         {
@@ -79,6 +80,7 @@ public sealed partial class Approval
             ServiceRules = serviceRules,
             OnDeadline = onDeadline,
             RemindBefore = [.. (remindBefore ?? []).Select(Reminder.Parse)],
+            Escalation = escalation,
         };
         approval.LoadPolicy(stages, openStage, votes);
         return approval;
@@ -110,6 +112,7 @@ public sealed partial class Approval
             errors.Add("deadline", "Deadline is required.");
         }
 
+        Escalation.Check(draft.Escalation, draft.OnDeadline, errors);
         if (errors.ToError() is { } invalid)
         {
             return invalid;
@@ -138,6 +141,7 @@ public sealed partial class Approval
             ServiceRules = [.. draft.ServiceRules!],
             OnDeadline = draft.OnDeadline,
             RemindBefore = reminders.Value!,
+            Escalation = draft.Escalation,
         };
         var changes = new List<FieldChange>
         {
@@ -234,6 +238,12 @@ public sealed partial class Approval
 
         var newSettings = DeadlineSettingsChangedBy(edit, changes);
         detailsChanged |= newSettings is not null;
+        if (newSettings is not null)
+        {
+            // Each of onDeadline escalate and an escalation needs the other, as they stand after the edit.
+            Escalation.Check(newSettings.Escalation is { } set ? set.Value : Escalation,
+                newSettings.OnDeadline is { } own ? own.Action : OnDeadline, errors);
+        }
 
         var commentChanged = edit.Comment is { } comment && comment != Comment;
         if (commentChanged)

@@ -40,6 +40,9 @@ public enum ApprovalCommand
 
     /// <summary>A reminder of the deadline came due: an event, the status unchanged.</summary>
     Remind,
+
+    /// <summary>The deadline passed with <c>onDeadline: escalate</c>: more approvers and more time, still PENDING.</summary>
+    DeadlineEscalate,
 }
 
 public enum CommandActor
@@ -56,7 +59,7 @@ public static class ApprovalCommandInfo
     {
         ApprovalCommand.DeliveredApproved or ApprovalCommand.DeliveredRejected or ApprovalCommand.DeliveredCancelled
             or ApprovalCommand.DeliveryFailed or ApprovalCommand.DeadlineReject or ApprovalCommand.DeadlineCancel
-            or ApprovalCommand.Remind => CommandActor.System,
+            or ApprovalCommand.Remind or ApprovalCommand.DeadlineEscalate => CommandActor.System,
         _ => CommandActor.User,
     };
 
@@ -78,6 +81,7 @@ public static class ApprovalCommandInfo
         ApprovalCommand.RedeliverCancellation => "redeliver_cancellation",
         ApprovalCommand.DeadlineReject => "deadline_reject",
         ApprovalCommand.DeadlineCancel => "deadline_cancel",
+        ApprovalCommand.DeadlineEscalate => "deadline_escalate",
         ApprovalCommand.Remind => "remind",
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, null),
     };

@@ -39,6 +39,9 @@ public enum ApprovalEventType
 
     /// <summary>One of the approval's <c>remindBefore</c> came due while it was PENDING; the status is unchanged.</summary>
     ReminderDue,
+
+    /// <summary>The deadline passed with <c>onDeadline: escalate</c>: approvers added, the deadline moved on; still PENDING.</summary>
+    Escalated,
 }
 
 public static class ApprovalEventTypes
@@ -47,7 +50,7 @@ public static class ApprovalEventTypes
     [
         "approval.created", "approval.edited", "approval.comment_edited", "approval.decided",
         "approval.delivery_succeeded", "approval.delivery_failed", "approval.redelivered", "approval.resolved",
-        "approval.errored", "approval.vote_cast", "approval.reminder_due",
+        "approval.errored", "approval.vote_cast", "approval.reminder_due", "approval.escalated",
     ];
 
     public static IReadOnlyList<ApprovalEventType> All { get; } = Enum.GetValues<ApprovalEventType>();
@@ -77,6 +80,7 @@ public static class ApprovalEventTypes
         ApprovalEventType.DeliveryFailed => "delivery_failed",
         ApprovalEventType.VoteCast => "voted",
         ApprovalEventType.ReminderDue => "reminder_due",
+        ApprovalEventType.Escalated => "escalated",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

@@ -15,7 +15,8 @@ public sealed record ApprovalDraft(
     DeadlineAction? OnDeadline = null,
     IReadOnlyList<string>? RemindBefore = null,
     IReadOnlyList<ApprovalStage>? Stages = null,
-    string StagesField = "stages");
+    string StagesField = "stages",
+    Escalation? Escalation = null);
 
 /// <summary>Fields a caller wants to set; a null field is left as it is.</summary>
 public sealed record ApprovalEdit(
@@ -27,7 +28,11 @@ public sealed record ApprovalEdit(
     OnDeadlineEdit? OnDeadline = null,
     IReadOnlyList<string>? RemindBefore = null,
     IReadOnlyList<ApprovalStage>? Stages = null,
-    string StagesField = "stages");
+    string StagesField = "stages",
+    EscalationEdit? Escalation = null);
+
+/// <summary>The approval's escalation after an edit; a null <paramref name="Value"/> removes it.</summary>
+public readonly record struct EscalationEdit(Escalation? Value);
 
 /// <summary>The approval's own <c>onDeadline</c> after an edit; a null <paramref name="Action"/> follows its service rules' default.</summary>
 public readonly record struct OnDeadlineEdit(DeadlineAction? Action);

@@ -48,6 +48,7 @@ public static class ApprovalStateMachine
         // deadline or a reminder has nothing left to do, and the timer is cleared without an event.
         Row(ApprovalStatus.Pending, ApprovalCommand.DeadlineReject, Transition.To(ApprovalStatus.AcknowledgedRejected));
         Row(ApprovalStatus.Pending, ApprovalCommand.DeadlineCancel, Transition.To(ApprovalStatus.AcknowledgedCancelled));
+        Row(ApprovalStatus.Pending, ApprovalCommand.DeadlineEscalate, Transition.To(ApprovalStatus.Pending));
         Row(ApprovalStatus.Pending, ApprovalCommand.Remind, Transition.To(ApprovalStatus.Pending));
 
         // Only a failed delivery can be sent again.

@@ -15,11 +15,14 @@ public enum DeadlineAction : short
 
     /// <summary>Cancelled by <c>system:deadline</c>, exactly as a cancellation (delivered, then CANCELLED).</summary>
     Cancel = 2,
+
+    /// <summary>More approvers and more time (<see cref="Escalation"/>); only an approval's own setting, never a rule's default.</summary>
+    Escalate = 3,
 }
 
 public static class DeadlineActions
 {
-    private static readonly string[] WireNames = ["none", "reject", "cancel"];
+    private static readonly string[] WireNames = ["none", "reject", "cancel", "escalate"];
 
     public static IReadOnlyList<DeadlineAction> All { get; } = Enum.GetValues<DeadlineAction>();
 
@@ -28,6 +31,9 @@ public static class DeadlineActions
 
     /// <summary>"none, reject or cancel": the values, for error messages.</summary>
     public static string Listed { get; } = $"{string.Join(", ", WireNames[..^1])} or {WireNames[^1]}";
+
+    /// <summary>Whether a service rule may set this as its approvals' default: escalating needs the approval's own approvers.</summary>
+    public static bool CanBeRuleDefault(this DeadlineAction action) => action != DeadlineAction.Escalate;
 
     public static bool TryParse(string? value, out DeadlineAction action)
     {

@@ -58,7 +58,7 @@ public static class PolicyRules
         }
     }
 
-    private static void CheckApprovers(IReadOnlyList<Approver> approvers, FieldErrors errors, string at)
+    public static void CheckApprovers(IReadOnlyList<Approver> approvers, FieldErrors errors, string at)
     {
         if (approvers.Count is 0 or > MaxApproversPerStage)
         {

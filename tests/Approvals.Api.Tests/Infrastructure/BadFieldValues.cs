@@ -71,7 +71,7 @@ public static class BadFieldValues
                 Bad(new JsonArray([.. Enumerable.Range(0, 1001).Select(i => JsonValue.Create($"m{i}"))])),
                 (new JsonArray("ghost-user"), 422, ErrorCodes.UnknownUsers), (new JsonArray(t.Username, "ghost-user"), 422, ErrorCodes.UnknownUsers),
             ],
-            FieldKind.DeadlineAction => [.. new[] { "", "later", "REJECT", "approve", "escalate", "reject\u0000" }.Select(v => Bad(v))],
+            FieldKind.DeadlineAction => [.. new[] { "", "later", "REJECT", "approve", "Escalate", "reject\u0000" }.Select(v => Bad(v))],
             FieldKind.Reminders =>
             [
                 .. new JsonArray[]

@@ -63,7 +63,7 @@ public sealed class DeadlineSettingsTests(ApprovalsApiFactory factory) : ApiTest
         var rule = await ServiceRuleAsync();
         var before = await SnapshotAsync();
 
-        var unknownAction = await CreateRawAsync(new { onDeadline = "escalate" }, rule);
+        var unknownAction = await CreateRawAsync(new { onDeadline = "later" }, rule);
         var problem = await AssertProblemAsync(unknownAction, 400, ErrorCodes.ValidationFailed);
         Assert.Equal(["onDeadline"], problem["errors"]!.AsObject().Select(e => e.Key));
 

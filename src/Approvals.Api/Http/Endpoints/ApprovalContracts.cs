@@ -22,7 +22,8 @@ public sealed record CreateApprovalRequest(
     string[]? RemindBefore = null,
     ApproverSpec[]? Approvers = null,
     PolicySpec? Policy = null,
-    StageSpec[]? Stages = null);
+    StageSpec[]? Stages = null,
+    EscalationSpec? Escalation = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record DecisionRequest(string? Decision, string? Comment);

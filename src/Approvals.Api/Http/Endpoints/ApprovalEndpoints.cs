@@ -61,13 +61,14 @@ public static class ApprovalEndpoints
         }
 
         var (stages, stagesField) = PolicyContracts.ToStages(request.Approvers, request.Policy, request.Stages, errors);
+        var escalation = PolicyContracts.ToEscalation(request.Escalation, errors);
         if (errors.ToError() is { } invalid)
         {
             return invalid.ToProblem();
         }
 
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules,
-            onDeadline, request.RemindBefore, stages, stagesField);
+            onDeadline, request.RemindBefore, stages, stagesField, escalation);
         var result = await creation.CreateAsync(draft, Caller.From(context), cancellationToken);
         if (result.Error is { } error)
         {

@@ -39,6 +39,7 @@ internal static class ApprovalPatch
         ApproverSpec[]? approvers = null;
         PolicySpec? policy = null;
         StageSpec[]? stages = null;
+        EscalationEdit? escalation = null;
         OnDeadlineEdit? onDeadline = null;
         List<string>? remindBefore = null;
 
@@ -79,6 +80,11 @@ internal static class ApprovalPatch
                 case "stages":
                     stages = ReadTyped(value, "stages", ApprovalsJsonContext.Default.StageSpecArray, errors);
                     break;
+                case "escalation":
+                    escalation = new EscalationEdit(value.ValueKind == JsonValueKind.Null
+                        ? null
+                        : PolicyContracts.ToEscalation(ReadTyped(value, "escalation", ApprovalsJsonContext.Default.EscalationSpec, errors), errors));
+                    break;
                 case "onDeadline":
                     onDeadline = ReadOnDeadline(value, errors);
                     break;
@@ -97,7 +103,7 @@ internal static class ApprovalPatch
             return invalid;
         }
 
-        return new ApprovalEdit(title, description, deadline, comment, serviceRules, onDeadline, remindBefore, newStages, stagesField);
+        return new ApprovalEdit(title, description, deadline, comment, serviceRules, onDeadline, remindBefore, newStages, stagesField, escalation);
     }
 
     /// <summary>A field with an object or array shape, read as the typed create body reads it (unknown members refused).</summary>

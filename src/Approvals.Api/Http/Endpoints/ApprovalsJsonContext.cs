@@ -17,6 +17,7 @@ namespace Approvals.Api.Http.Endpoints;
 [JsonSerializable(typeof(ApproverSpec[]))]
 [JsonSerializable(typeof(PolicySpec))]
 [JsonSerializable(typeof(StageSpec[]))]
+[JsonSerializable(typeof(EscalationSpec))]
 [JsonSerializable(typeof(ApprovalResponse))]
 [JsonSerializable(typeof(ApprovalPage))]
 [JsonSerializable(typeof(InboxPage))]

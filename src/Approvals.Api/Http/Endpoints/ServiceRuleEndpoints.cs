@@ -208,9 +208,9 @@ public static class ServiceRuleEndpoints
             errors.Add("retrySchedule", $"1 to {MaxRetryAttempts} delays in seconds, each from 0 to {MaxRetryDelaySeconds}.");
         }
 
-        if (request.OnDeadline is { } onDeadline && !DeadlineActions.TryParse(onDeadline, out _))
+        if (request.OnDeadline is { } onDeadline && (!DeadlineActions.TryParse(onDeadline, out var asDefault) || !asDefault.CanBeRuleDefault()))
         {
-            errors.Add("onDeadline", $"Must be {DeadlineActions.Listed}, or null for no default.");
+            errors.Add("onDeadline", "Must be none, reject or cancel, or null for no default (escalate needs approvers: set it on the approval).");
         }
 
         return errors.ToError();

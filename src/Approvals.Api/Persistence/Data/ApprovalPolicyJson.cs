@@ -27,6 +27,47 @@ public static class ApprovalPolicyJson
             json.WriteEndArray();
         });
 
+    public static string WriteEscalation(Escalation escalation) => Write(json => WriteEscalation(json, escalation));
+
+    /// <summary><c>{"approvers": […], "extendBy": "PT24H", "then": "reject"}</c>.</summary>
+    public static void WriteEscalation(Utf8JsonWriter json, Escalation escalation)
+    {
+        json.WriteStartObject();
+        json.WritePropertyName("approvers");
+        WriteApprovers(json, escalation.Approvers);
+        json.WriteString("extendBy", escalation.ExtendBy.Text);
+        json.WriteString("then", escalation.Then.ToWireName());
+        json.WriteEndObject();
+    }
+
+    public static Escalation? ReadEscalation(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        return new Escalation(
+            [.. root.GetProperty("approvers").EnumerateArray().Select(ReadApprover)],
+            Reminder.Parse(root.GetProperty("extendBy").GetString()!),
+            DeadlineActions.TryParse(root.GetProperty("then").GetString(), out var then) ? then : throw new JsonException("Unknown action."));
+    }
+
+    private static void WriteApprovers(Utf8JsonWriter json, IReadOnlyList<Approver> approvers)
+    {
+        json.WriteStartArray();
+        foreach (var approver in approvers)
+        {
+            json.WriteStartObject();
+            json.WriteString(approver.Kind.ToWireName(), approver.Name);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
     public static void WriteStages(Utf8JsonWriter json, IReadOnlyList<ApprovalStage> stages)
     {
         json.WriteStartArray();
@@ -34,15 +75,8 @@ public static class ApprovalPolicyJson
         {
             json.WriteStartObject();
             json.WriteString("name", stage.Name);
-            json.WriteStartArray("approvers");
-            foreach (var approver in stage.Approvers)
-            {
-                json.WriteStartObject();
-                json.WriteString(approver.Kind.ToWireName(), approver.Name);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            json.WritePropertyName("approvers");
+            WriteApprovers(json, stage.Approvers);
             json.WriteStartObject("policy");
             json.WriteString("mode", stage.Policy.Mode.ToWireName());
             if (stage.Policy.Count is { } count)

@@ -56,6 +56,9 @@ public sealed class ApprovalRecord
     /// </summary>
     public string[]? OpenSeats { get; set; }
 
+    /// <summary>What <c>onDeadline: escalate</c> does (jsonb, <see cref="ApprovalPolicyJson"/>); null otherwise.</summary>
+    public string? Escalation { get; set; }
+
     /// <summary>Every vote cast, in order (jsonb, <see cref="ApprovalPolicyJson"/>); null before the first.</summary>
     public string? Votes { get; set; }
 

@@ -5,10 +5,10 @@ WITH usable AS (
     SELECT s.id FROM service_rules AS s WHERE s.id = ANY (:service_rules::int[]) AND s.enabled
 ), approval AS (
     INSERT INTO approvals (id, title, description, comment, status, deadline, on_deadline, remind_before, created_by,
-                           created_at, version, stages, open_stage, open_seats)
+                           created_at, version, stages, open_stage, open_seats, escalation)
     SELECT :approval_id::uuid, :title::text, :description::text, :comment::text, :status::smallint, :deadline::timestamptz,
            :on_deadline::smallint, :remind_before::text[], :actor::text, :occurred_at::timestamptz, :version::int,
-           :stages::jsonb, :open_stage::smallint, :open_seats::text[]
+           :stages::jsonb, :open_stage::smallint, :open_seats::text[], :escalation::jsonb
     WHERE NOT EXISTS (SELECT 1 FROM unnest(:service_rules::int[]) AS r(id) WHERE r.id NOT IN (SELECT u.id FROM usable AS u))
     RETURNING id, updated_at
 ), rules AS (

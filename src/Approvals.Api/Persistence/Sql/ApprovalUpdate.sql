@@ -4,6 +4,7 @@ UPDATE approvals
 SET title = :title, description = :description, comment = :comment, deadline = :deadline, on_deadline = :on_deadline,
     remind_before = :remind_before, status = :status,
     previous_status = :previous_status, version = :version, current_decision_id = :current_decision_id,
-    last_error = :last_error, stages = :stages, open_stage = :open_stage, open_seats = :open_seats, votes = :votes
+    last_error = :last_error, stages = :stages, open_stage = :open_stage, open_seats = :open_seats, votes = :votes,
+    escalation = :escalation
 WHERE id = :approval_id AND version = :read_version
 RETURNING updated_at

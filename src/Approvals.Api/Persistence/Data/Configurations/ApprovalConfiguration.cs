@@ -29,6 +29,7 @@ internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<ApprovalR
         builder.OwnsOne(a => a.LastError, e => e.ToJson("last_error"));
         builder.Property(a => a.Stages).HasColumnType("jsonb");
         builder.Property(a => a.Votes).HasColumnType("jsonb");
+        builder.Property(a => a.Escalation).HasColumnType("jsonb");
 
         // Who may vote now: the inbox looks approvals up by the caller's seats.
         builder.HasIndex(a => a.OpenSeats).HasMethod("gin").HasFilter("open_seats IS NOT NULL");

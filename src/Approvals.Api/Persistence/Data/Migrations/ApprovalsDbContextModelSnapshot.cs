@@ -175,6 +175,10 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasColumnType("character varying(10000)")
                         .HasColumnName("description");
 
+                    b.Property<string>("Escalation")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("escalation");
+
                     b.Property<short?>("OnDeadline")
                         .HasColumnType("smallint")
                         .HasColumnName("on_deadline");
