@@ -57,6 +57,8 @@ public static class ErrorCodes
     public const string NoApprovers = "approval.no_approvers";
     public const string VotesCast = "approval.votes_cast";
     public const string UnknownApprover = "approval.unknown_approver";
+    public const string PolicyUnmeetable = "approval.policy_unmeetable";
+    public const string StageClosed = "approval.stage_closed";
     public const string ServiceRuleUnknown = "service_rule.unknown";
     public const string ServiceRuleNotFound = "service_rule.not_found";
     public const string ServiceRuleInUse = "service_rule.in_use";

@@ -58,19 +58,20 @@ public class PolicyRulesTests
     public void Policies_that_can_never_be_met_and_malformed_ones_are_refused_per_field()
     {
         var errors = new FieldErrors();
-        PolicyRules.Check([Stage(new StagePolicy(PolicyMode.AtLeast, 3), new(ApproverKind.User, "a"), new(ApproverKind.User, "b"))], errors, "approvers");
         PolicyRules.Check([new ApprovalStage("", Array.Empty<Approver>(), new StagePolicy(PolicyMode.Any, 2))], errors, "stages");
-        var fields = errors.ToError()!.FieldErrors!.Keys.Order().ToList();
+        Assert.Equal(["stages[0].approvers", "stages[0].name", "stages[0].policy.count"], errors.ToError()!.FieldErrors!.Keys.Order());
 
-        Assert.Equal(["policy.count", "stages[0].approvers", "stages[0].name", "stages[0].policy.count"], fields);
+        var unmeetable = PolicyRules.CheckMeetable(
+            [Stage(new StagePolicy(PolicyMode.AtLeast, 3), new(ApproverKind.User, "a"), new(ApproverKind.User, "b"))], _ => [], "approvers")!;
+        Assert.Equal((ErrorKind.Unprocessable, ErrorCodes.PolicyUnmeetable), (unmeetable.Kind, unmeetable.Code));
+        Assert.Equal(["policy"], unmeetable.FieldErrors!.Keys);
     }
 
     [Fact]
     public void A_members_policy_over_an_empty_group_can_never_be_met()
     {
-        var errors = new FieldErrors();
-        PolicyRules.CheckReachable([Stage(new StagePolicy(PolicyMode.All, Members: true), new Approver(ApproverKind.Group, "empty"))], _ => [], errors, "approvers");
+        var unmeetable = PolicyRules.CheckMeetable([Stage(new StagePolicy(PolicyMode.All, Members: true), new Approver(ApproverKind.Group, "empty"))], _ => [], "approvers");
 
-        Assert.Equal(["policy"], errors.ToError()!.FieldErrors!.Keys);
+        Assert.Equal(["policy"], unmeetable!.FieldErrors!.Keys);
     }
 }

@@ -30,6 +30,8 @@ public sealed class ApprovalWorkflow(
         {
             return unknown;
         }
+
+        var membersOf = change.Edit.Stages is { } newStages ? await people.MembersOfAsync(newStages, cancellationToken) : null;
         var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
         if (record is null)
         {
@@ -50,7 +52,7 @@ public sealed class ApprovalWorkflow(
             return await VoteAsync(record, approval, vote, caller, voter ?? Voter.None, cancellationToken);
         }
 
-        var facts = await FactsAsync(approval, change, caller, cancellationToken);
+        var facts = await FactsAsync(approval, change, caller, cancellationToken) with { MembersOf = membersOf };
         var changed = approval.Change(change, caller, facts);
         if (!changed.IsSuccess || !changed.Value)
         {

@@ -157,17 +157,33 @@ public sealed partial class Approval
         {
             return PolicyRules.SeatsOf(self, stage, seats).Any()
                 ? self
-                : ApprovalErrors.NotAnApprover(stage.Name, $"You are not an approver of the stage '{stage.Name}'.");
+                : ClosedStageOf(self, facts) ?? ApprovalErrors.NotAnApprover(stage.Name, $"You are not an approver of the stage '{stage.Name}'.");
         }
 
         var delegators = facts.Delegators.Where(d => PolicyRules.SeatsOf(d, stage, seats).Any()).ToList();
         return delegators.Count switch
         {
             1 => delegators[0],
-            0 => ApprovalErrors.NotAnApprover(stage.Name, $"You are not an approver of the stage '{stage.Name}', nor is anyone who delegated to you."),
+            0 => ClosedStageOf(self, facts)
+                ?? ApprovalErrors.NotAnApprover(stage.Name, $"You are not an approver of the stage '{stage.Name}', nor is anyone who delegated to you."),
             _ => DomainError.Validation("onBehalfOf",
                 $"Several people who delegated to you may vote here ({string.Join(", ", delegators.Select(d => d.Username))}); name one."),
         };
+    }
+
+    /// <summary>409 when <paramref name="person"/> held a seat in a stage that is already approved (closed); else null.</summary>
+    private DomainError? ClosedStageOf(VotingPerson person, VoteFacts facts)
+    {
+        for (var index = 0; index < OpenStage; index++)
+        {
+            var closed = Stages[index];
+            if (PolicyRules.SeatsOf(person, closed, PolicyRules.Seats(closed, facts.MembersOf)).Any())
+            {
+                return ApprovalErrors.StageClosed(closed.Name, Stages[OpenStage.Value].Name);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Sets or replaces the stages (create, or an edit while no vote is cast); the first stage opens.</summary>

@@ -101,10 +101,6 @@ public sealed partial class Approval
         if (draft.Stages is { } stages)
         {
             PolicyRules.Check(stages, errors, draft.StagesField);
-            if (errors.IsEmpty)
-            {
-                PolicyRules.CheckReachable(stages, membersOf ?? (_ => []), errors, draft.StagesField);
-            }
         }
 
         if (draft.Deadline is null)
@@ -116,6 +112,11 @@ public sealed partial class Approval
         if (errors.ToError() is { } invalid)
         {
             return invalid;
+        }
+
+        if (draft.Stages is { } named && PolicyRules.CheckMeetable(named, membersOf ?? (_ => []), draft.StagesField) is { } unmeetable)
+        {
+            return unmeetable;
         }
 
         now = Timestamps.ToStoredPrecision(now);
@@ -151,9 +152,9 @@ public sealed partial class Approval
             new("deadline", null, approval.Deadline),
             new("serviceRules", null, approval.ServiceRules),
         };
-        if (draft.Stages is { Count: > 0 } named)
+        if (draft.Stages is { Count: > 0 } policy)
         {
-            approval.SetStages(named);
+            approval.SetStages(policy);
             changes.Add(new("stages", null, approval.Stages));
         }
 
@@ -260,6 +261,11 @@ public sealed partial class Approval
         if (errors.ToError() is { } invalid)
         {
             return invalid;
+        }
+
+        if (newStages is not null && PolicyRules.CheckMeetable(newStages, facts.MembersOf ?? (_ => []), edit.StagesField) is { } unmeetable)
+        {
+            return unmeetable;
         }
 
         // The table decides; edits never change the status, a decision moves it.

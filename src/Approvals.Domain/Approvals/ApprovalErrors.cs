@@ -34,6 +34,9 @@ public static class ApprovalErrors
     public static DomainError SeatTaken(string stage) => new(ErrorKind.Conflict, ErrorCodes.AlreadyVoted,
         $"Every seat you may vote for in the stage '{stage}' already has its vote (a group votes once, through any member).");
 
+    public static DomainError StageClosed(string closed, string open) => new(ErrorKind.Conflict, ErrorCodes.StageClosed,
+        $"The stage '{closed}' is closed (approved); the open stage is '{open}', whose approvers vote now.");
+
     public static DomainError VotesCast() => new(ErrorKind.Conflict, ErrorCodes.VotesCast,
         "Votes have been cast: the approvers and the policy can no longer change.");
 

@@ -45,10 +45,14 @@ public sealed record ApprovalChange(ApprovalEdit Edit, Decision? Decision = null
 
 /// <summary>
 /// What a change needs to know beyond the approval itself, looked up by the use case before it asks the aggregate:
-/// the time, which of the new service rules exist and are enabled, and whether the approval's rules allow its creator
-/// to decide it.
+/// the time, which of the new service rules exist and are enabled, whether the approval's rules allow its creator
+/// to decide it, and the members of the groups new stages count by member.
 /// </summary>
-public sealed record ChangeFacts(DateTimeOffset Now, IReadOnlyCollection<int>? UsableServiceRules = null, bool SelfApprovalAllowed = false);
+public sealed record ChangeFacts(
+    DateTimeOffset Now,
+    IReadOnlyCollection<int>? UsableServiceRules = null,
+    bool SelfApprovalAllowed = false,
+    Func<string, IReadOnlyList<string>>? MembersOf = null);
 
 /// <summary>A decision the aggregate took: the use case queues one delivery job per service rule for it.</summary>
 /// <param name="SupersedesEarlier">An earlier decision's open jobs stop counting.</param>

@@ -89,10 +89,6 @@ public static class PolicyRules
             {
                 errors.Add($"{at}policy.count", "'atLeast' needs a count of 1 or more.");
             }
-            else if (!policy.Members && count > stage.Approvers.Count)
-            {
-                errors.Add($"{at}policy.count", $"The policy can never be met: it needs {count} approvals from {stage.Approvers.Count} approver(s).");
-            }
         }
         else if (policy.Count is not null)
         {
@@ -106,11 +102,13 @@ public static class PolicyRules
     }
 
     /// <summary>
-    /// With <see cref="StagePolicy.Members"/>, the number of seats depends on the groups' members: a policy that can
-    /// never be met with them is refused when it is set. Returns the field errors found.
+    /// A well-formed policy that can never be met: a stage needs more approvals than it has seats (<c>atLeast</c> above
+    /// the number of approvers, or <c>members</c> over groups with too few members). 422
+    /// <c>approval.policy_unmeetable</c> with the stages' fields; null when every stage can be met.
     /// </summary>
-    public static void CheckReachable(IReadOnlyList<ApprovalStage> stages, Func<string, IReadOnlyList<string>> membersOf, FieldErrors errors, string field)
+    public static DomainError? CheckMeetable(IReadOnlyList<ApprovalStage> stages, Func<string, IReadOnlyList<string>> membersOf, string field)
     {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         for (var i = 0; i < stages.Count; i++)
         {
             var stage = stages[i];
@@ -118,9 +116,17 @@ public static class PolicyRules
             var needed = Required(stage.Policy, seats);
             if (seats == 0 || needed > seats)
             {
-                errors.Add(field == "approvers" ? "policy" : $"{field}[{i}].policy", $"The policy can never be met: it needs {needed} approval(s) and the stage has {seats} approver(s).");
+                errors[field == "approvers" ? "policy" : $"{field}[{i}].policy"] =
+                    [$"The policy can never be met: it needs {needed} approval(s) and the stage has {seats} approver(s)."];
             }
         }
+
+        return errors.Count == 0
+            ? null
+            : new DomainError(ErrorKind.Unprocessable, ErrorCodes.PolicyUnmeetable, "The policy can never be met with the approvers it names.")
+            {
+                FieldErrors = errors,
+            };
     }
 
     /// <summary>A stage's seats: one per approver entry, or one per member for groups when the policy counts members.</summary>

@@ -111,7 +111,7 @@ public class VoteTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiFact
         await AssertStatusAsync(first, HttpStatusCode.OK);
         var stages = (await ReadObjectAsync(first))["stages"]!.AsArray();
         Assert.Equal(["approved", "open"], stages.Select(s => (string)s!["state"]!));
-        await AssertProblemAsync(await VoteAsync(bob, id, "approve"), 403, ErrorCodes.NotAnApprover);
+        await AssertProblemAsync(await VoteAsync(bob, id, "approve"), 409, ErrorCodes.StageClosed);
 
         // carol's decision counts as her vote in the finance stage.
         var decided = await carol.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "approve", comment = "budget ok" });
@@ -192,7 +192,7 @@ public class VoteTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiFact
         }
 
         await AssertProblemAsync(await CreateAsync(new { approvers = new object[] { new { user = "nobody" } } }), 422, ErrorCodes.UnknownApprover);
-        await AssertFieldErrorsAsync(await CreateAsync(new { approvers = new object[] { new { user = "bob" } }, policy = new { mode = "atLeast", count = 2 } }), "policy.count");
+        await AssertProblemAsync(await CreateAsync(new { approvers = new object[] { new { user = "bob" } }, policy = new { mode = "atLeast", count = 2 } }), 422, ErrorCodes.PolicyUnmeetable);
         await AssertFieldErrorsAsync(await CreateAsync(new { approvers = new object[] { new { user = "bob", role = "approver" } } }), "approvers");
         await AssertFieldErrorsAsync(await CreateAsync(new { approvers = new object[] { new { user = "bob" } }, policy = new { mode = "most" } }), "policy.mode");
         await AssertFieldErrorsAsync(await CreateAsync(new { approvers = new object[] { new { user = "bob" } }, stages = Array.Empty<object>() }), "stages");
@@ -208,6 +208,17 @@ public class VoteTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiFact
         using var bob = await Factory.ClientForUserAsync("bob", Roles.Approver);
         await Factory.UserAsync("frank", Roles.Approver);
         var id = await CreateWithAsync(alice, new { approvers = new object[] { new { user = "frank" } } });
+
+        var unmeetable = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/approvals/{id}")
+        {
+            Content = new StringContent("""{"approvers": [{"user": "bob"}], "policy": {"mode": "atLeast", "count": 2}}""", System.Text.Encoding.UTF8, MergePatch),
+        };
+        await AssertProblemAsync(await alice.SendAsync(unmeetable), 422, ErrorCodes.PolicyUnmeetable);
+        var stranger = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/approvals/{id}")
+        {
+            Content = new StringContent("""{"approvers": [{"user": "nobody-here"}]}""", System.Text.Encoding.UTF8, MergePatch),
+        };
+        await AssertProblemAsync(await alice.SendAsync(stranger), 422, ErrorCodes.UnknownApprover);
 
         var edit = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/approvals/{id}")
         {
