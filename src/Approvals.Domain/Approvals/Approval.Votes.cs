@@ -97,7 +97,7 @@ public sealed partial class Approval
         }
 
         var now = Timestamps.ToStoredPrecision(facts.Now);
-        var vote = new Vote(stageIndex, seat, person.Username, person.Actor, delegated ? caller.Actor : null, request.Choice,
+        var vote = new Vote(stageIndex, seat, person.Username, person.Actor, delegated ? facts.Self!.Username : null, request.Choice,
             request.Comment ?? "", now);
         _votes.Add(vote);
         VoteCast = vote;
