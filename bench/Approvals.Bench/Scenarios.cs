@@ -115,6 +115,7 @@ internal static class ScenarioCatalog
         new HttpScenario("create", "POST /api/v1/approvals with one service rule", new HttpLoad("create.lua", CreateCeiling)),
         new HttpScenario("legacy-get", "GET /request?id= (the original route) of a random existing approval", new HttpLoad("legacy-get.lua", GetCeiling)),
         new HttpScenario("legacy-create", "POST /request (the original route)", new HttpLoad("legacy-create.lua", CreateCeiling)),
+        new HttpScenario("vote", "POST /api/v1/approvals/{id}/votes (approve) by a named approver, each on an approval of its own", new VoteLoad()),
         new DecideScenario(),
         new TimersScenario(),
     ];
