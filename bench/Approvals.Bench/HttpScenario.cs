@@ -1,13 +1,12 @@
-using System.Globalization;
-
 namespace Approvals.Bench;
 
 /// <summary>
 /// Closed-loop HTTP load with wrk against ApprovalService, and its ceiling: pgbench running the same SQL. After a
 /// warm-up of each, the measured time is split into rounds that alternate service and ceiling, so both see the same
 /// background load on a shared machine. ApprovalService's peak RSS and the SQL reaching PostgreSQL are recorded.
+/// What the requests and the ceiling need is the <see cref="HttpLoad"/>'s to give.
 /// </summary>
-internal sealed class HttpScenario(string name, string description, string wrkScript, CeilingScript? ceiling) : IScenario
+internal sealed class HttpScenario(string name, string description, HttpLoad load) : IScenario
 {
     public string Name => name;
 
@@ -17,34 +16,25 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
 
     public IReadOnlyList<BenchTransport>? RunsOn(IReadOnlyList<BenchTransport> chosen) => null;
 
-    public CeilingScript? Ceiling => ceiling;
-
-    /// <summary>The -D variables of <paramref name="script"/>: its own and the data set's.</summary>
-    public static Dictionary<string, string> VariablesOf(CeilingScript script, BenchOptions options) => new(script.Variables)
-    {
-        ["approvals"] = options.Approvals.ToString(CultureInfo.InvariantCulture),
-        ["id_prefix"] = DataSet.IdPrefix,
-    };
+    public CeilingScript? Ceiling => load.Ceiling;
 
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;
         var roundSeconds = Math.Max(1, options.DurationSeconds / options.Rounds);
-        var pgbench = ceiling is null ? null : context.Pgbench;
+        var pgbench = load.Ceiling is null ? null : context.Pgbench;
         Console.WriteLine($"[{name}] {description}: warm-up, then {options.Rounds} × {roundSeconds} s measured" +
             $"{(pgbench is null ? "" : ", alternating with the pgbench ceiling")}, {options.Connections} connections");
 
-        var script = context.Paths.WrkScript(wrkScript);
-        string[] scriptArguments = [context.ApiKey, options.Approvals.ToString(CultureInfo.InvariantCulture)];
-        var pgbenchScript = ceiling?.File ?? "";
-        var variables = ceiling is null ? new Dictionary<string, string>() : VariablesOf(ceiling, options);
+        var script = context.Paths.WrkScript(load.WrkScript);
+        await load.PrepareAsync(context, cancellationToken);
 
         context.Approvals?.ResetPeakMemory();
-        var warmup = await WarmUpAsync(context, script, scriptArguments, cancellationToken);
+        var warmup = await WarmUpAsync(context, script, cancellationToken);
         if (pgbench is not null && options.WarmupSeconds > 0)
         {
             // PostgreSQL needs no JIT warm-up: enough to fill its caches and prepare the statements.
-            await pgbench.RunAsync(pgbenchScript, Math.Min(options.WarmupSeconds, 10), variables, cancellationToken);
+            await load.RunCeilingAsync(context, pgbench, Math.Min(options.WarmupSeconds, 10), cancellationToken);
         }
 
         var loads = new List<LoadResult>();
@@ -58,34 +48,36 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         for (var round = 1; round <= options.Rounds; round++)
         {
             // The SQL is recorded in the first round only: it is the same in every round.
+            var arguments = await load.ArgumentsAsync(context, roundSeconds, cancellationToken);
             await context.Statements.ResetAsync(cancellationToken);
             var cpuBefore = context.Approvals?.CpuTime();
             var wrkCpuBefore = ProcStatus.FinishedChildrenCpuTime();
-            var load = await context.Wrk.RunAsync(context.ApprovalsUrl, script, roundSeconds, scriptArguments, cancellationToken);
+            var measured = await context.Wrk.RunAsync(context.ApprovalsUrl, script, roundSeconds, arguments, cancellationToken);
             wrkCpu += ProcStatus.FinishedChildrenCpuTime() - wrkCpuBefore;
-            loads.Add(load);
+            load.Finished(measured);
+            loads.Add(measured);
             serviceCpu += context.Approvals?.CpuTime() - cpuBefore ?? TimeSpan.Zero;
             if (round == 1)
             {
                 serviceStatements = await context.Statements.ReadAsync(cancellationToken);
-                statementRequests = load.Requests;
-                await StatementLog.SaveAsync(StatementFile(context, "service"), serviceStatements, load.Requests, cancellationToken);
+                statementRequests = measured.Requests;
+                await StatementLog.SaveAsync(StatementFile(context, "service"), serviceStatements, measured.Requests, cancellationToken);
             }
 
-            var line = $"[{name}] round {round}: {load.RequestsPerSecond:0} requests/s, p50 {Report.Milliseconds(load.P50)}, p99 {Report.Milliseconds(load.P99)}, {load.Errors} errors, service CPU {Report.Microseconds(CpuPerRequest(context, cpuBefore, load))}/request";
+            var line = $"[{name}] round {round}: {measured.RequestsPerSecond:0} requests/s, p50 {Report.Milliseconds(measured.P50)}, p99 {Report.Milliseconds(measured.P99)}, {measured.Errors} errors, service CPU {Report.Microseconds(CpuPerRequest(context, cpuBefore, measured))}/request";
             if (pgbench is not null)
             {
                 await context.Statements.ResetAsync(cancellationToken);
-                var measured = await pgbench.RunAsync(pgbenchScript, roundSeconds, variables, cancellationToken);
-                ceilings.Add(measured);
+                var ceiling = await load.RunCeilingAsync(context, pgbench, roundSeconds, cancellationToken);
+                ceilings.Add(ceiling);
                 if (round == 1)
                 {
                     ceilingStatements = await context.Statements.ReadAsync(cancellationToken);
-                    ceilingStatementTransactions = measured.Transactions;
-                    await StatementLog.SaveAsync(StatementFile(context, "ceiling"), ceilingStatements, measured.Transactions, cancellationToken);
+                    ceilingStatementTransactions = ceiling.Transactions;
+                    await StatementLog.SaveAsync(StatementFile(context, "ceiling"), ceilingStatements, ceiling.Transactions, cancellationToken);
                 }
 
-                line += $"; ceiling {measured.TransactionsPerSecond:0} tps ({load.RequestsPerSecond / measured.TransactionsPerSecond:P0})";
+                line += $"; ceiling {ceiling.TransactionsPerSecond:0} tps ({measured.RequestsPerSecond / ceiling.TransactionsPerSecond:P0})";
             }
 
             Console.WriteLine(line);
@@ -113,7 +105,7 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
     /// per request still reaches new lows (by 5 %) in five-second slices (tiered JIT compilation can take a minute on
     /// two busy cores), at most --max-warmup seconds. A service the tool did not start gets --warmup seconds.
     /// </summary>
-    private async Task<TimeSpan> WarmUpAsync(BenchContext context, string script, string[] scriptArguments, CancellationToken cancellationToken)
+    private async Task<TimeSpan> WarmUpAsync(BenchContext context, string script, CancellationToken cancellationToken)
     {
         const int SliceSeconds = 5;
         var options = context.Options;
@@ -122,7 +114,8 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         {
             if (options.WarmupSeconds > 0)
             {
-                await context.Wrk.RunAsync(context.ApprovalsUrl, script, options.WarmupSeconds, scriptArguments, cancellationToken);
+                var arguments = await load.ArgumentsAsync(context, options.WarmupSeconds, cancellationToken);
+                load.Finished(await context.Wrk.RunAsync(context.ApprovalsUrl, script, options.WarmupSeconds, arguments, cancellationToken));
             }
 
             return TimeSpan.FromSeconds(options.WarmupSeconds);
@@ -132,8 +125,10 @@ internal sealed class HttpScenario(string name, string description, string wrkSc
         var progress = new WarmupProgress(slicesWithoutProgress: 3);
         while (elapsed < Math.Max(options.WarmupSeconds, options.MaxWarmupSeconds))
         {
+            var arguments = await load.ArgumentsAsync(context, SliceSeconds, cancellationToken);
             var before = service.CpuTime();
-            var slice = await context.Wrk.RunAsync(context.ApprovalsUrl, script, SliceSeconds, scriptArguments, cancellationToken);
+            var slice = await context.Wrk.RunAsync(context.ApprovalsUrl, script, SliceSeconds, arguments, cancellationToken);
+            load.Finished(slice);
             elapsed += SliceSeconds;
             progress.Record(CpuPerRequest(context, before, slice));
             if (elapsed >= options.WarmupSeconds && progress.IsSteady)

@@ -110,11 +110,12 @@ internal static class ScenarioCatalog
 
     public static IReadOnlyList<IScenario> Available { get; } =
     [
-        new HttpScenario("get", "GET /api/v1/approvals/{id} of a random existing approval", "get.lua", GetCeiling),
-        new HttpScenario("list", "GET /api/v1/approvals?status=PENDING&sort=deadline (first page, 50 items)", "list.lua", ListCeiling),
-        new HttpScenario("create", "POST /api/v1/approvals with one service rule", "create.lua", CreateCeiling),
-        new HttpScenario("legacy-get", "GET /request?id= (the original route) of a random existing approval", "legacy-get.lua", GetCeiling),
-        new HttpScenario("legacy-create", "POST /request (the original route)", "legacy-create.lua", CreateCeiling),
+        new HttpScenario("get", "GET /api/v1/approvals/{id} of a random existing approval", new HttpLoad("get.lua", GetCeiling)),
+        new HttpScenario("list", "GET /api/v1/approvals?status=PENDING&sort=deadline (first page, 50 items)", new HttpLoad("list.lua", ListCeiling)),
+        new HttpScenario("create", "POST /api/v1/approvals with one service rule", new HttpLoad("create.lua", CreateCeiling)),
+        new HttpScenario("legacy-get", "GET /request?id= (the original route) of a random existing approval", new HttpLoad("legacy-get.lua", GetCeiling)),
+        new HttpScenario("legacy-create", "POST /request (the original route)", new HttpLoad("legacy-create.lua", CreateCeiling)),
+        new HttpScenario("vote", "POST /api/v1/approvals/{id}/votes (approve) by a named approver, each on an approval of its own", new VoteLoad()),
         new DecideScenario(),
         new TimersScenario(),
     ];
@@ -127,7 +128,7 @@ internal static class ScenarioCatalog
     public static IEnumerable<(string Scenario, string File, IReadOnlyDictionary<string, string> Variables)> Ceilings(BenchOptions options) =>
         Available.OfType<HttpScenario>()
             .Where(s => s.Ceiling is not null)
-            .Select(s => (s.Name, s.Ceiling!.File, (IReadOnlyDictionary<string, string>)HttpScenario.VariablesOf(s.Ceiling, options)))
+            .Select(s => (s.Name, s.Ceiling!.File, (IReadOnlyDictionary<string, string>)HttpLoad.VariablesOf(s.Ceiling, options)))
             .Append(("decide", DecideCeiling.Script, DecideCeiling.VariablesFor(pool: 1, DateTimeOffset.UtcNow)));
 
     /// <summary>The scenarios named on the command line (all load scenarios when none is named), or a usage error.</summary>

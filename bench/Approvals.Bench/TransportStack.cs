@@ -151,7 +151,7 @@ internal sealed class TransportStack : IAsyncDisposable
 
     /// <summary>
     /// Configuration of the ApprovalService under test: production defaults plus the bench API key, rate limiting off,
-    /// the transport. The delivery side runs when a scenario needs it (its jobs would otherwise go nowhere).
+    /// day-long tokens, the transport. The delivery side runs when a scenario needs it (its jobs would otherwise go nowhere).
     /// </summary>
     private Dictionary<string, string> ApprovalServiceSettings(string connectionString, bool withDelivery, IReadOnlyDictionary<string, string> extra)
     {
@@ -164,6 +164,8 @@ internal sealed class TransportStack : IAsyncDisposable
             ["Database__MigrateOnStartup"] = "true",
             ["Database__SeedDemoData"] = "false",
             ["RateLimiting__Enabled"] = "false",
+            // The vote scenario's bearer tokens must outlive its longest run (the default is 15 minutes).
+            ["Auth__Jwt__TokenLifetimeMinutes"] = "1440",
             ["Delivery__Enabled"] = withDelivery ? "true" : "false",
             ["Messaging__Transport"] = _transport.Name(),
         };

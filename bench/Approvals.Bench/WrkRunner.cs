@@ -10,6 +10,9 @@ internal sealed record LoadResult(long Requests, TimeSpan Elapsed, TimeSpan P50,
 
     public long Errors => Non2xx + SocketErrors;
 
+    /// <summary>wrk's report as it printed it, with whatever the script's <c>done()</c> wrote; empty for combined rounds.</summary>
+    public string Output { get; init; } = "";
+
     /// <summary>Several rounds as one: all requests over all the time, the median round's p50, the worst round's p99.</summary>
     public static LoadResult Combine(IReadOnlyList<LoadResult> rounds) => new(
         rounds.Sum(r => r.Requests),
@@ -94,7 +97,10 @@ internal sealed partial class WrkRunner(int connections, int threads)
             Percentile(output, "50%"),
             Percentile(output, "99%"),
             non2xx,
-            socketErrors);
+            socketErrors)
+        {
+            Output = output,
+        };
     }
 
     private static TimeSpan Percentile(string output, string percentile)

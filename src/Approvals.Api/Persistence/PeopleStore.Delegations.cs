@@ -35,7 +35,10 @@ public sealed partial class PeopleStore
          select new DelegationRow(delegator.Username, d.StartsAt, d.EndsAt))
         .ToListAsync(cancellationToken);
 
-    /// <summary>The enabled people whose delegation to the person with <paramref name="delegateSubject"/> is active at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// The enabled people whose delegation to the person with <paramref name="delegateSubject"/> is active at
+    /// <paramref name="now"/>. Every vote asks: bench/pgbench/vote.sql holds the SQL EF Core writes for it.
+    /// </summary>
     public Task<List<UserRow>> ActiveDelegatorsAsync(string delegateSubject, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var delegatorIds = from d in db.Delegations

@@ -1,5 +1,5 @@
 -- The approval's new state. The version it was read at is the concurrency token: the row is locked, so a mismatch
--- means a bug, not a race. Mirrored by bench/pgbench/decide.sql.
+-- means a bug, not a race. Mirrored by bench/pgbench/decide.sql and vote.sql.
 UPDATE approvals
 SET title = :title, description = :description, comment = :comment, deadline = :deadline, on_deadline = :on_deadline,
     remind_before = :remind_before, status = :status,
