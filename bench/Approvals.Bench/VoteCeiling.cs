@@ -41,7 +41,7 @@ internal sealed class VoteCeiling(BenchContext context, VotePool pool, Guid[] te
         ["pool_prefix"] = Prefix(PoolPrefix, pool),
         ["event_prefix"] = Prefix(EventPrefix, pool),
 
-        // Who the voter is: the delegations to them (EF Core's query).
+        // Who the voter is: the delegations to them (DelegatorsActive).
         ["delegate_subject"] = sample.Actor[Caller.UserPrefix.Length..],
         ["now"] = PgbenchValues.Timestamp(sample.OccurredAt),
 

@@ -9,8 +9,8 @@
 -- Every other :name is a pgbench variable, given with -D (VoteCeiling.VariablesFor: the values the service wrote for
 -- one of its votes, read back from the database) or \set here. Bindings build the ids from numbers (all \set can
 -- compute), and give the NULLs and the empty comment (pgbench refuses an empty -D and cannot pass a NULL).
---   1. Who votes, before the row lock (ApprovalWorkflow.VoterAsync): the people who delegated to the voter (EF Core's
---      query in PeopleStore.ActiveDelegatorsAsync, written out below), then the approval's stages (ApprovalStagesGet).
+--   1. Who votes, before the row lock (ApprovalWorkflow.VoterAsync, ApprovalStore.ReadVoterContextAsync): the people
+--      who delegated to the voter (DelegatorsActive) and the approval's stages (ApprovalStagesGet), in one batch.
 --   2. The vote (the request's unit of work, one transaction): the locking read of the approval and its rules
 --      (ApprovalStore.LockAsync), then the change's batch (ApprovalStore.SaveAsync: the approval's new row, the vote's
 --      event), then the commit.
@@ -28,23 +28,12 @@
 -- bind: previous_status = NULL
 -- bind: current_decision_id = NULL
 -- bind: last_error = NULL
--- 1. Who votes. EF Core's query, copied from bench/results/statements-vote-service.sql (EF Core writes it; there is no
--- .sql file to include): the enabled people whose delegation to the voter is active now.
-SELECT u.id, u.username, u.subject, u.password_hash IS NOT NULL, u.roles, u.provider_groups, u.disabled, u.password_change_required, u.created_at, s.name, s.group_id, s.user_id, s.id
-FROM users AS u
-LEFT JOIN (
-    SELECT g0.name, g.group_id, g.user_id, g0.id
-    FROM group_members AS g
-    INNER JOIN groups AS g0 ON g.group_id = g0.id
-) AS s ON u.id = s.user_id
-WHERE u.id IN (
-    SELECT d.delegator_id
-    FROM delegations AS d
-    INNER JOIN users AS u0 ON d.delegate_id = u0.id
-    WHERE u0.subject = :delegate_subject AND d.starts_at <= :now AND d.ends_at > :now
-) AND NOT (u.disabled)
-ORDER BY u.username, u.id, s.name, s.group_id, s.user_id;
+-- bind: escalation = NULL
+-- 1. Who votes, in one batch: the people who delegated to the voter, and the approval's stages.
+\startpipeline
+-- include: DelegatorsActive
 -- include: ApprovalStagesGet
+\endpipeline
 -- 2. The vote.
 \startpipeline
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;

@@ -88,8 +88,7 @@ public sealed class ApprovalWorkflow(
             return Voter.None;
         }
 
-        var delegators = await people.ActiveDelegatorsAsync(caller.Actor, clock.GetUtcNow(), cancellationToken);
-        var stages = await approvals.StagesAsync(id, cancellationToken);
+        var (delegators, stages) = await approvals.ReadVoterContextAsync(id, self.Actor[Caller.UserPrefix.Length..], clock.GetUtcNow(), cancellationToken);
         return new Voter(self, delegators, stages.Count == 0 ? _ => [] : await people.MembersOfAsync(stages, cancellationToken), stages);
     }
 

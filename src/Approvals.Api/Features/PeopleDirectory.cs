@@ -73,18 +73,8 @@ public sealed class PeopleDirectory(PeopleStore store)
     /// and groups are as stored: a local account's, or an identity provider's person's as of their last request.
     /// Delegations never chain (<see cref="DelegationRules"/>), so these people's own delegators are not included.
     /// </summary>
-    public async Task<IReadOnlyList<VotingPerson>> ActiveDelegatorsAsync(string delegateActor, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        if (!delegateActor.StartsWith(Caller.UserPrefix, StringComparison.Ordinal))
-        {
-            return [];
-        }
-
-        var delegators = await store.ActiveDelegatorsAsync(delegateActor[Caller.UserPrefix.Length..], now, cancellationToken);
-        return [.. delegators.Select(d => new VotingPerson(
-            Caller.ForUser(d.Subject),
-            d.Username,
-            d.Groups.ToHashSet(StringComparer.Ordinal),
-            d.Roles.Where(Roles.All.Contains).ToHashSet(StringComparer.Ordinal)))];
-    }
+    public async Task<IReadOnlyList<VotingPerson>> ActiveDelegatorsAsync(string delegateActor, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        delegateActor.StartsWith(Caller.UserPrefix, StringComparison.Ordinal)
+            ? await store.ActiveDelegatorsAsync(delegateActor[Caller.UserPrefix.Length..], now, cancellationToken)
+            : [];
 }

@@ -17,13 +17,22 @@ public sealed partial class ApprovalStore
     private static readonly SqlStatement InboxSql = SqlStatement.Get("ApprovalsInbox");
     private static readonly SqlStatement StagesSql = SqlStatement.Get("ApprovalStagesGet");
 
-    /// <summary>An approval's stages as they are now, without a lock (none when it names no approvers or does not exist).</summary>
-    public async Task<IReadOnlyList<ApprovalStage>> StagesAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a vote by the person <paramref name="voterSubject"/> reads before it locks the approval, in one round trip:
+    /// the people who delegated to them now (<see cref="PeopleStore.ActiveDelegatorsCommand"/>) and the approval's
+    /// stages as they are now (none when it names no approvers or does not exist).
+    /// </summary>
+    public async Task<(List<VotingPerson> Delegators, IReadOnlyList<ApprovalStage> Stages)> ReadVoterContextAsync(
+        Guid id, string voterSubject, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(PeopleStore.ActiveDelegatorsCommand(voterSubject, now));
         batch.BatchCommands.Add(StagesSql.BatchCommand(("approval_id", Value(id))));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? ApprovalPolicyJson.ReadStages(reader.GetString(0)) : [];
+        var delegators = await PeopleStore.ReadDelegatorsAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var stages = await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? ApprovalPolicyJson.ReadStages(reader.GetString(0)) : [];
+        return (delegators, stages);
     }
 
     /// <summary>

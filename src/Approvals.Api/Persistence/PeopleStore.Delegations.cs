@@ -2,6 +2,7 @@ using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
@@ -17,6 +18,7 @@ public sealed partial class PeopleStore
     private static readonly SqlStatement LockDelegationsSql = SqlStatement.Get("DelegationsLock");
     private static readonly SqlStatement DelegationsInvolvingSql = SqlStatement.Get("DelegationsInvolving");
     private static readonly SqlStatement SaveDelegationSql = SqlStatement.Get("DelegationSave");
+    private static readonly SqlStatement ActiveDelegatorsSql = SqlStatement.Get("DelegatorsActive");
 
     /// <summary>The person's delegation, unless there is none or it has ended.</summary>
     public Task<DelegationRow?> DelegationOfAsync(Guid delegatorId, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -37,16 +39,35 @@ public sealed partial class PeopleStore
 
     /// <summary>
     /// The enabled people whose delegation to the person with <paramref name="delegateSubject"/> is active at
-    /// <paramref name="now"/>. Every vote asks: bench/pgbench/vote.sql holds the SQL EF Core writes for it.
+    /// <paramref name="now"/> (Sql/DelegatorsActive.sql); <see cref="ReadDelegatorsAsync"/> reads its rows. Every vote
+    /// asks, in one round trip with the approval's stages (<see cref="ApprovalStore.ReadVoterContextAsync"/>).
     /// </summary>
-    public Task<List<UserRow>> ActiveDelegatorsAsync(string delegateSubject, DateTimeOffset now, CancellationToken cancellationToken)
+    public static NpgsqlBatchCommand ActiveDelegatorsCommand(string delegateSubject, DateTimeOffset now) =>
+        ActiveDelegatorsSql.BatchCommand(("delegate_subject", Value(delegateSubject)), ("now", Value(now)));
+
+    /// <summary>The rows of <see cref="ActiveDelegatorsCommand"/>: each delegator as a voter (known roles only).</summary>
+    public static async Task<List<VotingPerson>> ReadDelegatorsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
-        var delegatorIds = from d in db.Delegations
-                           join delegate_ in db.Users on d.DelegateId equals delegate_.Id
-                           where delegate_.Subject == delegateSubject && d.StartsAt <= now && d.EndsAt > now
-                           select d.DelegatorId;
-        return db.Users.AsNoTracking().Where(u => delegatorIds.Contains(u.Id) && !u.Disabled)
-            .OrderBy(u => u.Username).Select(ToRow).ToListAsync(cancellationToken);
+        var delegators = new List<VotingPerson>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var groups = reader.GetFieldValue<string[]>(3).Union(reader.GetFieldValue<string[]>(4), StringComparer.Ordinal);
+            delegators.Add(new VotingPerson(
+                Caller.ForUser(reader.GetString(0)),
+                reader.GetString(1),
+                groups.ToHashSet(StringComparer.Ordinal),
+                reader.GetFieldValue<string[]>(2).Where(Auth.Roles.All.Contains).ToHashSet(StringComparer.Ordinal)));
+        }
+
+        return delegators;
+    }
+
+    public async Task<List<VotingPerson>> ActiveDelegatorsAsync(string delegateSubject, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(ActiveDelegatorsCommand(delegateSubject, now));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadDelegatorsAsync(reader, cancellationToken);
     }
 
     /// <summary>Ends the person's delegation; false when they had none.</summary>

@@ -40,7 +40,7 @@ public enum SaveOutcome
 /// the delegation rules need a read and a write under one lock, which run as SQL in the request's
 /// <see cref="UnitOfWork"/>. Scoped: it works on the request's <see cref="ApprovalsDbContext"/>.
 /// </summary>
-public sealed partial class PeopleStore(ApprovalsDbContext db)
+public sealed partial class PeopleStore(ApprovalsDbContext db, NpgsqlDataSource dataSource)
 {
     private static readonly Expression<Func<User, UserRow>> ToRow = u => new UserRow(
         u.Id, u.Username, u.Subject, u.PasswordHash != null, u.Roles, u.ProviderGroups, u.Disabled, u.PasswordChangeRequired, u.CreatedAt,
