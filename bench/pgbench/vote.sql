@@ -9,11 +9,9 @@
 -- Every other :name is a pgbench variable, given with -D (VoteCeiling.VariablesFor: the values the service wrote for
 -- one of its votes, read back from the database) or \set here. Bindings build the ids from numbers (all \set can
 -- compute), and give the NULLs and the empty comment (pgbench refuses an empty -D and cannot pass a NULL).
---   1. Who votes, before the row lock (ApprovalWorkflow.VoterAsync, ApprovalStore.ReadVoterContextAsync): the people
---      who delegated to the voter (DelegatorsActive) and the approval's stages (ApprovalStagesGet), in one batch.
---   2. The vote (the request's unit of work, one transaction): the locking read of the approval and its rules
---      (ApprovalStore.LockAsync), then the change's batch (ApprovalStore.SaveAsync: the approval's new row, the vote's
---      event), then the commit.
+--   The vote is the request's unit of work, one transaction: the locking read of the approval and its rules with the
+--   people who delegated to the voter, in one batch (ApprovalStore.LockForVoteAsync), then the change's batch
+--   (ApprovalStore.SaveAsync: the approval's new row, the vote's event), then the commit.
 -- Not here: the look-up of the person behind the token (PersonResolver), cached for Auth:UserCacheSeconds (30 s),
 -- so 32 voters cost about one a second; and a vote by the approval's creator, who is never a voter here, would read
 -- the service rules' allowSelfApproval (ServiceRulesAllowSelfApproval).
@@ -29,16 +27,12 @@
 -- bind: current_decision_id = NULL
 -- bind: last_error = NULL
 -- bind: escalation = NULL
--- 1. Who votes, in one batch: the people who delegated to the voter, and the approval's stages.
-\startpipeline
--- include: DelegatorsActive
--- include: ApprovalStagesGet
-\endpipeline
--- 2. The vote.
+-- 1. The lock, with who the voter is (the people who delegated to them).
 \startpipeline
 BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 -- include: ApprovalLock
 -- include: ApprovalServiceRules
+-- include: DelegatorsActive
 \endpipeline
 \startpipeline
 -- include: ApprovalUpdate

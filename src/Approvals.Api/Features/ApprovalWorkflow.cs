@@ -13,18 +13,12 @@ namespace Approvals.Api.Features;
 /// (<see cref="ApprovalStore.SaveAsync"/>), which its owner commits. Every rule is the aggregate's. Both API versions
 /// call it.
 /// </summary>
-public sealed class ApprovalWorkflow(
-    UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, TimerSignal timers, PeopleDirectory people, ApprovalStore approvals)
+public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, TimerSignal timers, PeopleDirectory people)
 {
     public async Task<Result<ApprovalRecord>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
-        // The row lock makes concurrent changes to one approval queue up here, so each one is decided on the state the
-        // previous one committed: one decision wins, later ones see ACKNOWLEDGED, and no edit is lost or retried.
-        // What a vote needs from other tables is read before the row lock: waiting for the lock must not hold a second
-        // connection. Only a person's approve or reject can be a vote.
-        var voter = change.Decision is Decision.Approve or Decision.Reject && VotingPerson.Of(caller) is not null
-            ? await VoterAsync(id, caller, cancellationToken)
-            : null;
+        // What an edit names (approvers, their groups' members) is looked up before the row lock, on the data source:
+        // a request waiting for the lock must not need a second connection.
         if ((change.Edit.Stages is not null || change.Edit.Escalation is { Value: not null })
             && await people.UnknownApproversAsync(change.Edit.Stages, change.Edit.Escalation?.Value, cancellationToken) is { } unknown)
         {
@@ -32,6 +26,9 @@ public sealed class ApprovalWorkflow(
         }
 
         var membersOf = change.Edit.Stages is { } newStages ? await people.MembersOfAsync(newStages, cancellationToken) : null;
+
+        // The row lock makes concurrent changes to one approval queue up here, so each one is decided on the state the
+        // previous one committed: one decision wins, later ones see ACKNOWLEDGED, and no edit is lost or retried.
         var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
         if (record is null)
         {
@@ -49,7 +46,9 @@ public sealed class ApprovalWorkflow(
             // A named approver's decision is their vote, its comment the vote's.
             var vote = new VoteRequest(change.Decision == Decision.Approve ? VoteChoice.Approve : VoteChoice.Reject, change.Edit.Comment,
                 ExpectedVersion: change.ExpectedVersion);
-            return await VoteAsync(record, approval, vote, caller, voter ?? Voter.None, cancellationToken);
+            var self = VotingPerson.Of(caller);
+            var delegators = self is null ? [] : await PeopleStore.ActiveDelegatorsInAsync(unit, SubjectOf(self), clock.GetUtcNow(), cancellationToken);
+            return await VoteAsync(record, approval, vote, caller, self, delegators, cancellationToken);
         }
 
         var facts = await FactsAsync(approval, change, caller, cancellationToken) with { MembersOf = membersOf };
@@ -71,38 +70,25 @@ public sealed class ApprovalWorkflow(
     /// </summary>
     public async Task<Result<ApprovalRecord>> VoteAsync(Guid id, VoteRequest vote, Caller caller, CancellationToken cancellationToken)
     {
-        var voter = await VoterAsync(id, caller, cancellationToken);
-        var record = await ApprovalStore.LockAsync(unit, id, cancellationToken);
-        return record is null ? ApprovalErrors.NotFound(id) : await VoteAsync(record, record.ToAggregate(), vote, caller, voter, cancellationToken);
-    }
-
-    /// <summary>
-    /// The caller as a voter, those who delegated to them, and the members of the groups the approval's stages count by
-    /// member (read from its stages as they are now, without the lock; <see cref="VoteAsync(ApprovalRecord, Approval, VoteRequest, Caller, Voter, CancellationToken)"/>
-    /// reads again the few that an edit in between may have named).
-    /// </summary>
-    private async Task<Voter> VoterAsync(Guid id, Caller caller, CancellationToken cancellationToken)
-    {
-        if (VotingPerson.Of(caller) is not { } self)
-        {
-            return Voter.None;
-        }
-
-        var (delegators, stages) = await approvals.ReadVoterContextAsync(id, self.Actor[Caller.UserPrefix.Length..], clock.GetUtcNow(), cancellationToken);
-        return new Voter(self, delegators, stages.Count == 0 ? _ => [] : await people.MembersOfAsync(stages, cancellationToken), stages);
+        // A person's delegators are read with the lock, in its round trip; everything else of the vote is on the row.
+        var self = VotingPerson.Of(caller);
+        var (record, delegators) = self is null
+            ? (await ApprovalStore.LockAsync(unit, id, cancellationToken), [])
+            : await ApprovalStore.LockForVoteAsync(unit, id, SubjectOf(self), clock.GetUtcNow(), cancellationToken);
+        return record is null
+            ? ApprovalErrors.NotFound(id)
+            : await VoteAsync(record, record.ToAggregate(), vote, caller, self, delegators, cancellationToken);
     }
 
     private async Task<Result<ApprovalRecord>> VoteAsync(
-        ApprovalRecord record, Approval approval, VoteRequest vote, Caller caller, Voter voter, CancellationToken cancellationToken)
+        ApprovalRecord record, Approval approval, VoteRequest vote, Caller caller, VotingPerson? self, IReadOnlyList<VotingPerson> delegators,
+        CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var (self, delegators, membersOf, stagesRead) = voter;
-        if (!PolicyRules.SameStages(approval.Stages, stagesRead))
-        {
-            // Edited between the read and the lock (before any vote): its groups' members as they are named now.
-            membersOf = await people.MembersOfAsync(approval.Stages, cancellationToken);
-        }
 
+        // Only stages that count each member of a group need the members, read in the same transaction.
+        var counted = PeopleDirectory.MembersCountedGroups(approval.Stages);
+        var membersOf = counted.Count == 0 ? _ => [] : await PeopleStore.GroupMembersInAsync(unit, counted, cancellationToken);
         var selfApprovalAllowed = (self?.Actor == approval.CreatedBy || delegators.Any(d => d.Actor == approval.CreatedBy))
             && await ServiceRuleStore.SelfApprovalAllowedAsync(unit, approval.ServiceRules, cancellationToken);
         var cast = approval.CastVote(vote, caller, new VoteFacts(now, self, delegators, membersOf, selfApprovalAllowed));
@@ -114,6 +100,8 @@ public sealed class ApprovalWorkflow(
         await SaveAsync(record, approval, now, cancellationToken);
         return record;
     }
+
+    private static string SubjectOf(VotingPerson person) => person.Actor[Caller.UserPrefix.Length..];
 
     /// <summary>Writes the aggregate's change (and a decision's delivery jobs) in the unit of work.</summary>
     private async Task SaveAsync(ApprovalRecord record, Approval approval, DateTimeOffset now, CancellationToken cancellationToken)
@@ -180,12 +168,5 @@ public sealed class ApprovalWorkflow(
             write.NewJobs.Add(job);
             write.Record.DeliveryJobs.Add(job);
         }
-    }
-
-    /// <summary>The caller as a voter, the people who delegated to them, and the members of the groups the approval counts by member.</summary>
-    private sealed record Voter(
-        VotingPerson? Self, IReadOnlyList<VotingPerson> Delegators, Func<string, IReadOnlyList<string>> MembersOf, IReadOnlyList<ApprovalStage> Stages)
-    {
-        public static readonly Voter None = new(null, [], _ => [], []);
     }
 }

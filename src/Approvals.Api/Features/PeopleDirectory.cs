@@ -53,15 +53,14 @@ public sealed class PeopleDirectory(PeopleStore store)
     /// </summary>
     public async Task<Func<string, IReadOnlyList<string>>> MembersOfAsync(IReadOnlyList<ApprovalStage> stages, CancellationToken cancellationToken = default)
     {
-        var members = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var group in stages.Where(s => s.Policy.Members).SelectMany(s => s.Approvers)
-                     .Where(a => a.Kind == ApproverKind.Group).Select(a => a.Name).Distinct(StringComparer.Ordinal))
-        {
-            members[group] = await GroupMembersAsync(group, cancellationToken);
-        }
-
-        return group => members.TryGetValue(group, out var found) ? found : [];
+        var groups = MembersCountedGroups(stages);
+        return groups.Count == 0 ? _ => [] : await store.GroupMembersAsync(groups, cancellationToken);
     }
+
+    /// <summary>The groups whose members <paramref name="stages"/> count one by one.</summary>
+    public static List<string> MembersCountedGroups(IReadOnlyList<ApprovalStage> stages) =>
+        [.. stages.Where(s => s.Policy.Members).SelectMany(s => s.Approvers)
+            .Where(a => a.Kind == ApproverKind.Group).Select(a => a.Name).Distinct(StringComparer.Ordinal)];
 
     /// <summary>Usernames of the group's enabled members (local members and those the provider's claim puts in it), ordered.</summary>
     public async Task<IReadOnlyList<string>> GroupMembersAsync(string group, CancellationToken cancellationToken = default) =>

@@ -86,16 +86,34 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
             LockCommand(id),
             RulesSql.BatchCommand(("approval_id", Value(id))));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
+        return await ReadLockedAsync(reader, id, cancellationToken);
+    }
 
-        var approval = ReadApprovalRow(reader);
+    /// <summary>
+    /// <see cref="LockAsync"/> for a vote by the person <paramref name="voterSubject"/>, with the people who delegated
+    /// to them now (<see cref="PeopleStore.ActiveDelegatorsCommand"/>) in the same round trip.
+    /// </summary>
+    public static async Task<(ApprovalRecord? Approval, List<VotingPerson> Delegators)> LockForVoteAsync(
+        UnitOfWork unit, Guid id, string voterSubject, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = await unit.CreateBatchAsync(cancellationToken,
+            LockCommand(id),
+            RulesSql.BatchCommand(("approval_id", Value(id))),
+            PeopleStore.ActiveDelegatorsCommand(voterSubject, now));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var approval = await ReadLockedAsync(reader, id, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return (approval, await PeopleStore.ReadDelegatorsAsync(reader, cancellationToken));
+    }
+
+    /// <summary>The locked row and, in the next result, its service rules; null (both results read) when there is no such approval.</summary>
+    private static async Task<ApprovalRecord?> ReadLockedAsync(NpgsqlDataReader reader, Guid id, CancellationToken cancellationToken)
+    {
+        var approval = await reader.ReadAsync(cancellationToken) ? ReadApprovalRow(reader) : null;
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            approval.ServiceRules.Add(new ApprovalServiceRule { ApprovalId = id, ServiceRuleId = reader.GetInt32(0), Position = reader.GetInt32(1) });
+            approval?.ServiceRules.Add(new ApprovalServiceRule { ApprovalId = id, ServiceRuleId = reader.GetInt32(0), Position = reader.GetInt32(1) });
         }
 
         return approval;

@@ -1,6 +1,8 @@
 using Approvals.Api.Persistence.Data;
+using Approvals.Api.Persistence.Sql;
+using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
-
+using Npgsql;
 namespace Approvals.Api.Persistence;
 
 /// <summary>A local group as listed: its name and how many members it has.</summary>
@@ -11,6 +13,8 @@ public sealed record GroupRow(Guid Id, string Name, DateTimeOffset CreatedAt, st
 
 public sealed partial class PeopleStore
 {
+    private static readonly SqlStatement GroupMembersOfSql = SqlStatement.Get("GroupMembersOf");
+
     /// <summary>Ids, by name, of those of <paramref name="names"/> that are local groups.</summary>
     public async Task<Dictionary<string, Guid>> GroupIdsAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
         await db.Groups.AsNoTracking().Where(g => names.Contains(g.Name)).ToDictionaryAsync(g => g.Name, g => g.Id, StringComparer.Ordinal, cancellationToken);
@@ -98,4 +102,53 @@ public sealed partial class PeopleStore
             .OrderBy(u => u.Username)
             .Select(u => u.Username)
             .ToListAsync(cancellationToken);
+
+    /// <summary>The enabled members of <paramref name="groups"/> (Sql/GroupMembersOf.sql), read by <see cref="ReadGroupMembersAsync"/>.</summary>
+    public static NpgsqlBatchCommand GroupMembersCommand(IReadOnlyCollection<string> groups) =>
+        GroupMembersOfSql.BatchCommand(("groups", SqlValues.Value<string[]>([.. groups])));
+
+    /// <summary>The rows of <see cref="GroupMembersCommand"/> as a lookup: a group's usernames, ordered; none for a group without.</summary>
+    public static async Task<Func<string, IReadOnlyList<string>>> ReadGroupMembersAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var members = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var group = reader.GetString(0);
+            if (!members.TryGetValue(group, out var names))
+            {
+                members[group] = names = [];
+            }
+
+            names.Add(reader.GetString(1));
+        }
+
+        return group => members.TryGetValue(group, out var found) ? found : [];
+    }
+
+    /// <summary>The members of <paramref name="groups"/>, through the data source (no transaction of its own).</summary>
+    public async Task<Func<string, IReadOnlyList<string>>> GroupMembersAsync(IReadOnlyCollection<string> groups, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(GroupMembersCommand(groups));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadGroupMembersAsync(reader, cancellationToken);
+    }
+
+    /// <summary>The members of <paramref name="groups"/>, in <paramref name="unit"/>'s transaction (a vote holding its approval's lock).</summary>
+    public static async Task<Func<string, IReadOnlyList<string>>> GroupMembersInAsync(
+        UnitOfWork unit, IReadOnlyCollection<string> groups, CancellationToken cancellationToken)
+    {
+        await using var batch = await unit.CreateBatchAsync(cancellationToken, GroupMembersCommand(groups));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadGroupMembersAsync(reader, cancellationToken);
+    }
+
+    /// <summary>The people who delegated to <paramref name="delegateSubject"/> now, in <paramref name="unit"/>'s transaction.</summary>
+    public static async Task<List<VotingPerson>> ActiveDelegatorsInAsync(
+        UnitOfWork unit, string delegateSubject, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = await unit.CreateBatchAsync(cancellationToken, ActiveDelegatorsCommand(delegateSubject, now));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadDelegatorsAsync(reader, cancellationToken);
+    }
 }

@@ -11,29 +11,10 @@ namespace Approvals.Api.Persistence;
 /// <summary>One page of an inbox, with the counts over all of it.</summary>
 public sealed record InboxRead(List<ApprovalRecord> Items, long AwaitingMe, long Overdue);
 
-/// <summary>The reads of approvals' policies: the inbox (Sql/ApprovalsInbox.sql explains it) and a vote's look at the stages.</summary>
+/// <summary>The inbox's read (Sql/ApprovalsInbox.sql explains the statement).</summary>
 public sealed partial class ApprovalStore
 {
     private static readonly SqlStatement InboxSql = SqlStatement.Get("ApprovalsInbox");
-    private static readonly SqlStatement StagesSql = SqlStatement.Get("ApprovalStagesGet");
-
-    /// <summary>
-    /// What a vote by the person <paramref name="voterSubject"/> reads before it locks the approval, in one round trip:
-    /// the people who delegated to them now (<see cref="PeopleStore.ActiveDelegatorsCommand"/>) and the approval's
-    /// stages as they are now (none when it names no approvers or does not exist).
-    /// </summary>
-    public async Task<(List<VotingPerson> Delegators, IReadOnlyList<ApprovalStage> Stages)> ReadVoterContextAsync(
-        Guid id, string voterSubject, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(PeopleStore.ActiveDelegatorsCommand(voterSubject, now));
-        batch.BatchCommands.Add(StagesSql.BatchCommand(("approval_id", Value(id))));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var delegators = await PeopleStore.ReadDelegatorsAsync(reader, cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        var stages = await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? ApprovalPolicyJson.ReadStages(reader.GetString(0)) : [];
-        return (delegators, stages);
-    }
 
     /// <summary>
     /// Up to <paramref name="limit"/> approvals where one of <paramref name="voters"/> (the caller first, then those who
