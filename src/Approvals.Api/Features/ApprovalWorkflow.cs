@@ -47,7 +47,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
             var vote = new VoteRequest(change.Decision == Decision.Approve ? VoteChoice.Approve : VoteChoice.Reject, change.Edit.Comment,
                 ExpectedVersion: change.ExpectedVersion);
             var self = VotingPerson.Of(caller);
-            var delegators = self is null ? [] : await PeopleStore.ActiveDelegatorsInAsync(unit, SubjectOf(self), clock.GetUtcNow(), cancellationToken);
+            var delegators = self is null ? [] : await PeopleStore.ActiveDelegatorsInAsync(unit, SubjectOf(self), clock.GetUtcNow(), PeopleDirectory.IsKnownRole, cancellationToken);
             return await VoteAsync(record, approval, vote, caller, self, delegators, cancellationToken);
         }
 
@@ -74,7 +74,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
         var self = VotingPerson.Of(caller);
         var (record, delegators) = self is null
             ? (await ApprovalStore.LockAsync(unit, id, cancellationToken), [])
-            : await ApprovalStore.LockForVoteAsync(unit, id, SubjectOf(self), clock.GetUtcNow(), cancellationToken);
+            : await ApprovalStore.LockForVoteAsync(unit, id, SubjectOf(self), clock.GetUtcNow(), PeopleDirectory.IsKnownRole, cancellationToken);
         return record is null
             ? ApprovalErrors.NotFound(id)
             : await VoteAsync(record, record.ToAggregate(), vote, caller, self, delegators, cancellationToken);

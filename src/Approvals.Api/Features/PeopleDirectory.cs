@@ -57,6 +57,9 @@ public sealed class PeopleDirectory(PeopleStore store)
         return groups.Count == 0 ? _ => [] : await store.GroupMembersAsync(groups, cancellationToken);
     }
 
+    /// <summary>Whether a stored role is one the service knows (an identity provider's others count for nothing here).</summary>
+    public static bool IsKnownRole(string role) => Roles.All.Contains(role);
+
     /// <summary>The groups whose members <paramref name="stages"/> count one by one.</summary>
     public static List<string> MembersCountedGroups(IReadOnlyList<ApprovalStage> stages) =>
         [.. stages.Where(s => s.Policy.Members).SelectMany(s => s.Approvers)
@@ -74,6 +77,6 @@ public sealed class PeopleDirectory(PeopleStore store)
     /// </summary>
     public async Task<IReadOnlyList<VotingPerson>> ActiveDelegatorsAsync(string delegateActor, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         delegateActor.StartsWith(Caller.UserPrefix, StringComparison.Ordinal)
-            ? await store.ActiveDelegatorsAsync(delegateActor[Caller.UserPrefix.Length..], now, cancellationToken)
+            ? await store.ActiveDelegatorsAsync(delegateActor[Caller.UserPrefix.Length..], now, IsKnownRole, cancellationToken)
             : [];
 }

@@ -94,7 +94,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     /// to them now (<see cref="PeopleStore.ActiveDelegatorsCommand"/>) in the same round trip.
     /// </summary>
     public static async Task<(ApprovalRecord? Approval, List<VotingPerson> Delegators)> LockForVoteAsync(
-        UnitOfWork unit, Guid id, string voterSubject, DateTimeOffset now, CancellationToken cancellationToken)
+        UnitOfWork unit, Guid id, string voterSubject, DateTimeOffset now, Func<string, bool> isKnownRole, CancellationToken cancellationToken)
     {
         await using var batch = await unit.CreateBatchAsync(cancellationToken,
             LockCommand(id),
@@ -103,7 +103,7 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var approval = await ReadLockedAsync(reader, id, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
-        return (approval, await PeopleStore.ReadDelegatorsAsync(reader, cancellationToken));
+        return (approval, await PeopleStore.ReadDelegatorsAsync(reader, isKnownRole, cancellationToken));
     }
 
     /// <summary>The locked row and, in the next result, its service rules; null (both results read) when there is no such approval.</summary>

@@ -45,8 +45,8 @@ public sealed partial class PeopleStore
     public static NpgsqlBatchCommand ActiveDelegatorsCommand(string delegateSubject, DateTimeOffset now) =>
         ActiveDelegatorsSql.BatchCommand(("delegate_subject", Value(delegateSubject)), ("now", Value(now)));
 
-    /// <summary>The rows of <see cref="ActiveDelegatorsCommand"/>: each delegator as a voter (known roles only).</summary>
-    public static async Task<List<VotingPerson>> ReadDelegatorsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    /// <summary>The rows of <see cref="ActiveDelegatorsCommand"/>: each delegator as a voter, with the roles <paramref name="isKnownRole"/> keeps.</summary>
+    public static async Task<List<VotingPerson>> ReadDelegatorsAsync(NpgsqlDataReader reader, Func<string, bool> isKnownRole, CancellationToken cancellationToken)
     {
         var delegators = new List<VotingPerson>();
         while (await reader.ReadAsync(cancellationToken))
@@ -56,18 +56,19 @@ public sealed partial class PeopleStore
                 Caller.ForUser(reader.GetString(0)),
                 reader.GetString(1),
                 groups.ToHashSet(StringComparer.Ordinal),
-                reader.GetFieldValue<string[]>(2).Where(Auth.Roles.All.Contains).ToHashSet(StringComparer.Ordinal)));
+                reader.GetFieldValue<string[]>(2).Where(isKnownRole).ToHashSet(StringComparer.Ordinal)));
         }
 
         return delegators;
     }
 
-    public async Task<List<VotingPerson>> ActiveDelegatorsAsync(string delegateSubject, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<List<VotingPerson>> ActiveDelegatorsAsync(
+        string delegateSubject, DateTimeOffset now, Func<string, bool> isKnownRole, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(ActiveDelegatorsCommand(delegateSubject, now));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        return await ReadDelegatorsAsync(reader, cancellationToken);
+        return await ReadDelegatorsAsync(reader, isKnownRole, cancellationToken);
     }
 
     /// <summary>Ends the person's delegation; false when they had none.</summary>

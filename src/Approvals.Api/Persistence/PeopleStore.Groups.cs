@@ -145,10 +145,10 @@ public sealed partial class PeopleStore
 
     /// <summary>The people who delegated to <paramref name="delegateSubject"/> now, in <paramref name="unit"/>'s transaction.</summary>
     public static async Task<List<VotingPerson>> ActiveDelegatorsInAsync(
-        UnitOfWork unit, string delegateSubject, DateTimeOffset now, CancellationToken cancellationToken)
+        UnitOfWork unit, string delegateSubject, DateTimeOffset now, Func<string, bool> isKnownRole, CancellationToken cancellationToken)
     {
         await using var batch = await unit.CreateBatchAsync(cancellationToken, ActiveDelegatorsCommand(delegateSubject, now));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        return await ReadDelegatorsAsync(reader, cancellationToken);
+        return await ReadDelegatorsAsync(reader, isKnownRole, cancellationToken);
     }
 }
