@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using UserService.ApprovalEvents;
@@ -97,6 +99,11 @@ public static partial class UserServiceApp
 
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<UserServiceDbContext>();
+
+        // On an empty database EF Core reads the history table of a schema that does not exist yet, fails, logs the
+        // failure as an error, and carries on; a newcomer's first run then shows two red "fail:" entries. The
+        // schema and the (empty) history table are created first, as the migrations themselves would.
+        await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript());
         var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
         if (pending.Count > 0)
         {
