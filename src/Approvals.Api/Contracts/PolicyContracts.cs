@@ -93,7 +93,7 @@ public static class PolicyContracts
             stage.Name,
             [.. stage.Approvers.Select(ToSpec)],
             new PolicySpec(stage.Policy.Mode.ToWireName(), stage.Policy.Count, stage.Policy.Members ? true : null),
-            index < openStage ? "approved" : index > openStage ? "waiting" : status == ApprovalStatus.Pending ? "open" : "closed",
+            index < openStage ? "approved" : index > openStage ? "waiting" : PolicyRules.TakesVotes(status) ? "open" : "closed",
             [.. votes.Where(v => v.Stage == index).Select(v =>
                 new VoteResponse(v.Voter, v.CastBy, v.Choice.ToWireName(), v.Comment, v.CastAt, v.Seat))]))];
     }

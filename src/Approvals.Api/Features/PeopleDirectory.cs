@@ -67,7 +67,7 @@ public sealed class PeopleDirectory(PeopleStore store)
 
     /// <summary>Usernames of the group's enabled members (local members and those the provider's claim puts in it), ordered.</summary>
     public async Task<IReadOnlyList<string>> GroupMembersAsync(string group, CancellationToken cancellationToken = default) =>
-        await store.GroupMemberUsernamesAsync(group, cancellationToken);
+        (await store.GroupMembersAsync([group], cancellationToken))(group);
 
     /// <summary>
     /// The enabled people whose delegation to the person acting as <paramref name="delegateActor"/> (<c>user:&lt;subject&gt;</c>)

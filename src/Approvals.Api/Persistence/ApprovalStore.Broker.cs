@@ -70,17 +70,7 @@ public sealed partial class ApprovalStore
             return;
         }
 
-        var readVersions = new int[changes.Count];
-        for (var i = 0; i < changes.Count; i++)
-        {
-            if (changes[i].Changed.Events.Count == 0)
-            {
-                throw new InvalidOperationException("Every change to an approval writes its events.");
-            }
-
-            readVersions[i] = changes[i].Record.Version;
-            changes[i].Record.CopyFrom(changes[i].Changed);
-        }
+        var readVersions = ApplyChanges(changes);
 
         var records = changes.Select(c => c.Record).ToList();
         await using var batch = await unit.CreateBatchAsync(cancellationToken,

@@ -24,7 +24,7 @@ public sealed partial class ApprovalStore
         Caller caller, IReadOnlyList<VotingPerson> voters, DateTimeOffset now, DateTimeOffset afterDeadline, Guid afterId, int limit,
         CancellationToken cancellationToken)
     {
-        var seats = voters.Select(v => (v.Username, v.Actor, Seats: SeatsOf(v))).ToList();
+        var seats = voters.Select(v => (v.Username, v.Actor, v.Seats)).ToList();
         var votersJson = JsonSerializer.Serialize(seats.Select(v => new Dictionary<string, object>
         {
             ["username"] = v.Username,
@@ -56,11 +56,4 @@ public sealed partial class ApprovalStore
 
         return new InboxRead(items, awaiting, overdue);
     }
-
-    private static string[] SeatsOf(VotingPerson person) =>
-    [
-        VoteSeats.User(person.Username),
-        .. person.Groups.Select(VoteSeats.Group),
-        .. person.Roles.Select(VoteSeats.Role),
-    ];
 }

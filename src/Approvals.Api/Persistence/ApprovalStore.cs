@@ -172,15 +172,12 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     public static Task SaveAsync(UnitOfWork unit, ApprovalChangeSet change, CancellationToken cancellationToken) =>
         SaveAllAsync(unit, [change], cancellationToken);
 
-    /// <summary>Writes several approvals' changes as <see cref="SaveAsync"/> writes one, all in one round trip.</summary>
-    public static async Task SaveAllAsync(UnitOfWork unit, IReadOnlyList<ApprovalChangeSet> changes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets each record to its aggregate's new state and returns the versions they were read at (the concurrency tokens
+    /// of the writes); every change must have raised its events.
+    /// </summary>
+    internal static int[] ApplyChanges(IReadOnlyList<ApprovalChangeSet> changes)
     {
-        if (changes.Count == 0)
-        {
-            return;
-        }
-
-        await using var batch = await unit.CreateBatchAsync(cancellationToken);
         var readVersions = new int[changes.Count];
         for (var i = 0; i < changes.Count; i++)
         {
@@ -191,6 +188,23 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
 
             readVersions[i] = changes[i].Record.Version;
             changes[i].Record.CopyFrom(changes[i].Changed);
+        }
+
+        return readVersions;
+    }
+
+    /// <summary>Writes several approvals' changes as <see cref="SaveAsync"/> writes one, all in one round trip.</summary>
+    public static async Task SaveAllAsync(UnitOfWork unit, IReadOnlyList<ApprovalChangeSet> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = await unit.CreateBatchAsync(cancellationToken);
+        var readVersions = ApplyChanges(changes);
+        for (var i = 0; i < changes.Count; i++)
+        {
             AddChangeCommands(batch, changes[i], readVersions[i]);
         }
 

@@ -95,14 +95,6 @@ public sealed partial class PeopleStore
         return [.. local, .. fromProvider];
     }
 
-    /// <summary>Usernames of the enabled members of a group, local or from the identity provider's claim, in order.</summary>
-    public Task<List<string>> GroupMemberUsernamesAsync(string name, CancellationToken cancellationToken) =>
-        db.Users.AsNoTracking()
-            .Where(u => !u.Disabled && (u.Memberships.Any(m => m.Group!.Name == name) || u.ProviderGroups.Contains(name)))
-            .OrderBy(u => u.Username)
-            .Select(u => u.Username)
-            .ToListAsync(cancellationToken);
-
     /// <summary>The enabled members of <paramref name="groups"/> (Sql/GroupMembersOf.sql), read by <see cref="ReadGroupMembersAsync"/>.</summary>
     public static NpgsqlBatchCommand GroupMembersCommand(IReadOnlyCollection<string> groups) =>
         GroupMembersOfSql.BatchCommand(("groups", SqlValues.Value<string[]>([.. groups])));

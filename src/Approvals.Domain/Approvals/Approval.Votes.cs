@@ -29,14 +29,11 @@ public sealed partial class Approval
     /// <summary>Every vote cast, in order.</summary>
     public IReadOnlyList<Vote> Votes => _votes;
 
-    /// <summary>The vote this operation cast, to be stored with its event.</summary>
-    public Vote? VoteCast { get; private set; }
-
     public bool HasPolicy => Stages.Count > 0;
 
-    /// <summary>The seats of the open stage while the approval is PENDING (who may vote now); null otherwise.</summary>
+    /// <summary>The seats of the open stage while the approval takes votes (who may vote now); null otherwise.</summary>
     public IReadOnlyList<string>? OpenSeats =>
-        Status == ApprovalStatus.Pending && OpenStage is { } open ? [.. Stages[open].Approvers.Select(a => a.Seat)] : null;
+        PolicyRules.TakesVotes(Status) && OpenStage is { } open ? [.. Stages[open].Approvers.Select(a => a.Seat)] : null;
 
     /// <summary>
     /// Casts a vote for the caller, or for the person named in <see cref="VoteRequest.OnBehalfOf"/> who delegated to
@@ -100,7 +97,6 @@ public sealed partial class Approval
         var vote = new Vote(stageIndex, seat, person.Username, person.Actor, delegated ? facts.Self!.Username : null, request.Choice,
             request.Comment ?? "", now);
         _votes.Add(vote);
-        VoteCast = vote;
 
         var standing = PolicyRules.Evaluate(stage, seats, _votes.Where(v => v.Stage == stageIndex));
         var changes = new List<FieldChange>();
@@ -137,7 +133,7 @@ public sealed partial class Approval
     {
         if (facts.Self is not { } self)
         {
-            return ApprovalErrors.NotAnApprover(stage.Name, "Only people vote; a service key decides approvals without approvers.");
+            return ApprovalErrors.NotAnApprover("Only people vote; a service key decides approvals without approvers.");
         }
 
         if (request.OnBehalfOf is { } name && name != self.Username)
@@ -145,19 +141,19 @@ public sealed partial class Approval
             var delegator = facts.Delegators.FirstOrDefault(d => d.Username == name);
             if (delegator is null)
             {
-                return ApprovalErrors.NotAnApprover(stage.Name, $"'{name}' has no active delegation to you.");
+                return ApprovalErrors.NotAnApprover($"'{name}' has no active delegation to you.");
             }
 
             return PolicyRules.SeatsOf(delegator, stage, seats).Any()
                 ? delegator
-                : ApprovalErrors.NotAnApprover(stage.Name, $"'{name}' is not an approver of the stage '{stage.Name}'.");
+                : ApprovalErrors.NotAnApprover($"'{name}' is not an approver of the stage '{stage.Name}'.");
         }
 
         if (request.OnBehalfOf is not null || PolicyRules.SeatsOf(self, stage, seats).Any())
         {
             return PolicyRules.SeatsOf(self, stage, seats).Any()
                 ? self
-                : ClosedStageOf(self, facts) ?? ApprovalErrors.NotAnApprover(stage.Name, $"You are not an approver of the stage '{stage.Name}'.");
+                : ClosedStageOf(self, facts) ?? ApprovalErrors.NotAnApprover($"You are not an approver of the stage '{stage.Name}'.");
         }
 
         var delegators = facts.Delegators.Where(d => PolicyRules.SeatsOf(d, stage, seats).Any()).ToList();
@@ -165,7 +161,7 @@ public sealed partial class Approval
         {
             1 => delegators[0],
             0 => ClosedStageOf(self, facts)
-                ?? ApprovalErrors.NotAnApprover(stage.Name, $"You are not an approver of the stage '{stage.Name}', nor is anyone who delegated to you."),
+                ?? ApprovalErrors.NotAnApprover($"You are not an approver of the stage '{stage.Name}', nor is anyone who delegated to you."),
             _ => DomainError.Validation("onBehalfOf",
                 $"Several people who delegated to you may vote here ({string.Join(", ", delegators.Select(d => d.Username))}); name one."),
         };

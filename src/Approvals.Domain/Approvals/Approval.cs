@@ -234,7 +234,7 @@ public sealed partial class Approval
         if (HasPolicy && change.Decision is Decision.Approve or Decision.Reject)
         {
             // Approvers named: their votes decide (the use case turns a named approver's decision into a vote).
-            return ApprovalErrors.NotAnApprover(Stages[OpenStage ?? 0].Name, "This approval names its approvers; they decide by voting.");
+            return ApprovalErrors.NotAnApprover("This approval names its approvers; they decide by voting.");
         }
 
         var newSettings = DeadlineSettingsChangedBy(edit, changes);

@@ -25,7 +25,7 @@ public static class ApprovalErrors
     public static DomainError NoPolicy(Guid id) => new(ErrorKind.Conflict, ErrorCodes.NoApprovers,
         $"Approval '{id}' names no approvers; it is decided with POST /api/v1/approvals/{id}/decision.");
 
-    public static DomainError NotAnApprover(string stage, string message) =>
+    public static DomainError NotAnApprover(string message) =>
         new(ErrorKind.Forbidden, ErrorCodes.NotAnApprover, message);
 
     public static DomainError AlreadyVoted(string voter, string stage) => new(ErrorKind.Conflict, ErrorCodes.AlreadyVoted,

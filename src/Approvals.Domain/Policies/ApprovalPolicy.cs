@@ -77,6 +77,10 @@ public sealed record VotingPerson(string Actor, string Username, IReadOnlySet<st
     /// <summary>The caller as a voter: a person with a username; null for service keys and the system.</summary>
     public static VotingPerson? Of(Caller caller) =>
         caller.IsPerson && caller.Username is { } username ? new(caller.Actor, username, caller.Groups, caller.Roles) : null;
+
+    /// <summary>Every seat this person could fill: their own, their groups', their roles'.</summary>
+    public IReadOnlyList<string> Seats =>
+        [VoteSeats.User(Username), .. Groups.Select(VoteSeats.Group), .. Roles.Select(VoteSeats.Role)];
 }
 
 /// <summary>The names of the seats votes fill.</summary>

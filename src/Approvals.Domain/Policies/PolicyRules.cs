@@ -172,6 +172,9 @@ public static class PolicyRules
         }
     }
 
+    /// <summary>Whether an approval in <paramref name="status"/> takes votes: the transition table's <c>vote</c> row.</summary>
+    public static bool TakesVotes(ApprovalStatus status) => ApprovalStateMachine.Evaluate(status, ApprovalCommand.Vote).IsAllowed;
+
     /// <summary>Whether two policies name the same stages, approvers and rules, in the same order.</summary>
     public static bool SameStages(IReadOnlyList<ApprovalStage> a, IReadOnlyList<ApprovalStage> b) =>
         a.Count == b.Count && a.Zip(b).All(pair => pair.First.Name == pair.Second.Name && pair.First.Policy == pair.Second.Policy

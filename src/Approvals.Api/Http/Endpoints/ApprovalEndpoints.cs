@@ -227,7 +227,7 @@ public static class ApprovalEndpoints
             return result.Error!.ToProblem();
         }
 
-        return result.Value!.Status == ApprovalStatus.Pending
+        return PolicyRules.TakesVotes(result.Value!.Status)
             ? TypedResults.Ok(ok)
             : TypedResults.Accepted($"/api/v1/approvals/{approvalId}", ok);
     }

@@ -78,7 +78,7 @@ public static class BulkVoteEndpoints
         }
 
         var approval = outcome.Result.Value!;
-        var status = approval.Status == ApprovalStatus.Pending ? StatusCodes.Status200OK : StatusCodes.Status202Accepted;
+        var status = PolicyRules.TakesVotes(approval.Status) ? StatusCodes.Status200OK : StatusCodes.Status202Accepted;
         return new BulkVoteResult(body?.ApprovalId, status, null, null, null, ApprovalResponse.From(approval));
     }
 }

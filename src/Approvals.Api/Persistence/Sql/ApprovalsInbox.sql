@@ -1,4 +1,5 @@
--- An inbox (docs/policies.md): the PENDING approvals whose open stage has a seat (open_seats: user:…, group:…, role:…)
+-- An inbox (docs/policies.md): the approvals whose open stage has a seat (open_seats: user:…, group:…, role:…; set only
+-- while the approval takes votes, so it says PENDING itself)
 -- that one of :voters may still fill — the caller, and those who delegated to the caller, each with the seats they
 -- hold — and that this voter has not voted in yet; never the caller's own (nobody votes on their own request through
 -- a delegation either). By deadline, then id, after the keyset cursor; with the number of such approvals and of the
@@ -10,7 +11,6 @@ WITH voters AS (
     SELECT a.id, a.deadline
     FROM approvals AS a
     WHERE a.open_seats && :all_seats::text[]
-      AND a.status = {ApprovalStatus.Pending}
       AND a.created_by <> :caller_actor::text
       AND EXISTS (
           SELECT 1
