@@ -176,6 +176,9 @@ mkdir -p "$root/.data"
 [ -s "$root/.data/jwt-signing-key" ] || head -c 48 /dev/urandom | base64 -w0 > "$root/.data/jwt-signing-key"
 export Auth__Jwt__SigningKey="${Auth__Jwt__SigningKey:-$(cat "$root/.data/jwt-signing-key")}"
 export Database__SeedDemoData="${Database__SeedDemoData:-true}"
+# The demo serves the web pages over plain HTTP on 127.0.0.1, so their cookies cannot be HTTPS-only here; anywhere
+# else they are (docs/web.md).
+export Web__SecureCookie="${Web__SecureCookie:-false}"
 export Demo__UserServiceUrl="${Demo__UserServiceUrl:-$usersvc_url/approval}"
 export UserService__ApiKey="${UserService__ApiKey:-usersvcapikey}"
 export UserService__SigningSecret="${UserService__SigningSecret:-whsec_ZGVtby1zaWduaW5nLXNlY3JldC1mb3ItdXNlcnN2Yw==}"
@@ -216,6 +219,7 @@ fi
 cat <<INFO
 
   ApprovalService  $api_url        (Swagger UI: $api_url/swagger)
+  Web inbox        $api_url/        (sign in as a demo user below)
   UserService      $usersvc_url$broker_info
   Demo API key     stashapprovalapikey   (header: Authorization: stashapprovalapikey)
   Demo users       alice (requester), bob and dave (approvers), carol (admin); password: demo

@@ -1,3 +1,4 @@
+using Approvals.Api.Http;
 using Approvals.Api.Persistence;
 using Approvals.Api.Persistence.Data;
 using Microsoft.AspNetCore.Authentication;
@@ -11,7 +12,10 @@ namespace Approvals.Api.Auth;
 /// <summary>Registers authentication (API keys and JWT behind one policy scheme), authorization and their endpoints.</summary>
 public static class AuthSetup
 {
-    /// <summary>The default scheme: it looks at each request and forwards to the JWT or the API key scheme.</summary>
+    /// <summary>
+    /// The default scheme: it looks at each request and forwards to the web session for web pages, otherwise to the
+    /// JWT or the API key scheme.
+    /// </summary>
     public const string SelectorScheme = "ApiKeyOrBearer";
 
     public static IServiceCollection AddApprovalsAuth(this IServiceCollection services)
@@ -36,12 +40,13 @@ public static class AuthSetup
         services.AddHostedService<JwtModeReporter>();
 
         services.AddAuthentication(SelectorScheme)
-            .AddPolicyScheme(SelectorScheme, "API key or bearer token", options => options.ForwardDefaultSelector = context =>
-                ApiKeyAuthenticationHandler.HasBearerToken(context.Request)
-                    ? JwtBearerDefaults.AuthenticationScheme
-                    : ApiKeyAuthenticationHandler.SchemeName)
+            .AddPolicyScheme(SelectorScheme, "API key, bearer token or web session", options => options.ForwardDefaultSelector = context =>
+                WebPageMetadata.IsWebPage(context) ? WebSession.Scheme
+                : ApiKeyAuthenticationHandler.HasBearerToken(context.Request) ? JwtBearerDefaults.AuthenticationScheme
+                : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddJwtBearer();
+            .AddJwtBearer()
+            .AddWebSession();
         services.AddAuthorizationBuilder().AddApprovalsPolicies();
         return services;
     }

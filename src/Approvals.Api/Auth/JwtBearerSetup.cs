@@ -139,12 +139,7 @@ internal sealed class JwtBearerSetup(IOptions<JwtOptions> jwtOptions, LocalSigni
             identity.RemoveClaim(role);
         }
 
-        identity.AddClaims([
-            new Claim(Caller.ActorClaim, Caller.ForUser(subject)),
-            new Claim(PersonClaims.Username, person.Username),
-            .. person.Roles.Select(role => new Claim(settings.RoleClaim, role)),
-            .. person.Groups.Select(group => new Claim(PersonClaims.Group, group)),
-        ]);
+        PersonClaims.Describe(identity, subject, person, settings.RoleClaim);
 
         // Only tokens issued here say whether they were issued for a one-time password.
         if (!settings.UsesAuthority && identity.FindFirst(PersonClaims.TokenPasswordChangeRequired)?.Value is "true")

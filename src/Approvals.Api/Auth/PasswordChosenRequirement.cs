@@ -38,9 +38,20 @@ internal sealed class PasswordChangeResultHandler : IAuthorizationMiddlewareResu
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
-    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult) =>
-        authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<PasswordChosenRequirement>().Any() == true
-            ? Problems.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.PasswordChangeRequired,
-                "This token was issued for a one-time password: choose a new password (POST /api/v1/users/me/password), then sign in with it.")
-            : _default.HandleAsync(next, context, policy, authorizeResult);
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (!authorizeResult.Forbidden || authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<PasswordChosenRequirement>().Any() != true)
+        {
+            return _default.HandleAsync(next, context, policy, authorizeResult);
+        }
+
+        if (WebPageMetadata.IsWebPage(context))
+        {
+            context.Response.Redirect(WebSession.ChangePasswordPath);
+            return Task.CompletedTask;
+        }
+
+        return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.PasswordChangeRequired,
+            "This token was issued for a one-time password: choose a new password (POST /api/v1/users/me/password), then sign in with it.");
+    }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using Approvals.Api.Persistence;
+using Approvals.Domain;
 using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Auth;
@@ -16,6 +17,18 @@ public static class PersonClaims
 
     /// <summary>In a locally issued token: it was issued for a one-time password.</summary>
     public const string TokenPasswordChangeRequired = "pwd_change_required";
+
+    /// <summary>
+    /// Puts the resolved person on <paramref name="identity"/>: their actor, username, roles (under
+    /// <paramref name="roleClaim"/>, the identity's role claim type) and groups. Tokens and web sessions use it alike,
+    /// so a person has the same rights whichever way they signed in.
+    /// </summary>
+    public static void Describe(ClaimsIdentity identity, string subject, ResolvedPerson person, string roleClaim) => identity.AddClaims([
+        new Claim(Caller.ActorClaim, Caller.ForUser(subject)),
+        new Claim(Username, person.Username),
+        .. person.Roles.Select(role => new Claim(roleClaim, role)),
+        .. person.Groups.Select(group => new Claim(Group, group)),
+    ]);
 }
 
 /// <summary>How long people are remembered between requests (<c>Auth:UserCacheSeconds</c>).</summary>

@@ -57,6 +57,25 @@ public sealed class PeopleDirectory(PeopleStore store)
         return groups.Count == 0 ? _ => [] : await store.GroupMembersAsync(groups, cancellationToken);
     }
 
+    /// <summary>
+    /// How people read each of <paramref name="actors"/> (as history records them): a user's username, a service
+    /// key's client name, the system's job (<c>system:deadline</c> is "deadline (system)"). An actor that names no
+    /// user any more reads as itself.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> NamesOfAsync(IEnumerable<string> actors, CancellationToken cancellationToken = default)
+    {
+        var distinct = actors.Distinct(StringComparer.Ordinal).ToList();
+        var subjects = distinct.Where(a => a.StartsWith(Caller.UserPrefix, StringComparison.Ordinal)).Select(a => a[Caller.UserPrefix.Length..]).ToList();
+        var usernames = subjects.Count == 0 ? [] : await store.UsernamesBySubjectAsync(subjects, cancellationToken);
+        return distinct.ToDictionary(actor => actor, actor => actor switch
+        {
+            _ when actor.StartsWith(Caller.UserPrefix, StringComparison.Ordinal) => usernames.GetValueOrDefault(actor[Caller.UserPrefix.Length..]) ?? actor,
+            _ when actor.StartsWith(Caller.ClientPrefix, StringComparison.Ordinal) => $"{actor[Caller.ClientPrefix.Length..]} (service)",
+            _ when actor.StartsWith(Caller.SystemPrefix, StringComparison.Ordinal) => $"{actor[Caller.SystemPrefix.Length..]} (system)",
+            _ => actor,
+        }, StringComparer.Ordinal);
+    }
+
     /// <summary>Whether a stored role is one the service knows (an identity provider's others count for nothing here).</summary>
     public static bool IsKnownRole(string role) => Roles.All.Contains(role);
 

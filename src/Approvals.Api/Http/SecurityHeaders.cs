@@ -3,7 +3,7 @@ namespace Approvals.Api.Http;
 /// <summary>
 /// Headers that make responses safe to show in a browser: no sniffing, no framing, no referrer, nothing cached
 /// (responses carry approvals, tokens and keys), and a content security policy that allows nothing but what the
-/// Swagger UI needs on its own pages.
+/// Swagger UI and the web pages need on their own pages.
 /// </summary>
 internal static class SecurityHeaders
 {
@@ -12,6 +12,12 @@ internal static class SecurityHeaders
     // Swagger UI's page loads its own scripts and styles and sets a few inline styles; it calls this origin only.
     private const string SwaggerUiPolicy =
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
+
+    // The web pages load their own scripts and styles only: no inline script or style, no other origin, forms post
+    // back to this origin, and the live updates (EventSource) connect to it.
+    private const string WebPagePolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+        + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
     {
@@ -23,7 +29,9 @@ internal static class SecurityHeaders
             headers["Referrer-Policy"] = "no-referrer";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
             headers["Cross-Origin-Resource-Policy"] = "same-origin";
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/swagger") ? SwaggerUiPolicy : ApiPolicy;
+            headers.ContentSecurityPolicy = WebPageMetadata.IsWebPage(context) ? WebPagePolicy
+                : context.Request.Path.StartsWithSegments("/swagger") ? SwaggerUiPolicy
+                : ApiPolicy;
             if (headers.CacheControl.Count == 0)
             {
                 headers.CacheControl = "no-store";

@@ -156,6 +156,11 @@ public sealed partial class PeopleStore(ApprovalsDbContext db, NpgsqlDataSource 
     public Task<List<string>> EnabledUsernamesAsync(IReadOnlyCollection<string> usernames, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().Where(u => usernames.Contains(u.Username) && !u.Disabled).Select(u => u.Username).ToListAsync(cancellationToken);
 
+    /// <summary>Usernames by subject, of those of <paramref name="subjects"/> that are users.</summary>
+    public async Task<Dictionary<string, string>> UsernamesBySubjectAsync(IReadOnlyCollection<string> subjects, CancellationToken cancellationToken) =>
+        await db.Users.AsNoTracking().Where(u => subjects.Contains(u.Subject))
+            .ToDictionaryAsync(u => u.Subject, u => u.Username, StringComparer.Ordinal, cancellationToken);
+
     /// <summary>Ids and whether disabled, by username, of those of <paramref name="usernames"/> that exist.</summary>
     public async Task<Dictionary<string, (Guid Id, bool Disabled)>> UserIdsAsync(IReadOnlyCollection<string> usernames, CancellationToken cancellationToken) =>
         (await db.Users.AsNoTracking().Where(u => usernames.Contains(u.Username))

@@ -6,6 +6,7 @@ using Approvals.Api.Messaging;
 using Approvals.Api.Outbox;
 using Approvals.Api.Persistence;
 using Approvals.Api.Persistence.Data;
+using Approvals.Api.Web;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
@@ -78,6 +79,7 @@ public static class ApprovalsApiSetup
 
         services.AddApprovalsAuth();
         services.AddApprovalsRateLimiting();
+        services.AddApprovalsWeb();
 
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
@@ -90,9 +92,12 @@ public static class ApprovalsApiSetup
 
     public static WebApplication UseApprovalsApi(this WebApplication app)
     {
+        // Routing first, so every middleware below knows the endpoint (web page or API) it is working for.
+        app.UseRouting();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebErrorPages();
         app.UseCorrelationId();
         app.Use(GuardRequestBodies);
         app.UseLegacyBodies();
@@ -131,6 +136,7 @@ public static class ApprovalsApiSetup
         app.MapGroupEndpoints();
         app.MapDeliveryEndpoints();
         app.MapEventEndpoints();
+        app.MapApprovalsWeb();
         return app;
     }
 

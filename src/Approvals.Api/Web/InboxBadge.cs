@@ -1,0 +1,22 @@
+using Approvals.Api.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ViewComponents;
+
+namespace Approvals.Api.Web;
+
+/// <summary>The header's count of what waits for the signed-in person, and how much of it is overdue.</summary>
+public sealed class InboxBadgeViewComponent(ApprovalInbox inbox) : ViewComponent
+{
+    public async Task<IViewComponentResult> InvokeAsync()
+    {
+        if (WebViewer.Of(HttpContext) is not { } viewer
+            || await inbox.ReadAsync(viewer.Caller, 1, null, HttpContext.RequestAborted) is not { Value: { } page })
+        {
+            return Content("");
+        }
+
+        return View(new InboxCounts(page.Read.AwaitingMe, page.Read.Overdue));
+    }
+}
+
+public sealed record InboxCounts(long Waiting, long Overdue);
