@@ -34,14 +34,15 @@ internal static class DemoAccounts
     {
         var options = services.GetRequiredService<IOptions<DemoAccountsOptions>>().Value;
         var accounts = services.GetRequiredService<UserAccounts>();
-        foreach (var (username, role) in Users)
+        var people = services.GetRequiredService<PeopleStore>();
+        var existing = await people.UserIdsAsync([.. Users.Select(u => u.Username)], cancellationToken);
+        foreach (var (username, role) in Users.Where(u => !existing.ContainsKey(u.Username)))
         {
-            // Returns null, changing nothing, when the user exists already.
+            // Looked up first: on a restart the users exist, and an insert that the unique key refuses would log an error.
             await accounts.CreateAsync(username, options.UserPassword, [role], cancellationToken);
         }
 
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var people = services.GetRequiredService<PeopleStore>();
         if (await people.FindGroupAsync(DemoGroup.Name, cancellationToken) is null)
         {
             var members = await people.UserIdsAsync(DemoGroup.Members, cancellationToken);

@@ -10,10 +10,13 @@ namespace Approvals.Api;
 /// <summary>Applies migrations and the optional demo data before the host starts serving.</summary>
 internal static partial class DatabaseInitializer
 {
-    public static async Task InitializeDatabaseAsync(this IHost app)
+    public static Task InitializeDatabaseAsync(this IHost app) => InitializeAsync(app.Services);
+
+    /// <summary>Migrates and seeds as configured; doing it again (a restart) changes nothing.</summary>
+    public static async Task InitializeAsync(IServiceProvider rootServices)
     {
-        var options = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        await using var scope = app.Services.CreateAsyncScope();
+        var options = rootServices.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        await using var scope = rootServices.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<ApprovalsDbContext>();
         if (options.MigrateOnStartup)

@@ -46,6 +46,18 @@ public class DemoAccountTests(DemoDataApiFactory factory) : ApiTestBase<DemoData
     }
 
     [Fact]
+    public async Task Seeding_the_demo_data_again_as_a_restart_does_change_nothing_and_logs_no_error()
+    {
+        var before = await SnapshotAsync();
+        var logged = Factory.Logs.Entries.Count;
+
+        await DatabaseInitializer.InitializeAsync(Factory.Services);
+
+        Assert.DoesNotContain(Factory.Logs.Entries.Skip(logged), e => e.StartsWith("Error", StringComparison.Ordinal) || e.StartsWith("Critical", StringComparison.Ordinal));
+        before.AssertUnchanged(await SnapshotAsync(), "the demo data exists already");
+    }
+
+    [Fact]
     public async Task The_original_demo_key_works_with_every_scope_and_is_listed_as_the_demo_client()
     {
         using var demo = Factory.CreateAuthenticatedClient("stashapprovalapikey");
