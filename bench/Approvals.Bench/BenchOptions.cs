@@ -8,7 +8,7 @@ internal sealed record BenchOptions
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Approvals.Bench -- [scenario...] [options]
 
-        Load scenarios (the default: all of them): get, list, create, legacy-get, legacy-create, vote, decide, timers
+        Load scenarios (the default: all of them): get, list, create, legacy-get, legacy-create, inbox, inbox-detail, vote, decide, timers
         Reliability scenarios (only when named; "chaos" names all four): chaos-kill, chaos-downstream, chaos-db, chaos-broker
 
         Transports: decide, timers and the chaos scenarios run once per transport of --transport, each transport on services of

@@ -34,6 +34,12 @@ internal class HttpLoad(string wrkScript, CeilingScript? ceiling)
     {
     }
 
+    /// <summary>The p99 the scenario must stay under, checked in the report; null: no latency target.</summary>
+    public virtual TimeSpan? TargetP99 => null;
+
+    /// <summary>After the last round: anything the load must still find true (a failure stops the scenario).</summary>
+    public virtual Task CheckAfterAsync(BenchContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>One ceiling run of <paramref name="seconds"/>.</summary>
     public virtual Task<CeilingResult> RunCeilingAsync(BenchContext context, PgbenchRunner pgbench, int seconds, CancellationToken cancellationToken) =>
         pgbench.RunAsync(ceiling!.File, seconds, VariablesOf(ceiling, context.Options), cancellationToken);

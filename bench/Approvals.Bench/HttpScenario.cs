@@ -83,6 +83,7 @@ internal sealed class HttpScenario(string name, string description, HttpLoad loa
             Console.WriteLine(line);
         }
 
+        await load.CheckAfterAsync(context, cancellationToken);
         var combined = LoadResult.Combine(loads);
         return new ScenarioResult(
             name,
@@ -97,6 +98,9 @@ internal sealed class HttpScenario(string name, string description, HttpLoad loa
             StatementRequests = statementRequests,
             CeilingStatementTransactions = ceilingStatementTransactions,
             Notes = combined.Requests == 0 ? [] : [$"{name}: wrk used {Report.Microseconds(wrkCpu / combined.Requests)} of CPU per request."],
+            Checks = load.TargetP99 is { } target
+                ? [new TargetCheck($"{name}: p99 {Report.Milliseconds(combined.P99)} (worst round) under {Report.Milliseconds(target)}, no errors", combined.P99 < target && combined.Errors == 0)]
+                : [],
         };
     }
 

@@ -166,6 +166,8 @@ internal sealed class TransportStack : IAsyncDisposable
             ["RateLimiting__Enabled"] = "false",
             // The vote scenario's bearer tokens must outlive its longest run (the default is 15 minutes).
             ["Auth__Jwt__TokenLifetimeMinutes"] = "1440",
+            // The inbox scenarios sign in to the web pages over plain HTTP on 127.0.0.1 (as ./run.sh does).
+            ["Web__SecureCookie"] = "false",
             ["Delivery__Enabled"] = withDelivery ? "true" : "false",
             ["Messaging__Transport"] = _transport.Name(),
         };

@@ -66,7 +66,14 @@ internal static class VotePeople
         return templates;
     }
 
-    private static async Task<string> SignInAsync(HttpClient http, string apiKey, string username, CancellationToken cancellationToken)
+    private static async Task<string> SignInAsync(HttpClient http, string apiKey, string username, CancellationToken cancellationToken) =>
+        await TokenAsync(http, username, await EnsurePersonAsync(http, apiKey, username, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="username"/> an approver with a password of their own (created, or given a new one-time
+    /// password when an earlier run made them, which they replace as a person must) and returns that password.
+    /// </summary>
+    public static async Task<string> EnsurePersonAsync(HttpClient http, string apiKey, string username, CancellationToken cancellationToken)
     {
         var user = await SendAsync(http, HttpMethod.Post, "/api/v1/users", new { username, roles = new[] { "approver" } },
             HttpStatusCode.Created, HttpStatusCode.Conflict, apiKey: apiKey, cancellationToken: cancellationToken)
@@ -77,7 +84,7 @@ internal static class VotePeople
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         await SendAsync(http, HttpMethod.Post, "/api/v1/users/me/password", new { currentPassword = oneTime, newPassword = password },
             HttpStatusCode.NoContent, bearer: restricted, cancellationToken: cancellationToken);
-        return await TokenAsync(http, username, password, cancellationToken);
+        return password;
     }
 
     private static async Task<string> TokenAsync(HttpClient http, string username, string password, CancellationToken cancellationToken)
@@ -91,7 +98,7 @@ internal static class VotePeople
     /// Sends a JSON request and returns the answer's JSON when it has <paramref name="expected"/> (null without a body,
     /// or when it has <paramref name="tolerated"/>); any other answer stops the scenario with what the service said.
     /// </summary>
-    private static async Task<JsonNode?> SendAsync(
+    public static async Task<JsonNode?> SendAsync(
         HttpClient http, HttpMethod method, string path, object? body, HttpStatusCode expected, HttpStatusCode? tolerated = null,
         string? apiKey = null, string? bearer = null, CancellationToken cancellationToken = default)
     {
