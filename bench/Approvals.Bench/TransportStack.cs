@@ -167,6 +167,8 @@ internal sealed class TransportStack : IAsyncDisposable
             // The vote scenario's bearer tokens must outlive its longest run (the default is 15 minutes).
             ["Auth__Jwt__TokenLifetimeMinutes"] = "1440",
             ["Delivery__Enabled"] = withDelivery ? "true" : "false",
+            // The bench's UserService listens on 127.0.0.1, where webhooks may not go by default.
+            ["Delivery__AllowPrivateNetworks"] = "true",
             ["Messaging__Transport"] = _transport.Name(),
         };
         if (_broker is not null)
