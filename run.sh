@@ -180,6 +180,9 @@ export Database__SeedDemoData="${Database__SeedDemoData:-true}"
 # else they are (docs/web.md).
 export Web__SecureCookie="${Web__SecureCookie:-false}"
 export Demo__UserServiceUrl="${Demo__UserServiceUrl:-$usersvc_url/approval}"
+# The demo's downstream UserService runs on 127.0.0.1, and webhooks to loopback and private addresses are refused by
+# default (server-side request forgery; docs/security.md). The demo allows them; a deployment should not.
+export Delivery__AllowPrivateNetworks="${Delivery__AllowPrivateNetworks:-true}"
 export UserService__ApiKey="${UserService__ApiKey:-usersvcapikey}"
 export UserService__SigningSecret="${UserService__SigningSecret:-whsec_ZGVtby1zaWduaW5nLXNlY3JldC1mb3ItdXNlcnN2Yw==}"
 
@@ -221,6 +224,7 @@ cat <<INFO
   ApprovalService  $api_url        (Swagger UI: $api_url/swagger)
   Web inbox        $api_url/        (sign in as a demo user below)
   UserService      $usersvc_url$broker_info
+  Webhooks         may go to private addresses (Delivery__AllowPrivateNetworks=$Delivery__AllowPrivateNetworks; off by default)
   Demo API key     stashapprovalapikey   (header: Authorization: stashapprovalapikey)
   Demo users       alice (requester), bob and dave (approvers), carol (admin); password: demo
                    group finance: bob, carol

@@ -169,6 +169,8 @@ internal sealed class TransportStack : IAsyncDisposable
             // The inbox scenarios sign in to the web pages over plain HTTP on 127.0.0.1 (as ./run.sh does).
             ["Web__SecureCookie"] = "false",
             ["Delivery__Enabled"] = withDelivery ? "true" : "false",
+            // The bench's UserService listens on 127.0.0.1, where webhooks may not go by default.
+            ["Delivery__AllowPrivateNetworks"] = "true",
             ["Messaging__Transport"] = _transport.Name(),
         };
         if (_broker is not null)

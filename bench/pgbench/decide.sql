@@ -79,6 +79,8 @@ BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 -- include: ApprovalEventsAppend
 \endpipeline
 -- with: location = ('/api/v1/approvals/' || :pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))
+-- with: expired_before = (:now::timestamptz - interval '24 hours')
+-- with: abandoned_before = (:now::timestamptz - interval '2 minutes')
 -- include: IdempotencyStore
 COMMIT;
 -- 2. The claim and the preparation.

@@ -63,6 +63,8 @@ public static class ErrorCodes
     public const string ServiceRuleNotFound = "service_rule.not_found";
     public const string ServiceRuleInUse = "service_rule.in_use";
     public const string ServiceRuleNameTaken = "service_rule.name_taken";
+    public const string ServiceRuleUrlForbidden = "service_rule.url_forbidden";
+    public const string ServiceRuleDisabled = "service_rule.disabled";
     public const string ApiClientNotFound = "api_client.not_found";
     public const string ApiClientNameTaken = "api_client.name_taken";
     public const string UserNotFound = "user.not_found";
@@ -91,6 +93,8 @@ public static class ErrorCodes
     public const string DeliveryRetriesExhausted = "delivery.retries_exhausted";
     public const string DeliveryTargetsDisagree = "delivery.targets_disagree";
     public const string DeliveryPoisoned = "delivery.poisoned";
+    public const string DeliveryUrlForbidden = "delivery.url_forbidden";
+    public const string DeliveryRuleDisabled = "delivery.rule_disabled";
     public const string ServiceUnavailable = "service.unavailable";
     public const string Internal = "server.internal_error";
 }

@@ -1,14 +1,16 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Approvals.Api.Tests.Infrastructure;
+using Approvals.Api.Tests.Security;
 
 namespace Approvals.Api.Tests;
 
 /// <summary>
 /// Hundreds of bad requests against every route: each must get its 4xx ProblemDetails with a stable code, never a
-/// 5xx, and must leave every table exactly as it was.
+/// 5xx, and must leave every table exactly as it was. The service runs as deployed, with webhooks to private networks
+/// refused.
 /// </summary>
-public class BadInputCorpusTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
+public class BadInputCorpusTests(PrivateNetworksRefusedApiFactory factory) : ApiTestBase<PrivateNetworksRefusedApiFactory>(factory)
 {
     [Fact]
     public async Task Every_route_answers_every_bad_request_with_its_problem_and_changes_nothing()

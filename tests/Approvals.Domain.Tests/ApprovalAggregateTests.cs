@@ -131,11 +131,14 @@ public class ApprovalAggregateTests
 
         var admin = new Caller("user:root", null, Permission.All);
         Assert.Equal(ErrorCodes.DeliveryNotRetryable, approval.Redeliver(
-            new RedeliveryTarget(jobId, Guid.NewGuid(), 1, DeliveryState.Failed, ApprovalStatus.Approved), admin, Now)!.Code);
+            new RedeliveryTarget(jobId, Guid.NewGuid(), 1, DeliveryState.Failed, ApprovalStatus.Approved, RuleEnabled: true), admin, Now)!.Code);
         Assert.Equal(ErrorCodes.DeliveryNotRetryable, approval.Redeliver(
-            new RedeliveryTarget(jobId, decisionId, 1, DeliveryState.Succeeded, ApprovalStatus.Approved), admin, Now)!.Code);
+            new RedeliveryTarget(jobId, decisionId, 1, DeliveryState.Succeeded, ApprovalStatus.Approved, RuleEnabled: true), admin, Now)!.Code);
+        var disabled = approval.Redeliver(new RedeliveryTarget(jobId, decisionId, 1, DeliveryState.Failed, ApprovalStatus.Approved, RuleEnabled: false), admin, Now);
+        Assert.Equal((ErrorKind.Conflict, ErrorCodes.ServiceRuleDisabled), (disabled?.Kind, disabled?.Code));
+        Assert.Equal(ApprovalStatus.Error, approval.Status);
 
-        Assert.Null(approval.Redeliver(new RedeliveryTarget(jobId, decisionId, 1, DeliveryState.Failed, ApprovalStatus.Approved), admin, Now));
+        Assert.Null(approval.Redeliver(new RedeliveryTarget(jobId, decisionId, 1, DeliveryState.Failed, ApprovalStatus.Approved, RuleEnabled: true), admin, Now));
         var redelivered = approval.Events[^1];
         Assert.Equal((ApprovalEventType.Redelivered, ApprovalStatus.Error, ApprovalStatus.AcknowledgedApproved),
             (redelivered.Type, redelivered.StatusBefore, redelivered.StatusAfter));

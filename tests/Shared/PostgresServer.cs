@@ -11,7 +11,8 @@ namespace Approvals.Testing;
 /// since initdb refuses root) and removed when the run ends. Each test class gets its own database.
 /// A test that must stop the server starts a dedicated cluster (<see cref="StartDedicatedAsync"/>) and disposes it,
 /// so the classes running in parallel on the shared one never notice. Clusters left behind by killed processes are
-/// removed when the next one starts.
+/// stopped and removed when the next one starts (<see cref="RemoveOrphanedClusters"/>): each cluster's folder names
+/// its owning process (<see cref="TestServerOwner"/>).
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
@@ -40,7 +41,31 @@ public sealed class PostgresServer : IDisposable
     /// Starts a throwaway cluster of its own (always local, whatever APPROVALS_TEST_CONNECTION says), with extra server
     /// options appended (the benchmark adds <c>-c shared_preload_libraries=pg_stat_statements</c>); dispose it.
     /// </summary>
-    public static Task<PostgresServer> StartDedicatedAsync(string extraServerOptions = "") => StartClusterAsync(extraServerOptions);
+    public static Task<PostgresServer> StartDedicatedAsync(string extraServerOptions = "") =>
+        StartClusterAsync(extraServerOptions, Path.GetTempPath(), TestServerOwner.Current);
+
+    /// <summary>A throwaway cluster under <paramref name="root"/> recorded as <paramref name="owner"/>'s (for the sweep's tests).</summary>
+    internal static Task<PostgresServer> StartDedicatedAsync(string root, TestServerOwner owner) => StartClusterAsync("", root, owner);
+
+    /// <summary>The folder of a throwaway cluster (its data directory, socket, options and owner), or null for an external server.</summary>
+    public string? Folder => _dataDirectory;
+
+    /// <summary>The running server's process (the postmaster), or null when it is not running or the server is external.</summary>
+    public int? ServerProcessId
+    {
+        get
+        {
+            try
+            {
+                var pidFile = _dataDirectory is null ? null : Path.Combine(_dataDirectory, "data", "postmaster.pid");
+                return pidFile is not null && int.TryParse(File.ReadLines(pidFile).First(), out var pid) && TestServerOwner.Of(pid) is not null ? pid : null;
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix, string? template = null)
@@ -83,21 +108,22 @@ public sealed class PostgresServer : IDisposable
             return new PostgresServer(configured, null, null);
         }
 
-        var server = await StartClusterAsync("");
+        var server = await StartClusterAsync("", Path.GetTempPath(), TestServerOwner.Current);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Destroy();
         return server;
     }
 
-    private static async Task<PostgresServer> StartClusterAsync(string extraServerOptions)
+    private static async Task<PostgresServer> StartClusterAsync(string extraServerOptions, string root, TestServerOwner owner)
     {
         var bin = FindBinDirectory();
         if (Interlocked.Exchange(ref _orphansSwept, 1) == 0)
         {
-            RemoveOrphanedClusters(bin);
+            RemoveOrphanedClusters(Path.GetTempPath());
         }
 
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"{ClusterDirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        var dataDirectory = Path.Combine(root, $"{ClusterDirectoryPrefix}{owner.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(dataDirectory);
+        owner.WriteTo(dataDirectory);
         var asRoot = Environment.UserName == "root";
         if (asRoot)
         {
@@ -125,17 +151,18 @@ public sealed class PostgresServer : IDisposable
     }
 
     /// <summary>
-    /// Stops and removes the clusters of test or benchmark processes that died without cleaning up (killed, so their
-    /// exit handler never ran). A cluster's directory is named after the process that started it; one whose process
-    /// is still alive (or whose number was reused) is left alone.
+    /// Stops and removes the clusters under <paramref name="root"/> of test or benchmark processes that died without
+    /// cleaning up (killed, so their exit handler never ran), and returns their folders. A cluster whose owner still
+    /// runs is left alone; one whose owner's pid now belongs to another process is not (<see cref="TestServerOwner"/>).
+    /// The first cluster a process starts sweeps the temp folder.
     /// </summary>
-    private static void RemoveOrphanedClusters(string bin)
+    internal static List<string> RemoveOrphanedClusters(string root)
     {
-        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), ClusterDirectoryPrefix + "*"))
+        var bin = FindBinDirectory();
+        var removed = new List<string>();
+        foreach (var directory in Directory.EnumerateDirectories(root, ClusterDirectoryPrefix + "*"))
         {
-            var name = Path.GetFileName(directory)[ClusterDirectoryPrefix.Length..];
-            var dash = name.IndexOf('-', StringComparison.Ordinal);
-            if (dash <= 0 || !int.TryParse(name[..dash], out var owner) || owner == Environment.ProcessId || Directory.Exists($"/proc/{owner}"))
+            if (!TestServerOwner.IsGone(directory, ClusterDirectoryPrefix))
             {
                 continue;
             }
@@ -150,7 +177,10 @@ public sealed class PostgresServer : IDisposable
             }
 
             DeleteDirectory(directory);
+            removed.Add(directory);
         }
+
+        return removed;
     }
 
     /// <summary>Deletes a cluster's directory; once more after a moment if a server still shutting down added files.</summary>

@@ -11,7 +11,8 @@ namespace Approvals.Testing;
 /// that pipe however the test process ends (disposal, normal exit, crash, SIGKILL), so the watchdog wakes up and kills
 /// the node and epmd and deletes the node's folder; no polling, no pid that could be reused.
 /// As a second line, a node folder whose owning process is gone (its watchdog was killed too) is cleaned when the next
-/// node starts. A pid is killed only if its command line still names the folder (the node) or epmd.
+/// node starts (<see cref="CleanOrphans"/>). A pid is killed only if its command line still names the folder (the node)
+/// or epmd.
 /// </summary>
 internal sealed class RabbitMqNodeWatchdog
 {
@@ -91,19 +92,21 @@ internal sealed class RabbitMqNodeWatchdog
     }
 
     /// <summary>
-    /// Cleans the node folders under <paramref name="root"/> whose owning process (named in the folder) is gone: left by
-    /// test processes whose watchdog was killed as well.
+    /// Cleans the node folders under <paramref name="root"/> whose owning process is gone (<see cref="TestServerOwner"/>:
+    /// killed, or its pid now another process's), left by test processes whose watchdog was killed as well; returns them.
     /// </summary>
-    public static void CleanOrphans(string root, string folderPrefix)
+    public static List<string> CleanOrphans(string root, string folderPrefix)
     {
+        var cleaned = new List<string>();
         foreach (var folder in Directory.EnumerateDirectories(root, folderPrefix + "*"))
         {
-            var name = Path.GetFileName(folder)[folderPrefix.Length..];
-            var dash = name.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(name[..dash], out var owner) && owner != Environment.ProcessId && !Directory.Exists($"/proc/{owner}"))
+            if (TestServerOwner.IsGone(folder, folderPrefix))
             {
                 Clean(folder);
+                cleaned.Add(folder);
             }
         }
+
+        return cleaned;
     }
 }

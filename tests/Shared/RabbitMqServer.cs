@@ -32,10 +32,12 @@ public sealed class RabbitMqServer : IAsyncDisposable, IDisposable
     private readonly string _cookie;
     private readonly bool _asRoot;
     private RabbitMqNodeWatchdog? _watchdog;
+    private readonly TestServerOwner _owner;
     private int _disposed;
 
-    private RabbitMqServer(string scriptsDirectory, string folder, bool asRoot)
+    private RabbitMqServer(string scriptsDirectory, string folder, bool asRoot, TestServerOwner owner)
     {
+        _owner = owner;
         _scriptsDirectory = scriptsDirectory;
         Folder = folder;
         _asRoot = asRoot;
@@ -69,7 +71,13 @@ public sealed class RabbitMqServer : IAsyncDisposable, IDisposable
     public static Task<RabbitMqServer> GetAsync() => Shared.Value;
 
     /// <summary>A node of its own, for tests that stop and start the broker; dispose it.</summary>
-    public static Task<RabbitMqServer> StartDedicatedAsync() => StartNodeAsync();
+    public static Task<RabbitMqServer> StartDedicatedAsync() => StartNodeAsync(Path.GetTempPath(), TestServerOwner.Current);
+
+    /// <summary>A node of its own under <paramref name="root"/>, recorded as <paramref name="owner"/>'s (for the sweep's tests).</summary>
+    internal static Task<RabbitMqServer> StartDedicatedAsync(string root, TestServerOwner owner) => StartNodeAsync(root, owner);
+
+    /// <summary>Cleans the node folders under <paramref name="root"/> whose owning process is gone; returns them.</summary>
+    internal static List<string> RemoveOrphanedNodes(string root) => RabbitMqNodeWatchdog.CleanOrphans(root, FolderPrefix);
 
     /// <summary>
     /// Creates a fresh virtual host (named after <paramref name="prefix"/>) the guest user may use fully and returns
@@ -145,21 +153,21 @@ public sealed class RabbitMqServer : IAsyncDisposable, IDisposable
 
     private static async Task<RabbitMqServer> StartSharedAsync()
     {
-        var server = await StartNodeAsync();
+        var server = await StartNodeAsync(Path.GetTempPath(), TestServerOwner.Current);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         return server;
     }
 
-    private static async Task<RabbitMqServer> StartNodeAsync()
+    private static async Task<RabbitMqServer> StartNodeAsync(string root, TestServerOwner owner)
     {
         var scripts = FindScriptsDirectory();
         if (Interlocked.Exchange(ref _orphansSwept, 1) == 0)
         {
-            RabbitMqNodeWatchdog.CleanOrphans(Path.GetTempPath(), FolderPrefix);
+            RemoveOrphanedNodes(Path.GetTempPath());
         }
 
-        var folder = Path.Combine(Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        var server = new RabbitMqServer(scripts, folder, Environment.UserName == "root");
+        var folder = Path.Combine(root, $"{FolderPrefix}{owner.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        var server = new RabbitMqServer(scripts, folder, Environment.UserName == "root", owner);
         try
         {
             await server.CreateFolderAsync();
@@ -183,6 +191,7 @@ public sealed class RabbitMqServer : IAsyncDisposable, IDisposable
         }
 
         Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _owner.WriteTo(Folder);
         foreach (var directory in new[] { "home", "mnesia", "log" })
         {
             Directory.CreateDirectory(Path.Combine(Folder, directory));

@@ -239,6 +239,13 @@ public sealed partial class DeliveryWorker(
                         Error: $"Attempt {message.Attempt} never completed: its message was handed to workers {options.Value.RabbitMQ.DeliveryLimit} time(s) without an outcome (a worker crashed or failed on it each time), so the broker moved it to its dead-letter queue.");
                     _finished.Writer.TryWrite((received, new AttemptToRecord(claimed, job.Rule.RetrySchedule, poisoned)));
                 }
+                else if (!job.Rule.Enabled)
+                {
+                    // Disabled since the decision: nothing is sent, and the job fails, as on the postgres transport.
+                    LogRuleDisabled(logger, message.JobId, message.ApprovalId, job.Rule.Id);
+                    _finished.Writer.TryWrite((received, new AttemptToRecord(claimed, job.Rule.RetrySchedule,
+                        DeliveryAttemptOutcome.RuleDisabled(job.Rule.Id, clock.GetUtcNow()))));
+                }
                 else
                 {
                     var request = WebhookRequest.ForJob(message.JobId, approval.Approval, job.RequestedStatus, job.Rule);
@@ -372,6 +379,9 @@ public sealed partial class DeliveryWorker(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Delivery job {JobId} attempt {Attempt} is no longer due (done, superseded or already made); message dropped")]
     private static partial void LogNoLongerDue(ILogger logger, Guid jobId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery job {JobId} of approval {ApprovalId} not sent: service rule {ServiceRuleId} is disabled; the job fails")]
+    private static partial void LogRuleDisabled(ILogger logger, Guid jobId, Guid approvalId, int serviceRuleId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery job {JobId} attempt {Attempt} failed unexpectedly; its message goes back to the queue")]
     private static partial void LogAttemptCrashed(ILogger logger, Exception exception, Guid jobId, int attempt);

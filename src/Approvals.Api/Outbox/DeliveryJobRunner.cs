@@ -33,7 +33,16 @@ public sealed partial class DeliveryJobRunner(
         DeliveryAttemptOutcome outcome;
         try
         {
-            outcome = await sender.SendAsync(prepared.Request, abort);
+            if (!prepared.Rule.Enabled)
+            {
+                // Disabled since the decision: nothing is sent, and the job fails (docs/events.md, "Disabled service rules").
+                LogRuleDisabled(logger, job.Id, job.ApprovalId, job.ServiceRuleId);
+                outcome = DeliveryAttemptOutcome.RuleDisabled(job.ServiceRuleId, startedAt);
+            }
+            else
+            {
+                outcome = await sender.SendAsync(prepared.Request, abort);
+            }
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -60,6 +69,9 @@ public sealed partial class DeliveryJobRunner(
         var request = WebhookRequest.ForJob(job.Id, approval, job.RequestedStatus, rule);
         return new PreparedDelivery(rule, request);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery job {JobId} of approval {ApprovalId} not sent: service rule {ServiceRuleId} is disabled; the job fails")]
+    private static partial void LogRuleDisabled(ILogger logger, Guid jobId, Guid approvalId, int serviceRuleId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery job {JobId} of approval {ApprovalId} no longer counts (superseded); not sent")]
     private static partial void LogStale(ILogger logger, Guid jobId, Guid approvalId);

@@ -15,6 +15,15 @@ public sealed class DeliveryOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
+    /// Lets webhooks go to addresses that are not public (loopback, private, link-local, unique-local, metadata and the
+    /// other ranges of <see cref="Approvals.Domain.WebhookTargetRules"/>). Off by default: a service rule's URL is then
+    /// refused when it is saved (422 <c>service_rule.url_forbidden</c>) and a delivery whose host resolves to such an
+    /// address fails (<c>delivery.url_forbidden</c>), and deliveries use no HTTP proxy (the check is on the address
+    /// actually connected to). The demo (run.sh) and the tests turn it on: their downstream service is on 127.0.0.1.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>
     /// How long a claimed job belongs to its dispatcher before another may take it over (the owner is presumed dead).
     /// A job's lease is never shorter than its rule's timeout plus <see cref="LeaseMargin"/>.
     /// </summary>

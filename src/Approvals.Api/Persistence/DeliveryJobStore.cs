@@ -141,7 +141,8 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
             GetSql.BatchCommand(("job_id", Value(jobId)), ("approval_id", Value(approvalId))));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new RedeliveryTarget(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), (DeliveryState)reader.GetInt16(3), (ApprovalStatus)reader.GetInt16(4))
+            ? new RedeliveryTarget(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), (DeliveryState)reader.GetInt16(3), (ApprovalStatus)reader.GetInt16(4),
+                reader.GetBoolean(5))
             : null;
     }
 

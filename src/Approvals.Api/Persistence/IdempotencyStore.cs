@@ -6,11 +6,12 @@ using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 
-/// <summary>All SQL of <c>idempotency_keys</c>: finding the response stored for a key, and storing one.</summary>
+/// <summary>All SQL of <c>idempotency_keys</c>: finding the response stored for a key, storing one, and sweeping expired keys.</summary>
 public static class IdempotencyStore
 {
     private static readonly SqlStatement FindSql = SqlStatement.Get("IdempotencyFind");
     private static readonly SqlStatement StoreSql = SqlStatement.Get("IdempotencyStore");
+    private static readonly SqlStatement SweepSql = SqlStatement.Get("IdempotencyKeysSweep");
 
     /// <summary>The response stored for <paramref name="key"/> of <paramref name="caller"/>, in the unit's transaction; null when none.</summary>
     public static async Task<IdempotencyRecord?> FindAsync(UnitOfWork unit, string caller, string key, CancellationToken cancellationToken)
@@ -27,17 +28,21 @@ public static class IdempotencyStore
                 ResponseBody = reader.IsDBNull(2) ? null : reader.GetString(2),
                 Location = reader.IsDBNull(3) ? null : reader.GetString(3),
                 ETag = reader.IsDBNull(4) ? null : reader.GetString(4),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(5),
             }
             : null;
     }
 
     /// <summary>
-    /// Stores the response a request produced, with its change, in the unit's transaction. False when a concurrent
-    /// request with the same key stored one first (this one then waited for it to commit): the caller must discard
-    /// its own change and replay that response.
+    /// Stores the response a request produced, with its change, in the unit's transaction, replacing a row that no
+    /// longer holds the key (created at or before <paramref name="expiredBefore"/>, or a claim without a response
+    /// created at or before <paramref name="abandonedBefore"/>). False when a concurrent request with the same key
+    /// stored one first (this one then waited for it to commit): the caller must discard its own change and replay
+    /// that response.
     /// </summary>
     public static async Task<bool> StoreAsync(
-        UnitOfWork unit, IdempotencyRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+        UnitOfWork unit, IdempotencyRecord record, DateTimeOffset now, DateTimeOffset expiredBefore, DateTimeOffset abandonedBefore,
+        CancellationToken cancellationToken)
     {
         await using var batch = await unit.CreateBatchAsync(cancellationToken, StoreSql.BatchCommand(
             ("caller", Value(record.Caller)),
@@ -47,8 +52,18 @@ public static class IdempotencyStore
             ("status_code", new NpgsqlParameter<int?> { TypedValue = record.StatusCode, NpgsqlDbType = NpgsqlDbType.Integer }),
             ("response_body", Text(record.ResponseBody)),
             ("location", Text(record.Location)),
-            ("e_tag", Text(record.ETag))));
+            ("e_tag", Text(record.ETag)),
+            ("expired_before", Value(expiredBefore)),
+            ("abandoned_before", Value(abandonedBefore))));
         return await batch.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Deletes up to <paramref name="limit"/> keys created at or before <paramref name="expiredBefore"/>; returns how many.</summary>
+    public static async Task<int> SweepExpiredAsync(NpgsqlDataSource dataSource, DateTimeOffset expiredBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(SweepSql.Text);
+        SweepSql.Bind(command, ("expired_before", Value(expiredBefore)), ("limit", Value(limit)));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
 }

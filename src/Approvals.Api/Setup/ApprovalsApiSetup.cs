@@ -45,6 +45,8 @@ public static class ApprovalsApiSetup
         services.AddDbContextPool<ApprovalsDbContext>((serviceProvider, options) =>
             DatabaseSetup.Configure(options, "", serviceProvider.GetRequiredService<NpgsqlDataSource>()));
 
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<IdempotencyKeySweeper>();
         services.AddScoped<UnitOfWork>();
         services.AddScoped<ApprovalCreation>();
         services.AddScoped<ApprovalInbox>();

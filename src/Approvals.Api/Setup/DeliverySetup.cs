@@ -2,6 +2,7 @@ using Approvals.Api.Features;
 using Approvals.Api.Outbox;
 using Approvals.Api.Persistence;
 using Approvals.Api.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Api;
 
@@ -36,14 +37,22 @@ public static class DeliverySetup
         services.AddScoped<DeliveryHandOff>();
 
         // The per-rule timeout is enforced per attempt (with the TimeProvider), so the client itself never times out.
-        // Redirects are not followed: a moved webhook endpoint should be fixed in its service rule. The factory's
-        // request logging is removed because URLs may carry credentials; the dispatcher logs what matters.
+        // Redirects are not followed: a moved webhook endpoint should be fixed in its service rule (and a redirect
+        // cannot lead past the address check). Unless private networks are allowed, every connection goes through the
+        // address check, directly (through a proxy, only the proxy's address would be checked). The factory's request
+        // logging is removed because URLs may carry credentials; the dispatcher logs what matters.
         services.AddHttpClient<WebhookSender>(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(serviceProvider =>
             {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                var allowPrivateNetworks = serviceProvider.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowPrivateNetworks;
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    UseProxy = allowPrivateNetworks,
+                    ConnectCallback = allowPrivateNetworks ? null : WebhookTargetGuard.ConnectAsync,
+                };
             })
             .RemoveAllLoggers();
         return services;

@@ -68,6 +68,12 @@ public sealed class WebhookSender(HttpClient http, TimeProvider clock)
         {
             return Transient($"No answer within {request.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (timeout).");
         }
+        catch (HttpRequestException exception) when (exception.InnerException is WebhookTargetForbiddenException forbidden)
+        {
+            // Refused before connecting (Delivery:AllowPrivateNetworks is off): as permanent as an unusable URL.
+            return new DeliveryAttemptOutcome(AttemptVerdict.Permanent, startedAt, clock.GetElapsedTime(started),
+                ErrorCode: ErrorCodes.DeliveryUrlForbidden, Error: $"Not sent: {forbidden.Message} Webhooks go to public addresses only.");
+        }
         catch (HttpRequestException exception)
         {
             return Transient($"Connection failed ({exception.HttpRequestError}): {exception.Message}");

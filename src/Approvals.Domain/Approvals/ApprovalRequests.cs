@@ -69,5 +69,5 @@ public sealed record DeliveryOutcome(
     string? ErrorCode = null,
     string? Error = null);
 
-/// <summary>The job an admin asks to send again, as stored.</summary>
-public sealed record RedeliveryTarget(Guid JobId, Guid DecisionId, int ServiceRule, DeliveryState State, ApprovalStatus RequestedStatus);
+/// <summary>The job an admin asks to send again, as stored, and whether its service rule is enabled now.</summary>
+public sealed record RedeliveryTarget(Guid JobId, Guid DecisionId, int ServiceRule, DeliveryState State, ApprovalStatus RequestedStatus, bool RuleEnabled);

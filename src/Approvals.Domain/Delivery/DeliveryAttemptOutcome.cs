@@ -24,4 +24,14 @@ public sealed record DeliveryAttemptOutcome(
     string? Error = null,
     string? ResponseExcerpt = null,
     ApprovalStatus? ReportedStatus = null,
-    TimeSpan? RetryAfter = null);
+    TimeSpan? RetryAfter = null)
+{
+    /// <summary>
+    /// A job's attempt when its service rule has been disabled since the decision: nothing is sent (as Svix sends
+    /// nothing to a disabled endpoint) and the job fails at once, so the approval goes to ERROR instead of waiting for
+    /// ever. Enabled again, the job can be redelivered; or the approval's rules edited and the approval decided again.
+    /// </summary>
+    public static DeliveryAttemptOutcome RuleDisabled(int serviceRule, DateTimeOffset at) =>
+        new(AttemptVerdict.Permanent, at, TimeSpan.Zero, ErrorCode: ErrorCodes.DeliveryRuleDisabled,
+            Error: $"Not sent: service rule {serviceRule} is disabled.");
+}

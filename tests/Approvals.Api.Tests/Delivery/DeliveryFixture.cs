@@ -88,6 +88,7 @@ public sealed class DispatcherHost(
         builder.UseSetting("Database:MigrateOnStartup", "false");
         builder.UseSetting("Delivery:OwnerId", ownerId);
         builder.UseSetting("Delivery:SweepInterval", "00:00:05");
+        builder.UseSetting("Delivery:AllowPrivateNetworks", "true"); // the test UserService is on 127.0.0.1
         foreach (var (key, value) in settings ?? [])
         {
             builder.UseSetting(key, value);

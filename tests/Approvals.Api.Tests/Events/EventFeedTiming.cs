@@ -21,6 +21,7 @@ public sealed class SecondApiHost(string connectionString, TimeProvider clock) :
         builder.UseEnvironment("Testing");
         builder.UseSetting("Role", "api");
         builder.UseSetting("ConnectionStrings:Approvals", connectionString);
+        builder.UseSetting("Delivery:AllowPrivateNetworks", "true"); // as every test host: the test UserService is on 127.0.0.1
         builder.UseSetting("Database:MigrateOnStartup", "false");
         builder.UseSetting("Database:SeedDemoData", "false");
         builder.UseSetting("Auth:ApiKeys:0:Name", "test");

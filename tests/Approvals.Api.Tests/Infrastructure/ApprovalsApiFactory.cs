@@ -89,6 +89,10 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
 
         // Jobs stay pending unless a test turns the dispatcher on (the delivery tests do, see DeliveryFixture).
         builder.UseSetting("Delivery:Enabled", "false");
+
+        // The tests' downstream services (UserService) listen on 127.0.0.1, which webhooks may not reach by default;
+        // the tests of that guard turn it back off (WebhookTargetGuardTests).
+        builder.UseSetting("Delivery:AllowPrivateNetworks", "true");
         builder.UseSetting("Auth:ApiKeys:0:Name", "test");
         builder.UseSetting("Auth:ApiKeys:0:Key", ApiKey);
         builder.UseSetting("Auth:ApiKeys:1:Name", "other");

@@ -43,7 +43,11 @@ public static class BadFieldValues
             FieldKind.LegacyStatus => [Bad(9), Bad(-1), Bad(100), Bad(int.MaxValue), .. new[] { 1, 6, 7, 8 }.Select(s => ((JsonNode?)s, 409, ErrorCodes.InvalidTransition))],
             FieldKind.Name => [.. new[] { "", "   ", new string('n', 101), "a\u0000b", "tab\tname" }.Select(v => Bad(v)), (t.UsedRuleName, 409, ErrorCodes.ServiceRuleNameTaken)],
             FieldKind.Url => [.. new[] { "", "not a url", "/relative", "ftp://example.com/x", "javascript:alert(1)", "http://", "http://exa mple.com",
-                "https://example.com/" + new string('p', 2000), "http://example.com/\u0000", "http://example.com/\u0007" }.Select(v => Bad(v))],
+                "https://example.com/" + new string('p', 2000), "http://example.com/\u0000", "http://example.com/\u0007" }.Select(v => Bad(v)),
+                // Not public (the corpus runs with Delivery:AllowPrivateNetworks off, as deployed).
+                .. new[] { "http://localhost/hook", "http://127.0.0.1:8001/hook", "http://[::1]/hook", "http://10.0.0.1/hook", "http://192.168.0.10/hook",
+                    "http://169.254.169.254/latest/meta-data/", "http://[::ffff:169.254.169.254]/", "http://[fd00:ec2::254]/", "http://[fe80::1]/",
+                    "http://100.64.0.1/", "http://0.0.0.0/" }.Select(v => ((JsonNode?)v, 422, ErrorCodes.ServiceRuleUrlForbidden))],
             FieldKind.ApiKey => [Bad(""), Bad(new string('k', 501)), Bad("key\u0000"), Bad("key\nnext")],
             FieldKind.Timeout => [Bad(0), Bad(-1), Bad(301)],
             FieldKind.Delays => [Bad(new JsonArray()), Bad(new JsonArray(-1)), Bad(new JsonArray(86_401)), Bad(new JsonArray([.. Enumerable.Repeat(0, 21).Select(i => JsonValue.Create(i))]))],

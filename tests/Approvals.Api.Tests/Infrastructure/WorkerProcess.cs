@@ -40,6 +40,7 @@ public sealed class WorkerProcess : IDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["ConnectionStrings__Approvals"] = connectionString;
         start.Environment["Database__MigrateOnStartup"] = "false";
+        start.Environment["Delivery__AllowPrivateNetworks"] = "true"; // the test UserService is on 127.0.0.1
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

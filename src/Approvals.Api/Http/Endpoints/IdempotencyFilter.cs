@@ -23,9 +23,13 @@ namespace Approvals.Api.Http.Endpoints;
 /// one approval that of its changes. Requests with one key that run at once both do their work; the one that stores
 /// its response first wins, and the others, which wait for it there (or fail on the approval it already changed),
 /// discard their work and replay its response.
+/// A key holds for <see cref="IdempotencyOptions.Retention"/> (then a request with it runs as new, and the stored
+/// row is replaced); a claim without a response, which only earlier versions wrote, holds for
+/// <see cref="IdempotencyOptions.InProgressTimeout"/>.
 /// </summary>
 /// <typeparam name="TBody">The endpoint's body type; its bound value identifies the request.</typeparam>
-internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<JsonOptions> jsonOptions) : IEndpointFilter
+internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<JsonOptions> jsonOptions, IOptions<IdempotencyOptions> options)
+    : IEndpointFilter
     where TBody : class
 {
     public const string HeaderName = "Idempotency-Key";
@@ -47,7 +51,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
         var unit = http.RequestServices.GetRequiredService<UnitOfWork>();
         var caller = Caller.From(http).Actor;
         var requestHash = HashRequest(http, context.Arguments);
-        if (await IdempotencyStore.FindAsync(unit, caller, key, http.RequestAborted) is { } stored)
+        if (await FindHeldAsync(unit, caller, key, http.RequestAborted) is { } stored)
         {
             return Replay(stored, requestHash);
         }
@@ -61,7 +65,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
         {
             // Refused: nothing is stored, so a retry runs again; unless a concurrent request with this key changed
             // the approval first (which is why this one was refused), whose response is the answer.
-            return await IdempotencyStore.FindAsync(unit, caller, key, CancellationToken.None) is { } first
+            return await FindHeldAsync(unit, caller, key, CancellationToken.None) is { } first
                 ? Replay(first, requestHash)
                 : result;
         }
@@ -78,7 +82,10 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
             Location = LocationOf(produced),
             ETag = etag.Length == 0 ? null : etag,
         };
-        if (await IdempotencyStore.StoreAsync(unit, response, clock.GetUtcNow(), CancellationToken.None))
+        var now = clock.GetUtcNow();
+        var settings = options.Value;
+        if (await IdempotencyStore.StoreAsync(
+            unit, response, now, settings.ExpiredBefore(now), settings.AbandonedBefore(now), CancellationToken.None))
         {
             return result;
         }
@@ -90,6 +97,12 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
         return Replay(winner, requestHash);
     }
 
+    /// <summary>The response stored for the key while it still holds (not expired, not an abandoned claim); else null.</summary>
+    private async Task<IdempotencyRecord?> FindHeldAsync(UnitOfWork unit, string caller, string key, CancellationToken cancellationToken) =>
+        await IdempotencyStore.FindAsync(unit, caller, key, cancellationToken) is { } stored && options.Value.Holds(stored, clock.GetUtcNow())
+            ? stored
+            : null;
+
     /// <summary>The stored response again; 422 when the key was used for another request.</summary>
     private static IResult Replay(IdempotencyRecord stored, string requestHash)
     {
@@ -99,7 +112,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
                 "This Idempotency-Key was already used with a different request.").ToProblem();
         }
 
-        // A key claimed by an earlier version of the service whose request never finished has no response.
+        // A key claimed by an earlier version of the service whose request has not finished (yet) has no response.
         return stored.StatusCode is null ? InProgress() : new ReplayedResult(stored);
     }
 

@@ -2,10 +2,13 @@ using System.Security.Cryptography;
 using Approvals.Api.Auth;
 using Approvals.Api.Features;
 using Approvals.Api.Http;
+using Approvals.Api.Outbox;
 using Approvals.Api.Persistence.Data;
+using Approvals.Api.Webhooks;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Approvals.Api.Http.Endpoints;
@@ -42,7 +45,7 @@ public static class ServiceRuleEndpoints
     }
 
     public static async Task<Results<Created<ServiceRuleWithSecretResponse>, ProblemHttpResult>> CreateServiceRule(
-        ServiceRuleRequest request, ApprovalsDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        ServiceRuleRequest request, ApprovalsDbContext db, TimeProvider clock, IOptions<DeliveryOptions> delivery, CancellationToken cancellationToken)
     {
         if (Validate(request, requireApiKey: true) is { } invalid)
         {
@@ -52,6 +55,11 @@ public static class ServiceRuleEndpoints
         if (await db.ServiceRules.AnyAsync(r => r.Name == request.Name, cancellationToken))
         {
             return NameTaken(request.Name!).ToProblem();
+        }
+
+        if (await CheckTargetAsync(request.Url!, delivery.Value, cancellationToken) is { } forbidden)
+        {
+            return forbidden.ToProblem();
         }
 
         var secret = NewSigningSecret();
@@ -74,7 +82,7 @@ public static class ServiceRuleEndpoints
     }
 
     public static async Task<Results<Ok<ServiceRuleResponse>, ProblemHttpResult>> ReplaceServiceRule(
-        string id, ServiceRuleRequest request, ApprovalsDbContext db, CancellationToken cancellationToken)
+        string id, ServiceRuleRequest request, ApprovalsDbContext db, IOptions<DeliveryOptions> delivery, CancellationToken cancellationToken)
     {
         var found = await FindAsync(db, id, cancellationToken, tracked: true);
         if (found.Error is { } notFound)
@@ -91,6 +99,13 @@ public static class ServiceRuleEndpoints
         if (rule.Name != request.Name && await db.ServiceRules.AnyAsync(r => r.Name == request.Name, cancellationToken))
         {
             return NameTaken(request.Name!).ToProblem();
+        }
+
+        // An unchanged URL is not judged again here (a rule saved before the check existed can still be edited or
+        // disabled); every delivery checks it when it connects.
+        if (rule.Url != request.Url && await CheckTargetAsync(request.Url!, delivery.Value, cancellationToken) is { } forbidden)
+        {
+            return forbidden.ToProblem();
         }
 
         rule.Name = request.Name!;
@@ -236,6 +251,14 @@ public static class ServiceRuleEndpoints
             return InUse();
         }
     }
+
+    /// <summary>Refuses a URL whose host is not public, unless <see cref="DeliveryOptions.AllowPrivateNetworks"/>.</summary>
+    private static async Task<DomainError?> CheckTargetAsync(string url, DeliveryOptions delivery, CancellationToken cancellationToken) =>
+        !delivery.AllowPrivateNetworks && await WebhookTargetGuard.CheckAsync(new Uri(url, UriKind.Absolute), cancellationToken) is { } reason
+            ? new DomainError(ErrorKind.Unprocessable, ErrorCodes.ServiceRuleUrlForbidden,
+                $"{reason} Webhooks go to public addresses only (Delivery:AllowPrivateNetworks is off).")
+                { FieldErrors = new Dictionary<string, string[]> { ["url"] = [reason] } }
+            : null;
 
     private static DomainError InUse() => new(ErrorKind.Conflict, ErrorCodes.ServiceRuleInUse,
         "Approvals use this service rule; disable it instead of deleting it.");

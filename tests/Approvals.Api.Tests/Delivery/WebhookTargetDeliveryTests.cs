@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using Approvals.Api.Persistence.Data;
+using Approvals.Domain;
+using Microsoft.EntityFrameworkCore;
+using UserServiceServer = Approvals.Testing.UserServiceServer;
+
+namespace Approvals.Api.Tests.Delivery;
+
+/// <summary>The delivery fixture with <c>Delivery:AllowPrivateNetworks</c> off, as deployed.</summary>
+public sealed class PrivateNetworksRefusedDeliveryFixture : DeliveryFixture
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+        [.. base.ExtraSettings, new("Delivery:AllowPrivateNetworks", "false")];
+}
+
+/// <summary>
+/// The send-time half of the server-side request forgery guard: whatever a rule's URL looked like when it was saved,
+/// a delivery connects only to public addresses, judged on the addresses its host resolves to when it connects (so a
+/// name re-pointed at a private address, DNS rebinding, is caught). A refused attempt sends nothing and fails its job
+/// at once with <c>delivery.url_forbidden</c>, like an unusable URL.
+/// </summary>
+public class WebhookTargetDeliveryTests(PrivateNetworksRefusedDeliveryFixture fixture) : DeliveryTestBase<PrivateNetworksRefusedDeliveryFixture>(fixture)
+{
+    [Theory]
+    [InlineData("localhost", "localhost is not a public name (loopback)")]
+    [InlineData("127.0.0.1", "127.0.0.1 is not a public address (loopback)")]
+    [InlineData("[::ffff:127.0.0.1]", "127.0.0.1 is not a public address (loopback)")]
+    public async Task A_rule_at_a_loopback_host_fails_its_attempt_and_sends_nothing(string host, string error) =>
+        await AssertRefusedAsync(host, error);
+
+    [Fact]
+    public async Task A_rule_whose_name_resolves_to_a_private_address_when_it_is_sent_fails_and_sends_nothing()
+    {
+        // This machine's own name: resolved (by /etc/hosts or DNS) to its loopback or private address, as a name
+        // re-pointed by its owner after the rule was saved would be. The check is on what it resolves to now.
+        var name = Dns.GetHostName();
+        var addresses = await Dns.GetHostAddressesAsync(name);
+        Assert.True(addresses.Length > 0, $"This machine's name {name} resolves to no address.");
+        Assert.All(addresses, address => Assert.NotNull(WebhookTargetRules.ForbiddenRange(address)));
+
+        await AssertRefusedAsync(name, $"{name} resolves to ");
+    }
+
+    private async Task AssertRefusedAsync(string host, string error)
+    {
+        // Stored directly: the save-time check would refuse it, but a name's addresses can change after it is saved.
+        var rule = await AddRuleAtAsync(host);
+        var id = await CreateApprovalForAsync(rule);
+        var seenBefore = await UserService.RequestsSeenAsync();
+
+        await DecideAsync(id, "approve");
+        var failed = await WaitForStatusAsync(id, "ERROR");
+
+        Assert.Equal(ErrorCodes.DeliveryUrlForbidden, (string?)failed["lastError"]!["code"]);
+        Assert.Equal(rule, (int?)failed["lastError"]!["serviceRule"]);
+        var job = (await GetDeliveriesAsync(id)).Single()!;
+        Assert.Equal("failed", (string?)job["state"]);
+        var attempt = job["attemptLog"]!.AsArray().Single()!;
+        Assert.Null(attempt["httpStatus"]);
+        Assert.Contains(error, (string?)attempt["error"], StringComparison.Ordinal);
+        Assert.Equal(seenBefore, await UserService.RequestsSeenAsync());
+        Assert.Null(await UserService.ReceivedAsync(id));
+    }
+
+    private async Task<int> AddRuleAtAsync(string host)
+    {
+        await using var db = Factory.CreateDbContext();
+        var rule = new ServiceRule
+        {
+            Name = $"rebound-{Guid.NewGuid():N}",
+            Url = new UriBuilder(UserService.BaseAddress) { Host = host, Path = "/approval" }.Uri.ToString(),
+            ApiKey = UserServiceServer.ApiKey,
+            SigningSecret = UserServiceServer.SigningSecret,
+            CreatedAt = Factory.Clock.GetUtcNow(),
+        };
+        db.ServiceRules.Add(rule);
+        await db.SaveChangesAsync();
+        return rule.Id;
+    }
+}
+
+/// <summary>With <c>Delivery:AllowPrivateNetworks</c> on (the demo, the tests), a rule saved at a loopback name is delivered.</summary>
+public class WebhookTargetAllowedDeliveryTests(DeliveryFixture fixture) : DeliveryTestBase(fixture)
+{
+    [Fact]
+    public async Task A_rule_saved_at_localhost_is_delivered_when_private_networks_are_allowed()
+    {
+        var url = new UriBuilder(UserService.BaseAddress) { Host = "localhost", Path = "/approval" }.Uri.ToString();
+        var created = await Client.PostAsJsonAsync("/api/v1/service-rules", new { name = $"local-{Guid.NewGuid():N}", url, apiKey = UserServiceServer.ApiKey });
+        await AssertStatusAsync(created, HttpStatusCode.Created);
+        var rule = (int)(await ReadObjectAsync(created))["serviceRule"]!["id"]!;
+        await using (var db = Factory.CreateDbContext())
+        {
+            // The secret is generated by the service and shown once; give the rule the one this UserService expects.
+            await db.ServiceRules.Where(r => r.Id == rule).ExecuteUpdateAsync(s => s.SetProperty(r => r.SigningSecret, UserServiceServer.SigningSecret));
+        }
+
+        var id = await CreateApprovalForAsync(rule);
+        await DecideAsync(id, "approve");
+
+        await WaitForStatusAsync(id, "APPROVED");
+        Assert.Equal(3, (int?)(await UserService.ReceivedAsync(id))!["status"]);
+    }
+}
