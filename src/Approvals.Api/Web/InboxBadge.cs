@@ -9,6 +9,12 @@ public sealed class InboxBadgeViewComponent(ApprovalInbox inbox) : ViewComponent
 {
     public async Task<IViewComponentResult> InvokeAsync()
     {
+        // The inbox page has read the counts already: one read of the inbox per page, not two.
+        if (HttpContext.Items[typeof(InboxCounts)] is InboxCounts known)
+        {
+            return View(known);
+        }
+
         if (WebViewer.Of(HttpContext) is not { } viewer
             || await inbox.ReadAsync(viewer.Caller, 1, null, HttpContext.RequestAborted) is not { Value: { } page })
         {
@@ -19,4 +25,5 @@ public sealed class InboxBadgeViewComponent(ApprovalInbox inbox) : ViewComponent
     }
 }
 
+/// <summary>How many approvals wait for the signed-in person, and how many of them are overdue; a page that read them leaves them in HttpContext.Items.</summary>
 public sealed record InboxCounts(long Waiting, long Overdue);

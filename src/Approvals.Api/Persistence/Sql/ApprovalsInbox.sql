@@ -4,7 +4,10 @@
 -- hold — and that this voter has not voted in yet; never the caller's own (nobody votes on their own request through
 -- a delegation either). By deadline, then id, after the keyset cursor; with the number of such approvals and of the
 -- overdue ones (one row with only the counts when the page is empty). open_seats is GIN-indexed, so only approvals naming one of the seats are read.
-WITH voters AS (
+-- Every waiting approval is looked at for the counts, so the test per approval is kept cheap: :voters is parsed once
+-- (MATERIALIZED; inlined, it was parsed again for every approval), and an approval without votes (the common case)
+-- needs only the array overlap, not the jsonb look-ups (10,000 waiting: 183 ms before, 17 ms after; docs/benchmarks.md).
+WITH voters AS MATERIALIZED (
     SELECT v.username, v.actor, v.seats
     FROM jsonb_to_recordset(:voters::jsonb) AS v(username text, actor text, seats text[])
 ), waiting AS (
@@ -16,12 +19,14 @@ WITH voters AS (
           SELECT 1
           FROM voters AS v
           WHERE a.created_by <> v.actor
-            AND NOT coalesce(a.votes, '[]') @> jsonb_build_array(jsonb_build_object('stage', a.open_stage, 'voter', v.username))
-            AND EXISTS (
-                SELECT 1
-                FROM unnest(a.open_seats) AS s(seat)
-                WHERE s.seat = ANY (v.seats)
-                  AND NOT coalesce(a.votes, '[]') @> jsonb_build_array(jsonb_build_object('stage', a.open_stage, 'seat', s.seat))))
+            AND a.open_seats && v.seats
+            AND (a.votes IS NULL OR (
+                NOT a.votes @> jsonb_build_array(jsonb_build_object('stage', a.open_stage, 'voter', v.username))
+                AND EXISTS (
+                    SELECT 1
+                    FROM unnest(a.open_seats) AS s(seat)
+                    WHERE s.seat = ANY (v.seats)
+                      AND NOT a.votes @> jsonb_build_array(jsonb_build_object('stage', a.open_stage, 'seat', s.seat))))))
 ), counts AS (
     SELECT count(*) AS awaiting, count(*) FILTER (WHERE w.deadline < :now::timestamptz) AS overdue FROM waiting AS w
 ), page AS (

@@ -43,6 +43,7 @@ public sealed class IndexModel(ApprovalInbox inbox, PeopleDirectory people, Time
 
         var (read, next) = result.Value!;
         (Items, Waiting, Overdue, NextCursor, Now) = (read.Items, read.AwaitingMe, read.Overdue, next?.Encode(), clock.GetUtcNow());
+        HttpContext.Items[typeof(InboxCounts)] = new InboxCounts(Waiting, Overdue);
         Names = await people.NamesOfAsync(Items.Select(i => i.CreatedBy), cancellationToken);
         return Page();
     }
