@@ -67,9 +67,16 @@ public static class WebSession
                 cookie.SlidingExpiration = true;
                 cookie.TimeProvider = clock;
                 cookie.LoginPath = SignInPath;
-                cookie.AccessDeniedPath = "/forbidden";
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.Events.OnValidatePrincipal = ResolvePersonAsync;
+
+                // A page the person's role does not allow answers 403, which the error pages show, rather than
+                // redirecting to an access-denied page.
+                cookie.Events.OnRedirectToAccessDenied = context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
             });
         return authentication.AddCookie(Scheme);
     }

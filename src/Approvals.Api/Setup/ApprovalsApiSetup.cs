@@ -57,6 +57,7 @@ public static class ApprovalsApiSetup
         services.AddScoped<PeopleDirectory>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<GroupAdministration>();
+        services.AddScoped<ApiClientAdministration>();
         services.AddScoped<MyAccount>();
         services.AddDelivery();
         services.AddMessaging();

@@ -32,6 +32,8 @@ public static class DeliverySetup
         services.AddScoped<DeliveryJobRunner>();
         services.AddScoped<DeliveryRecorder>();
         services.AddScoped<Redelivery>();
+        services.AddScoped<FailedDeliveries>();
+        services.AddScoped<DeliveryHealth>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(serviceProvider => serviceProvider.GetRequiredService<DeliveryDispatcher>());
         services.AddScoped<DeliveryHandOff>();

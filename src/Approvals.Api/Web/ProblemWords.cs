@@ -12,6 +12,11 @@ public static class ProblemWords
     {
         [ErrorCodes.ValidationFailed] = "Some fields need your attention.",
         [ErrorCodes.WrongPassword] = "The current password is wrong.",
+        [ErrorCodes.DeliveryNotRetryable] = "This delivery cannot be sent again: it is no longer failed, or a later decision replaced it.",
+        [ErrorCodes.DeliveryJobNotFound] = "This request has no such delivery.",
+        [ErrorCodes.ApiClientNameTaken] = "That name is taken: API client names are never reused.",
+        [ErrorCodes.GroupNameTaken] = "A group of that name exists already.",
+        [ErrorCodes.UnknownUsers] = "Some of those people have no account here.",
     };
 
     public static string For(DomainError error) => ByCode.GetValueOrDefault(error.Code) ?? error.Message;

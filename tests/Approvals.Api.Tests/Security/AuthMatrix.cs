@@ -90,6 +90,7 @@ public static class AuthMatrix
             async c => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/service-rules/{await c.NewServiceRuleAsync()}")),
         Protected("POST", "/api/v1/service-rules/{id}/rotate-secret", 200, Admins,
             async c => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/service-rules/{await c.NewServiceRuleAsync()}/rotate-secret")),
+        Protected("GET", "/api/v1/service-rules/{id}/health", 200, Admins, async c => Get($"/api/v1/service-rules/{await c.ServiceRuleAsync()}/health")),
         Protected("POST", "/api/v1/api-clients", 201, Admins,
             _ => Send(HttpMethod.Post, "/api/v1/api-clients", new { name = $"cell-{Guid.NewGuid():N}", scopes = new[] { "approvals:read" } })),
         Protected("GET", "/api/v1/api-clients", 200, Admins, _ => Get("/api/v1/api-clients")),

@@ -42,6 +42,12 @@ public static class WebPageMatrix
         new("/sign-out", "/sign-out", "/", SignedOut: "sign-in"),
         new("/account/password", "/account/password", "200"),
         new("/error/{status:int}", "/error/404", "404", SignedOut: "404"),
+        new("/admin", "/admin", "403", Admin: "200"),
+        new("/admin/services", "/admin/services", "403", Admin: "200"),
+        new("/admin/deliveries", "/admin/deliveries", "403", Admin: "200"),
+        new("/admin/clients", "/admin/clients", "403", Admin: "200"),
+        new("/admin/groups", "/admin/groups", "403", Admin: "200"),
+        new("/admin/groups/{name}", "/admin/groups/no-such-group", "403", Admin: "404"),
     ];
 }
 

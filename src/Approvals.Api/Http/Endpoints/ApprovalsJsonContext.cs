@@ -31,6 +31,7 @@ namespace Approvals.Api.Http.Endpoints;
 [JsonSerializable(typeof(List<ServiceRuleResponse>))]
 [JsonSerializable(typeof(ServiceRuleResponse))]
 [JsonSerializable(typeof(ServiceRuleWithSecretResponse))]
+[JsonSerializable(typeof(ServiceRuleHealthResponse))]
 [JsonSerializable(typeof(LegacyCreateRequest))]
 [JsonSerializable(typeof(LegacyUpdateRequest))]
 [JsonSerializable(typeof(LegacyItemEnvelope))]

@@ -28,6 +28,7 @@ public static class ServiceRuleEndpoints
         group.MapPut("/{id}", ReplaceServiceRule).WithName(nameof(ReplaceServiceRule));
         group.MapDelete("/{id}", DeleteServiceRule).WithName(nameof(DeleteServiceRule));
         group.MapPost("/{id}/rotate-secret", RotateSigningSecret).WithName(nameof(RotateSigningSecret));
+        group.MapGet("/{id}/health", GetServiceRuleHealth).WithName(nameof(GetServiceRuleHealth));
         return app;
     }
 
@@ -163,6 +164,19 @@ public static class ServiceRuleEndpoints
         return TypedResults.Ok(new ServiceRuleWithSecretResponse(ServiceRuleResponse.From(rule), secret));
     }
 
+    /// <summary>The rule's delivery health over the last 24 hours (<see cref="DeliveryHealth"/>): as a whole and hour by hour.</summary>
+    public static async Task<Results<Ok<ServiceRuleHealthResponse>, ProblemHttpResult>> GetServiceRuleHealth(
+        string id, DeliveryHealth health, CancellationToken cancellationToken)
+    {
+        if (ParseId(id) is not { } ruleId)
+        {
+            return InvalidId().ToProblem();
+        }
+
+        var result = await health.ForRuleAsync(ruleId, cancellationToken);
+        return result.Error is { } error ? error.ToProblem() : TypedResults.Ok(result.Value!);
+    }
+
     internal static string NewSigningSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private static void Apply(ServiceRule rule, ServiceRuleRequest request)
@@ -176,17 +190,20 @@ public static class ServiceRuleEndpoints
 
     private static async Task<Result<ServiceRule>> FindAsync(ApprovalsDbContext db, string id, CancellationToken cancellationToken, bool tracked = false)
     {
-        if (!int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ruleId))
+        if (ParseId(id) is not { } ruleId)
         {
-            return DomainError.Validation("id", "Must be a positive integer.");
+            return InvalidId();
         }
 
         var query = tracked ? db.ServiceRules : db.ServiceRules.AsNoTracking();
         var rule = await query.FirstOrDefaultAsync(r => r.Id == ruleId, cancellationToken);
-        return rule is null
-            ? new DomainError(ErrorKind.NotFound, ErrorCodes.ServiceRuleNotFound, $"Service rule {ruleId} does not exist.")
-            : rule;
+        return rule is null ? DeliveryHealth.ServiceRuleNotFound(ruleId) : rule;
     }
+
+    private static int? ParseId(string id) =>
+        int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ruleId) ? ruleId : null;
+
+    private static DomainError InvalidId() => DomainError.Validation("id", "Must be a positive integer.");
 
     private static DomainError? Validate(ServiceRuleRequest request, bool requireApiKey)
     {

@@ -401,6 +401,11 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_delivery_attempts");
 
+                    b.HasIndex("StartedAt")
+                        .HasDatabaseName("ix_delivery_attempts_started_at");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("StartedAt"), "brin");
+
                     b.HasIndex("JobId", "Number")
                         .IsUnique()
                         .HasDatabaseName("ix_delivery_attempts_job_id_number");
