@@ -49,7 +49,7 @@ public class ApprovalAggregateTests
         var approval = Loaded(NewApproval());
 
         Assert.Equal(ErrorCodes.VersionMismatch,
-            approval.Change(new ApprovalChange(new ApprovalEdit(Title: "x"), ExpectedVersion: 7), Requester, new ChangeFacts(Now)).Error!.Code);
+            approval.Change(new ApprovalChange(new ApprovalEdit(Title: "x"), ExpectedVersions: new ExpectedVersions(7)), Requester, new ChangeFacts(Now)).Error!.Code);
         Assert.Equal(ErrorCodes.SelfApprovalForbidden,
             approval.Change(new ApprovalChange(new ApprovalEdit(), Decision.Approve), Requester with { Permissions = Permission.All }, new ChangeFacts(Now)).Error!.Code);
         Assert.Equal(ErrorCodes.ServiceRuleUnknown,

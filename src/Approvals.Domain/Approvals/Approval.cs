@@ -175,7 +175,7 @@ public sealed partial class Approval
     /// </summary>
     public Result<bool> Change(ApprovalChange change, Caller caller, ChangeFacts facts)
     {
-        if (change.ExpectedVersion is { } expected && expected != Version)
+        if (change.ExpectedVersions is { } expected && !expected.Includes(Version))
         {
             return ApprovalErrors.VersionMismatch(Version);
         }
