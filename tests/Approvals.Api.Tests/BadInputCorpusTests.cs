@@ -68,6 +68,13 @@ public class BadInputCorpusTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
         using var problem = JsonDocument.Parse(body);
         var code = problem.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
         var status = problem.RootElement.TryGetProperty("status", out var s) ? s.GetInt32() : 0;
-        return code == bad.Code && status == bad.Status ? null : $"{bad}: expected code {bad.Code}, got {code} (status {status}) {excerpt}";
+        if (code != bad.Code || status != bad.Status)
+        {
+            return $"{bad}: expected code {bad.Code}, got {code} (status {status}) {excerpt}";
+        }
+
+        return problem.RootElement.TryGetProperty("detail", out var detail) && !string.IsNullOrWhiteSpace(detail.GetString())
+            ? null
+            : $"{bad}: the problem has no detail {excerpt}";
     }
 }

@@ -72,6 +72,7 @@ public static class ApprovalsApiSetup
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             context.ProblemDetails.Extensions.TryAdd("code", Problems.DefaultCodeFor(status));
+            context.ProblemDetails.Detail ??= Problems.DefaultDetailFor(context.HttpContext, status);
             context.ProblemDetails.Extensions.TryAdd("traceId", CorrelationId.Get(context.HttpContext) ?? context.HttpContext.TraceIdentifier);
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
@@ -90,9 +91,12 @@ public static class ApprovalsApiSetup
 
     public static WebApplication UseApprovalsApi(this WebApplication app)
     {
+        // HEAD is routed as GET, so routing comes after it (and, as it would by default, before everything else).
+        app.UseHeadAsGet();
+        app.UseRouting();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(Problems.WriteStatusCodePageAsync);
         app.UseCorrelationId();
         app.Use(GuardRequestBodies);
         app.UseLegacyBodies();
