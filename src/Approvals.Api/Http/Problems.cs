@@ -89,7 +89,7 @@ public static class Problems
     }
 
     /// <summary>Writes a problem from middleware, where there is no endpoint result to return.</summary>
-    public static async Task WriteAsync(HttpContext context, int status, string code, string detail)
+    public static async Task WriteAsync(HttpContext context, int status, string code, string detail, IReadOnlyDictionary<string, string[]>? fieldErrors = null)
     {
         context.Response.StatusCode = status;
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
@@ -101,7 +101,7 @@ public static class Problems
                 Detail = detail,
                 Extensions = { ["code"] = code },
             },
-        });
+        }.WithFieldErrors(fieldErrors));
     }
 
     public static DomainError ApprovalNotFound(Guid id) =>

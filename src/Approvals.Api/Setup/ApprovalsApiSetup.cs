@@ -103,6 +103,7 @@ public static class ApprovalsApiSetup
         app.UseAuthentication();
         app.UseApprovalsRateLimiting();
         app.UseAuthorization();
+        app.UseUnknownQueryParameterCheck();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions
@@ -126,15 +127,18 @@ public static class ApprovalsApiSetup
         });
 
         app.MapLegacyEndpoints();
-        app.MapApprovalEndpoints();
-        app.MapInboxEndpoints();
-        app.MapBulkVoteEndpoints();
-        app.MapServiceRuleEndpoints();
-        app.MapAuthEndpoints();
-        app.MapUserEndpoints();
-        app.MapGroupEndpoints();
-        app.MapDeliveryEndpoints();
-        app.MapEventEndpoints();
+
+        // API v1 is strict where the original routes are lenient: a query parameter its route does not take is a 400.
+        var v1 = app.MapGroup("").RefuseUnknownQueryParameters();
+        v1.MapApprovalEndpoints();
+        v1.MapInboxEndpoints();
+        v1.MapBulkVoteEndpoints();
+        v1.MapServiceRuleEndpoints();
+        v1.MapAuthEndpoints();
+        v1.MapUserEndpoints();
+        v1.MapGroupEndpoints();
+        v1.MapDeliveryEndpoints();
+        v1.MapEventEndpoints();
         return app;
     }
 

@@ -188,7 +188,8 @@ public static class BadRequestCorpus
             "/api/v1/approvals" =>
             [
                 ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
-                ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00", "%FF%FE", "PENDING," + new string('x', 2000)]),
+                ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00", "%FF%FE", "PENDING," + new string('x', 2000),
+                    "2", "0", "PENDING,3", "8"]), // API v1 names statuses; the original routes' numbers are refused
                 ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999"]),
                 ("overdue", ["maybe", "2", "yes", "%00"]),
                 ("sort", ["title", "+deadline", "DEADLINE", "deadline,createdAt", "-id"]),
@@ -225,6 +226,16 @@ public static class BadRequestCorpus
             }
         }
 
+        // API v1 refuses the query parameters its route does not take (the original routes ignore them), whatever the method.
+        if (route.Path.StartsWith("/api/v1/", StringComparison.Ordinal))
+        {
+            var separator = route.Path.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+            foreach (var query in new[] { "limt=1", "foo=bar", "a=1&b=2", "%00=1", "limit=5&limt=1", new string('q', 300) + "=1", "=x" })
+            {
+                yield return Make(route, $"unknown query '{Short(query)}'", 400, ErrorCodes.UnknownQueryParameter, $"{route.Path}{separator}{query}");
+            }
+        }
+
         // A feed cursor is opaque: one that does not decode, or names no stored event, has a code of its own.
         string[] cursors = route.Method == HttpMethod.Get && route.Path == "/api/v1/events"
             ? ["!!!", "abc", Base64Url("hello"), new('A', 200), "%00", "%FF", "AQ", new Api.Persistence.EventCursor(1, long.MaxValue).Encode()]
@@ -241,12 +252,24 @@ public static class BadRequestCorpus
         var isDecision = route.Path.EndsWith("/decision", StringComparison.Ordinal);
         if ((route.Method == HttpMethod.Patch && route.Path.StartsWith("/api/v1/approvals/", StringComparison.Ordinal)) || isDecision)
         {
-            foreach (var tag in new[] { "abc", "\"abc\"", "\"-1\"", "\"99999999999\"", "\"1\" junk" })
+            foreach (var tag in new[] { "abc", "\"abc\"", "\"-1\"", "\"99999999999\"", "\"1\" junk", "\"1\" \"2\"", "*, \"1\"", "W/abc", "\"01\"", "\"1\",, x" })
             {
                 yield return Make(route, $"If-Match {tag}", 400, Invalid) with { Headers = [new("If-Match", tag)] };
             }
 
-            yield return Make(route, "stale If-Match", 412, ErrorCodes.VersionMismatch) with { Headers = [new("If-Match", "\"999\"")] };
+            // Stale, or weak: If-Match compares strongly, so a weak tag never matches, even the current version's.
+            foreach (var tag in new[] { "\"999\"", "\"999\", \"998\"", "W/\"1\"", "W/\"1\", W/\"999\"" })
+            {
+                yield return Make(route, $"If-Match {tag}", 412, ErrorCodes.VersionMismatch) with { Headers = [new("If-Match", tag)] };
+            }
+        }
+
+        if (route.Name == "GET approval")
+        {
+            foreach (var tag in new[] { "abc", "\"abc\"", "W/\"x\"", "\"1\" junk", "*, \"1\"", "\"01\"" })
+            {
+                yield return Make(route, $"If-None-Match {tag}", 400, Invalid) with { Headers = [new("If-None-Match", tag)] };
+            }
         }
 
         if (isDecision || route.Path == "/api/v1/approvals" && route.Method == HttpMethod.Post)

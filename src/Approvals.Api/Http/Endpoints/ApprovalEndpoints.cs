@@ -285,7 +285,9 @@ public static class ApprovalEndpoints
             else if (int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
                 && ApprovalStatusNames.IsDefined(number))
             {
-                statuses.Add((ApprovalStatus)number);
+                // The original routes' numbers; API v1 speaks names only, and says which one was meant.
+                errors.Add("status", $"{number} is a status number of the original API; API v1 names statuses: {((ApprovalStatus)number).ToWireName()}.");
+                return null;
             }
             else
             {
