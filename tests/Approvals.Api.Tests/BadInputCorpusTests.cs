@@ -73,8 +73,14 @@ public class BadInputCorpusTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
             return $"{bad}: expected code {bad.Code}, got {code} (status {status}) {excerpt}";
         }
 
-        return problem.RootElement.TryGetProperty("detail", out var detail) && !string.IsNullOrWhiteSpace(detail.GetString())
+        if (!problem.RootElement.TryGetProperty("detail", out var detail) || string.IsNullOrWhiteSpace(detail.GetString()))
+        {
+            return $"{bad}: the problem has no detail {excerpt}";
+        }
+
+        var fields = problem.RootElement.TryGetProperty("errors", out var errors) ? errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal).ToList() : [];
+        return bad.Fields is null || fields.SequenceEqual(bad.Fields.Order(StringComparer.Ordinal))
             ? null
-            : $"{bad}: the problem has no detail {excerpt}";
+            : $"{bad}: expected errors naming {string.Join(", ", bad.Fields)}, got {string.Join(", ", fields)} {excerpt}";
     }
 }

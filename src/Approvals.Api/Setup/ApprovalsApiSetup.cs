@@ -127,18 +127,15 @@ public static class ApprovalsApiSetup
         });
 
         app.MapLegacyEndpoints();
-
-        // API v1 is strict where the original routes are lenient: a query parameter its route does not take is a 400.
-        var v1 = app.MapGroup("").RefuseUnknownQueryParameters();
-        v1.MapApprovalEndpoints();
-        v1.MapInboxEndpoints();
-        v1.MapBulkVoteEndpoints();
-        v1.MapServiceRuleEndpoints();
-        v1.MapAuthEndpoints();
-        v1.MapUserEndpoints();
-        v1.MapGroupEndpoints();
-        v1.MapDeliveryEndpoints();
-        v1.MapEventEndpoints();
+        app.MapApprovalEndpoints();
+        app.MapInboxEndpoints();
+        app.MapBulkVoteEndpoints();
+        app.MapServiceRuleEndpoints();
+        app.MapAuthEndpoints();
+        app.MapUserEndpoints();
+        app.MapGroupEndpoints();
+        app.MapDeliveryEndpoints();
+        app.MapEventEndpoints();
         return app;
     }
 
@@ -159,7 +156,7 @@ public static class ApprovalsApiSetup
     /// <summary>
     /// Refuses, before anything reads them, bodies declared over the limit (Kestrel stops undeclared ones at the
     /// limit) and bodies declared in a charset other than UTF-8: JSON is UTF-8 (RFC 8259), and the framework's
-    /// reader would fail on an unknown charset with a 500.
+    /// reader would fail on an unknown charset with a 500. Keeps a typed JSON body for <see cref="JsonBodyErrors"/>.
     /// </summary>
     private static async Task GuardRequestBodies(HttpContext context, RequestDelegate next)
     {
@@ -183,6 +180,12 @@ public static class ApprovalsApiSetup
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = MaxRequestBodyBytes;
+        }
+
+        // A typed body is kept (in memory, within the limit) so that a bad one can be read again for all its field errors.
+        if (JsonBodyErrors.BindsTypedBody(context.GetEndpoint()) && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
+        {
+            context.Request.EnableBuffering((int)MaxRequestBodyBytes);
         }
 
         await next(context);

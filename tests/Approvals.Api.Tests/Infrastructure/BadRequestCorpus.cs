@@ -377,6 +377,25 @@ public static class BadRequestCorpus
             }
         }
 
+        // Several wrongly typed fields (and an unknown one where unknown fields are refused): one answer names them all.
+        var several = route.Body.DeepClone().AsObject();
+        var bad = route.Fields.Take(3).Select(f => f.Name).ToList();
+        foreach (var field in route.Fields.Take(3))
+        {
+            several[field.Name] = BadFieldValues.WrongTypes(field.Kind)[0]!.DeepClone();
+        }
+
+        if (route.RejectsUnknownFields)
+        {
+            several["titel"] = "typo";
+            bad.Add("titel");
+        }
+
+        if (bad.Count >= 2)
+        {
+            yield return Make(route, $"wrong types of {string.Join(", ", bad)}", 400, Invalid, body: several) with { Fields = bad };
+        }
+
         if (route.Fields.Any(f => f.NullIsBad) && route.Method != HttpMethod.Patch)
         {
             yield return Raw(route, "empty object", "{}", 400, Invalid);

@@ -62,9 +62,11 @@ public static class ApprovalEndpoints
 
         var (stages, stagesField) = PolicyContracts.ToStages(request.Approvers, request.Policy, request.Stages, errors);
         var escalation = PolicyContracts.ToEscalation(request.Escalation, errors);
-        if (errors.ToError() is { } invalid)
+        if (!errors.IsEmpty)
         {
-            return invalid.ToProblem();
+            // Reported with what the domain finds wrong in the plain fields, so that one answer names every bad field.
+            ApprovalRules.CheckDraft(new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules), errors);
+            return errors.ToError()!.ToProblem();
         }
 
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules,
