@@ -30,6 +30,7 @@ internal sealed partial class ApiExceptionHandler(
             // The deserializer stopped at the body's first bad field; every one of them is reported.
             (detail, fieldErrors) = (FieldsInvalid, all);
         }
+
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
         {
             LogUnhandled(logger, exception);
