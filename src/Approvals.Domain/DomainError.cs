@@ -37,6 +37,7 @@ public static class ErrorCodes
     public const string PayloadTooLarge = "request.too_large";
     public const string UnsupportedMediaType = "request.unsupported_media_type";
     public const string MethodNotAllowed = "request.method_not_allowed";
+    public const string UnknownQueryParameter = "request.unknown_query_parameter";
     public const string RouteNotFound = "route.not_found";
     public const string Unauthenticated = "auth.unauthenticated";
     public const string Forbidden = "auth.forbidden";

@@ -11,7 +11,7 @@ public class ApprovalListTests(ApprovalsApiFactory factory) : ApiTestBase<Approv
     public static TheoryData<string> Sorts => ["deadline", "-deadline", "createdAt", "-createdAt"];
 
     [Fact]
-    public async Task Status_filter_takes_names_or_numbers_comma_separated()
+    public async Task Status_filter_takes_names_comma_separated_and_refuses_the_original_numbers()
     {
         var rule = await ServiceRuleAsync();
         var pending = await CreateIdAsync(rule, 1);
@@ -23,7 +23,10 @@ public class ApprovalListTests(ApprovalsApiFactory factory) : ApiTestBase<Approv
         Assert.Equal([pending], await IdsAsync($"status=PENDING&serviceRule={rule}"));
         Assert.Equal([approved], await IdsAsync($"status=acknowledged_approved&serviceRule={rule}"));
         Assert.Equal([pending, failed], await IdsAsync($"status=PENDING,ERROR&serviceRule={rule}"));
-        Assert.Equal([pending, failed], await IdsAsync($"status=2,1&serviceRule={rule}"));
+
+        // The original routes' numbers are refused, naming the status meant (a filter ignored would list everything).
+        var numeric = await AssertProblemAsync(await Client.GetAsync($"/api/v1/approvals?status=PENDING,1&serviceRule={rule}"), 400, ErrorCodes.ValidationFailed);
+        Assert.Equal(["1 is a status number of the original API; API v1 names statuses: ERROR."], numeric["errors"]!["status"]!.AsArray().Select(m => (string?)m));
         Assert.Equal([pending, approved, failed], await IdsAsync($"serviceRule={rule}"));
     }
 

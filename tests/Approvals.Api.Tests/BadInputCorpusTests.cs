@@ -70,6 +70,19 @@ public class BadInputCorpusTests(PrivateNetworksRefusedApiFactory factory) : Api
         using var problem = JsonDocument.Parse(body);
         var code = problem.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
         var status = problem.RootElement.TryGetProperty("status", out var s) ? s.GetInt32() : 0;
-        return code == bad.Code && status == bad.Status ? null : $"{bad}: expected code {bad.Code}, got {code} (status {status}) {excerpt}";
+        if (code != bad.Code || status != bad.Status)
+        {
+            return $"{bad}: expected code {bad.Code}, got {code} (status {status}) {excerpt}";
+        }
+
+        if (!problem.RootElement.TryGetProperty("detail", out var detail) || string.IsNullOrWhiteSpace(detail.GetString()))
+        {
+            return $"{bad}: the problem has no detail {excerpt}";
+        }
+
+        var fields = problem.RootElement.TryGetProperty("errors", out var errors) ? errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal).ToList() : [];
+        return bad.Fields is null || fields.SequenceEqual(bad.Fields.Order(StringComparer.Ordinal))
+            ? null
+            : $"{bad}: expected errors naming {string.Join(", ", bad.Fields)}, got {string.Join(", ", fields)} {excerpt}";
     }
 }

@@ -71,6 +71,38 @@ public class DatabaseOutageTests(DedicatedPostgresApiFactory factory) : ApiTestB
         Assert.False(decided.Headers.Contains("Idempotent-Replayed"));
     }
 
+    [Fact]
+    public async Task A_stopped_database_leaves_liveness_at_200_and_takes_readiness_down_until_it_is_back()
+    {
+        await AssertStatusAsync(await Anonymous.GetAsync("/readyz"), HttpStatusCode.OK);
+
+        Factory.Postgres.Stop();
+        try
+        {
+            // Liveness never touches the database: a process whose database is down is alive, and is not restarted for it.
+            var live = await Anonymous.GetAsync("/healthz");
+            await AssertStatusAsync(live, HttpStatusCode.OK);
+            Assert.Equal("Healthy", await live.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.OK, (await Anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/healthz"))).StatusCode);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await Anonymous.GetAsync("/readyz")).StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await Anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/readyz"))).StatusCode);
+        }
+        finally
+        {
+            Factory.Postgres.Start();
+        }
+
+        var waited = Stopwatch.StartNew();
+        while ((await Anonymous.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "Readiness did not come back within 30 s of the database.");
+            await Task.Delay(100);
+        }
+
+        await AssertStatusAsync(await Anonymous.GetAsync("/healthz"), HttpStatusCode.OK);
+    }
+
     private Task<HttpResponseMessage> SendDecisionAsync(string id, string key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/approvals/{id}/decision") { Content = JsonContent.Create(new { decision = "approve" }) };

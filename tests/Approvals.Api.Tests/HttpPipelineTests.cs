@@ -15,8 +15,22 @@ public class HttpPipelineTests(KestrelApiFactory factory) : ApiTestBase<KestrelA
     [InlineData("/api/v2/approvals")]
     public async Task Unknown_route_is_a_404_problem(string path)
     {
-        await AssertProblemAsync(await Client.GetAsync(path), 404, ErrorCodes.RouteNotFound);
+        var problem = await AssertProblemAsync(await Client.GetAsync(path), 404, ErrorCodes.RouteNotFound);
+        Assert.Equal("No route matches this path; the routes are listed in /openapi/v1.json.", (string?)problem["detail"]);
         await AssertProblemAsync(await Anonymous.GetAsync(path), 404, ErrorCodes.RouteNotFound);
+    }
+
+    [Fact]
+    public async Task A_client_that_takes_no_json_gets_the_detail_of_a_framework_error_as_text()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/nope");
+        request.Headers.Accept.ParseAdd("text/html");
+
+        var response = await Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("No route matches this path; the routes are listed in /openapi/v1.json.", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -24,8 +38,9 @@ public class HttpPipelineTests(KestrelApiFactory factory) : ApiTestBase<KestrelA
     {
         var response = await Client.DeleteAsync("/request");
 
-        await AssertProblemAsync(response, 405, ErrorCodes.MethodNotAllowed);
-        Assert.Equal(["GET", "POST", "PUT"], response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        var problem = await AssertProblemAsync(response, 405, ErrorCodes.MethodNotAllowed);
+        Assert.Equal(["GET", "HEAD", "POST", "PUT"], response.Content.Headers.Allow);
+        Assert.Equal("This route does not take DELETE; it takes GET, HEAD, POST, PUT.", (string?)problem["detail"]);
     }
 
     [Theory]
@@ -38,7 +53,8 @@ public class HttpPipelineTests(KestrelApiFactory factory) : ApiTestBase<KestrelA
 
         var response = await Client.PostAsync("/api/v1/approvals", Json(body, contentType));
 
-        await AssertProblemAsync(response, 415, ErrorCodes.UnsupportedMediaType);
+        var problem = await AssertProblemAsync(response, 415, ErrorCodes.UnsupportedMediaType);
+        Assert.Contains("application/json", (string?)problem["detail"], StringComparison.Ordinal);
     }
 
     [Fact]

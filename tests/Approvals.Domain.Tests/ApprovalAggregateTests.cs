@@ -44,12 +44,27 @@ public class ApprovalAggregateTests
     }
 
     [Fact]
+    public void A_change_applies_to_any_of_the_expected_versions_and_to_none_when_none_is_expected()
+    {
+        var approval = Loaded(NewApproval());
+
+        Assert.Equal(ErrorCodes.VersionMismatch,
+            approval.Change(new ApprovalChange(new ApprovalEdit(Title: "x"), ExpectedVersions: new ExpectedVersions()), Requester, new ChangeFacts(Now)).Error!.Code);
+        Assert.Equal(ErrorCodes.VersionMismatch,
+            approval.Change(new ApprovalChange(new ApprovalEdit(Title: "x"), ExpectedVersions: new ExpectedVersions(2, 3)), Requester, new ChangeFacts(Now)).Error!.Code);
+        Assert.Empty(approval.Events);
+
+        Assert.True(approval.Change(new ApprovalChange(new ApprovalEdit(Title: "x"), ExpectedVersions: new ExpectedVersions(7, approval.Version)), Requester, new ChangeFacts(Now)).Value);
+        Assert.Single(approval.Events);
+    }
+
+    [Fact]
     public void A_refused_change_raises_nothing_and_changes_nothing()
     {
         var approval = Loaded(NewApproval());
 
         Assert.Equal(ErrorCodes.VersionMismatch,
-            approval.Change(new ApprovalChange(new ApprovalEdit(Title: "x"), ExpectedVersion: 7), Requester, new ChangeFacts(Now)).Error!.Code);
+            approval.Change(new ApprovalChange(new ApprovalEdit(Title: "x"), ExpectedVersions: new ExpectedVersions(7)), Requester, new ChangeFacts(Now)).Error!.Code);
         Assert.Equal(ErrorCodes.SelfApprovalForbidden,
             approval.Change(new ApprovalChange(new ApprovalEdit(), Decision.Approve), Requester with { Permissions = Permission.All }, new ChangeFacts(Now)).Error!.Code);
         Assert.Equal(ErrorCodes.ServiceRuleUnknown,

@@ -45,7 +45,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
         {
             // A named approver's decision is their vote, its comment the vote's.
             var vote = new VoteRequest(change.Decision == Decision.Approve ? VoteChoice.Approve : VoteChoice.Reject, change.Edit.Comment,
-                ExpectedVersion: change.ExpectedVersion);
+                ExpectedVersions: change.ExpectedVersions);
             var self = VotingPerson.Of(caller);
             var delegators = self is null ? [] : await PeopleStore.ActiveDelegatorsInAsync(unit, SubjectOf(self), clock.GetUtcNow(), PeopleDirectory.IsKnownRole, cancellationToken);
             return await VoteAsync(record, approval, vote, caller, self, delegators, cancellationToken);

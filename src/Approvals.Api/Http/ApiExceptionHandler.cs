@@ -2,7 +2,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Approvals.Api.Http;
@@ -11,12 +13,24 @@ namespace Approvals.Api.Http;
 /// The one place that turns exceptions into ProblemDetails: bad request bodies become 4xx with a stable code,
 /// an unreachable database becomes 503, and only genuine bugs become 500 (without internals).
 /// </summary>
-internal sealed partial class ApiExceptionHandler(IProblemDetailsService problemDetails, ILogger<ApiExceptionHandler> logger)
+internal sealed partial class ApiExceptionHandler(
+    IProblemDetailsService problemDetails, IOptions<JsonOptions> jsonOptions, ILogger<ApiExceptionHandler> logger)
     : IExceptionHandler
 {
+    internal const string WrongType = "The value has the wrong type or format.";
+    internal const string UnknownField = "Unknown field.";
+    private const string FieldsInvalid = "One or more fields are invalid.";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var (status, code, detail, fieldErrors) = Classify(exception);
+        if (fieldErrors is not null && exception is JsonException or BadHttpRequestException { InnerException: JsonException }
+            && await JsonBodyErrors.ReadAllAsync(httpContext, jsonOptions.Value.SerializerOptions, cancellationToken) is { Count: > 1 } all)
+        {
+            // The deserializer stopped at the body's first bad field; every one of them is reported.
+            (detail, fieldErrors) = (FieldsInvalid, all);
+        }
+
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
         {
             LogUnhandled(logger, exception);
@@ -90,19 +104,15 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
     {
         var message = json.Message;
         var field = FieldName(json.Path);
-        if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && field is not null)
+        if (IsWrongType(json) && field is not null)
         {
-            return (400, ErrorCodes.ValidationFailed, "One or more fields are invalid.",
-                new Dictionary<string, string[]> { [field] = ["The value has the wrong type or format."] });
+            return (400, ErrorCodes.ValidationFailed, FieldsInvalid, new Dictionary<string, string[]> { [field] = [WrongType] });
         }
 
-        if (message.StartsWith("The JSON property", StringComparison.Ordinal) && message.Contains("could not be mapped", StringComparison.Ordinal))
+        if (UnknownMemberOf(json) is { } unknown)
         {
-            var start = message.IndexOf('\'', StringComparison.Ordinal) + 1;
-            var end = start > 0 ? message.IndexOf('\'', start) : -1;
-            var unknown = end > start ? message[start..end] : "body";
             return (400, ErrorCodes.ValidationFailed, "The request has a field this endpoint does not accept.",
-                new Dictionary<string, string[]> { [unknown] = ["Unknown field."] });
+                new Dictionary<string, string[]> { [unknown] = [UnknownField] });
         }
 
         if (message.Contains("missing required properties", StringComparison.Ordinal))
@@ -113,6 +123,24 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         return (400, ErrorCodes.MalformedJson, field is null
             ? "The request body is not valid JSON."
             : $"The request body is not valid JSON (near '{field}').", null);
+    }
+
+    /// <summary>Whether the deserializer met a well-formed value of the wrong type (at <see cref="JsonException.Path"/>).</summary>
+    internal static bool IsWrongType(JsonException json) =>
+        json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal);
+
+    /// <summary>The member the deserializer met that its type does not have, as sent; null when the error is another.</summary>
+    internal static string? UnknownMemberOf(JsonException json)
+    {
+        var message = json.Message;
+        if (!message.StartsWith("The JSON property", StringComparison.Ordinal) || !message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var start = message.IndexOf('\'', StringComparison.Ordinal) + 1;
+        var end = start > 0 ? message.IndexOf('\'', start) : -1;
+        return end > start ? message[start..end] : "body";
     }
 
     private static string? FieldName(string? path)

@@ -76,6 +76,7 @@ public static class ApprovalsApiSetup
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             context.ProblemDetails.Extensions.TryAdd("code", Problems.DefaultCodeFor(status));
+            context.ProblemDetails.Detail ??= Problems.DefaultDetailFor(context.HttpContext, status);
             context.ProblemDetails.Extensions.TryAdd("traceId", CorrelationId.Get(context.HttpContext) ?? context.HttpContext.TraceIdentifier);
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
@@ -95,11 +96,13 @@ public static class ApprovalsApiSetup
 
     public static WebApplication UseApprovalsApi(this WebApplication app)
     {
-        // Routing first, so every middleware below knows the endpoint (web page or API) it is working for.
+        // HEAD is routed as GET, so routing comes after it; routing comes before everything else, so every middleware
+        // below knows the endpoint (web page or API) it is working for.
+        app.UseHeadAsGet();
         app.UseRouting();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(Problems.WriteStatusCodePageAsync);
         app.UseWebErrorPages();
         app.UseCorrelationId();
         app.Use(GuardRequestBodies);
@@ -107,6 +110,7 @@ public static class ApprovalsApiSetup
         app.UseAuthentication();
         app.UseApprovalsRateLimiting();
         app.UseAuthorization();
+        app.UseUnknownQueryParameterCheck();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions
@@ -160,7 +164,7 @@ public static class ApprovalsApiSetup
     /// <summary>
     /// Refuses, before anything reads them, bodies declared over the limit (Kestrel stops undeclared ones at the
     /// limit) and bodies declared in a charset other than UTF-8: JSON is UTF-8 (RFC 8259), and the framework's
-    /// reader would fail on an unknown charset with a 500.
+    /// reader would fail on an unknown charset with a 500. Keeps a typed JSON body for <see cref="JsonBodyErrors"/>.
     /// </summary>
     private static async Task GuardRequestBodies(HttpContext context, RequestDelegate next)
     {
@@ -184,6 +188,12 @@ public static class ApprovalsApiSetup
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = MaxRequestBodyBytes;
+        }
+
+        // A typed body is kept (in memory, within the limit) so that a bad one can be read again for all its field errors.
+        if (JsonBodyErrors.BindsTypedBody(context.GetEndpoint()) && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
+        {
+            context.Request.EnableBuffering((int)MaxRequestBodyBytes);
         }
 
         await next(context);

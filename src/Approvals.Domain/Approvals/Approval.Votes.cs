@@ -1,7 +1,7 @@
 namespace Approvals.Domain;
 
 /// <summary>A vote as a caller asks for it; <paramref name="OnBehalfOf"/> names a person who delegated to the caller.</summary>
-public sealed record VoteRequest(VoteChoice Choice, string? Comment = null, string? OnBehalfOf = null, int? ExpectedVersion = null);
+public sealed record VoteRequest(VoteChoice Choice, string? Comment = null, string? OnBehalfOf = null, ExpectedVersions? ExpectedVersions = null);
 
 /// <summary>
 /// What a vote needs beyond the approval, looked up by the use case: the time, the caller as a person (null for a
@@ -43,7 +43,7 @@ public sealed partial class Approval
     /// </summary>
     public Result<bool> CastVote(VoteRequest request, Caller caller, VoteFacts facts)
     {
-        if (request.ExpectedVersion is { } expected && expected != Version)
+        if (request.ExpectedVersions is { } expected && !expected.Includes(Version))
         {
             return ApprovalErrors.VersionMismatch(Version);
         }

@@ -94,21 +94,7 @@ public sealed partial class Approval
     public static Result<Approval> Create(ApprovalDraft draft, Caller caller, DateTimeOffset now, Func<string, IReadOnlyList<string>>? membersOf = null)
     {
         var errors = new FieldErrors();
-        ApprovalRules.CheckTitle(draft.Title, errors);
-        ApprovalRules.CheckDescription(draft.Description, errors);
-        ApprovalRules.CheckComment(draft.Comment, errors);
-        ApprovalRules.CheckServiceRules(draft.ServiceRules, errors);
-        if (draft.Stages is { } stages)
-        {
-            PolicyRules.Check(stages, errors, draft.StagesField);
-        }
-
-        if (draft.Deadline is null)
-        {
-            errors.Add("deadline", "Deadline is required.");
-        }
-
-        Escalation.Check(draft.Escalation, draft.OnDeadline, errors);
+        ApprovalRules.CheckDraft(draft, errors);
         if (errors.ToError() is { } invalid)
         {
             return invalid;
@@ -175,7 +161,7 @@ public sealed partial class Approval
     /// </summary>
     public Result<bool> Change(ApprovalChange change, Caller caller, ChangeFacts facts)
     {
-        if (change.ExpectedVersion is { } expected && expected != Version)
+        if (change.ExpectedVersions is { } expected && !expected.Includes(Version))
         {
             return ApprovalErrors.VersionMismatch(Version);
         }

@@ -39,9 +39,20 @@ public readonly record struct OnDeadlineEdit(DeadlineAction? Action);
 
 /// <summary>
 /// One request's change to an approval: an edit, a decision, or both (the original PUT allowed both at once).
-/// <paramref name="ExpectedVersion"/> comes from <c>If-Match</c>; when set, a stale version is refused with 412.
+/// <paramref name="ExpectedVersions"/> comes from <c>If-Match</c>; when set, any other version is refused with 412.
 /// </summary>
-public sealed record ApprovalChange(ApprovalEdit Edit, Decision? Decision = null, int? ExpectedVersion = null);
+public sealed record ApprovalChange(ApprovalEdit Edit, Decision? Decision = null, ExpectedVersions? ExpectedVersions = null);
+
+/// <summary>
+/// The versions a change may apply to (the strong ETags of an <c>If-Match</c> list); none at all when it named only
+/// tags that can never match, so the change is refused whatever the version.
+/// </summary>
+public sealed class ExpectedVersions(params int[] versions)
+{
+    public IReadOnlyList<int> Versions => versions;
+
+    public bool Includes(int version) => Array.IndexOf(versions, version) >= 0;
+}
 
 /// <summary>
 /// What a change needs to know beyond the approval itself, looked up by the use case before it asks the aggregate:

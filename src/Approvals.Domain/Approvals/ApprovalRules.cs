@@ -7,6 +7,29 @@ public static class ApprovalRules
     public const int TextMaxLength = 10_000;
     public const int MaxServiceRules = 20;
 
+    /// <summary>
+    /// Every check of a draft's fields that needs nothing but the draft (not the clock, not the database), each
+    /// failure added to <paramref name="errors"/>, so that one answer names all of them.
+    /// </summary>
+    public static void CheckDraft(ApprovalDraft draft, FieldErrors errors)
+    {
+        CheckTitle(draft.Title, errors);
+        CheckDescription(draft.Description, errors);
+        CheckComment(draft.Comment, errors);
+        CheckServiceRules(draft.ServiceRules, errors);
+        if (draft.Stages is { } stages)
+        {
+            PolicyRules.Check(stages, errors, draft.StagesField);
+        }
+
+        if (draft.Deadline is null)
+        {
+            errors.Add("deadline", "Deadline is required.");
+        }
+
+        Escalation.Check(draft.Escalation, draft.OnDeadline, errors);
+    }
+
     public static void CheckTitle(string? title, FieldErrors errors)
     {
         if (string.IsNullOrWhiteSpace(title))

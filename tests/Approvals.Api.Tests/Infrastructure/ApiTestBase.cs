@@ -108,6 +108,7 @@ public abstract class ApiTestBase<TFactory>(TFactory factory) : IClassFixture<TF
         var problem = JsonNode.Parse(body)!.AsObject();
         Assert.Equal(code, (string?)problem["code"]);
         Assert.Equal(status, (int?)problem["status"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)problem["detail"]), $"The problem has no detail: {body}");
         return problem;
     }
 

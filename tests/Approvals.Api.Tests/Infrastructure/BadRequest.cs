@@ -11,6 +11,9 @@ public sealed record BadRequest(string Route, string Name, HttpMethod Method, st
     /// <summary>The Content-Type of <see cref="Body"/>; null sends none.</summary>
     public string? ContentType { get; init; } = Json;
 
+    /// <summary>The fields the problem's <c>errors</c> must name, exactly; null when any may.</summary>
+    public IReadOnlyList<string>? Fields { get; init; }
+
     /// <summary>Header overrides; a null value removes the header (used for the credentials).</summary>
     public IReadOnlyList<KeyValuePair<string, string?>> Headers { get; init; } = [];
 

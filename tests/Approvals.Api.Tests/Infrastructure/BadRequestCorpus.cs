@@ -15,7 +15,7 @@ public sealed record CorpusTargets(
 /// (credentials, method, ids, query values, headers, content types, sizes), and for every field of every body wrong
 /// JSON types, nulls, bad values, control characters and huge strings. Each request carries the answer it must get.
 /// </summary>
-public static class BadRequestCorpus
+public static partial class BadRequestCorpus
 {
     private const string Malformed = ErrorCodes.MalformedJson;
     private const string Invalid = ErrorCodes.ValidationFailed;
@@ -181,87 +181,6 @@ public static class BadRequestCorpus
         }
     }
 
-    private static IEnumerable<BadRequest> QueryCases(Route route, CorpusTargets t)
-    {
-        (string Parameter, string[] Values)[] parameters = route.Method != HttpMethod.Get ? [] : route.Path switch
-        {
-            "/api/v1/approvals" =>
-            [
-                ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
-                ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00", "%FF%FE", "PENDING," + new string('x', 2000)]),
-                ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999"]),
-                ("overdue", ["maybe", "2", "yes", "%00"]),
-                ("sort", ["title", "+deadline", "DEADLINE", "deadline,createdAt", "-id"]),
-                ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url("123.notaguid"), Base64Url($"-5.{Guid.Empty:N}"),
-                    Base64Url($"99999999999999999999.{Guid.Empty:N}"), Base64Url($"9.1.{Guid.Empty:N}"), new('A', 200), "%00", "%FF"]),
-            ],
-            "/api/v1/events" =>
-            [
-                ("limit", ["0", "-1", "1001", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
-                ("wait", ["-1", "31", "abc", "1.5", "99999999999", "%00", "1&wait=2"]),
-                ("type", ["approval.nope", "approval.created,nope", "APPROVAL.CREATED", "created", "%00", "approval.created%00", "%FF%FE",
-                    "approval.created," + new string('x', 2000)]),
-                ("approvalId", ["x", "1", "not-a-uuid", "%00", "%27%20OR%201%3D1--", "12345678-1234-1234-1234-1234567890", new('a', 300)]),
-            ],
-            "/api/v1/users" or "/api/v1/groups" =>
-            [
-                ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
-                ("cursor", ["!!!", "%00", "%FF", new('A', 401), Base64Url("tab\there"), ""]),
-            ],
-            "/requests" =>
-            [
-                ("limit", ["abc", "-1", "0", "1001", "1.5", "%00"]),
-                ("offset", ["-1", "x", "1.5", "99999999999"]),
-                ("default", ["2", "-1", "yes", "true", "%00"]),
-            ],
-            _ => [],
-        };
-
-        foreach (var (parameter, values) in parameters)
-        {
-            foreach (var value in values)
-            {
-                yield return Make(route, $"{parameter}={Short(value)}", 400, Invalid, $"{route.Path}?{parameter}={value}");
-            }
-        }
-
-        // A feed cursor is opaque: one that does not decode, or names no stored event, has a code of its own.
-        string[] cursors = route.Method == HttpMethod.Get && route.Path == "/api/v1/events"
-            ? ["!!!", "abc", Base64Url("hello"), new('A', 200), "%00", "%FF", "AQ", new Api.Persistence.EventCursor(1, long.MaxValue).Encode()]
-            : [];
-        foreach (var cursor in cursors)
-        {
-            yield return Make(route, $"after={Short(cursor)}", 400, ErrorCodes.EventsInvalidCursor, $"{route.Path}?after={cursor}");
-        }
-    }
-
-    private static IEnumerable<BadRequest> HeaderCases(Route route)
-    {
-        // Only approvals have versions: If-Match means nothing to the other routes.
-        var isDecision = route.Path.EndsWith("/decision", StringComparison.Ordinal);
-        if ((route.Method == HttpMethod.Patch && route.Path.StartsWith("/api/v1/approvals/", StringComparison.Ordinal)) || isDecision)
-        {
-            foreach (var tag in new[] { "abc", "\"abc\"", "\"-1\"", "\"99999999999\"", "\"1\" junk" })
-            {
-                yield return Make(route, $"If-Match {tag}", 400, Invalid) with { Headers = [new("If-Match", tag)] };
-            }
-
-            yield return Make(route, "stale If-Match", 412, ErrorCodes.VersionMismatch) with { Headers = [new("If-Match", "\"999\"")] };
-        }
-
-        if (isDecision || route.Path == "/api/v1/approvals" && route.Method == HttpMethod.Post)
-        {
-            foreach (var key in new[] { new string('k', 201), "has space", "tab\tkey", "caf\u00e9" })
-            {
-                yield return Make(route, $"Idempotency-Key '{Short(key)}'", 400, Invalid) with { Headers = [new("Idempotency-Key", key)] };
-            }
-
-            // A refused request must not store its key either.
-            var refused = isDecision ? With(route.Body!, "decision", "maybe") : With(route.Body!, "title", "");
-            yield return Make(route, "Idempotency-Key with a refused body", 400, Invalid, body: refused) with { Headers = [new("Idempotency-Key", "corpus-refused")] };
-        }
-    }
-
     private static IEnumerable<BadRequest> BodyCases(Route route, CorpusTargets t)
     {
         var valid = route.Body!.ToJsonString();
@@ -352,6 +271,25 @@ public static class BadRequestCorpus
             {
                 yield return Make(route, $"{field.Name} = {Short(value?.ToJsonString() ?? "null")}", status, code, body: With(route.Body, field.Name, value));
             }
+        }
+
+        // Several wrongly typed fields (and an unknown one where unknown fields are refused): one answer names them all.
+        var several = route.Body.DeepClone().AsObject();
+        var bad = route.Fields.Take(3).Select(f => f.Name).ToList();
+        foreach (var field in route.Fields.Take(3))
+        {
+            several[field.Name] = BadFieldValues.WrongTypes(field.Kind)[0]!.DeepClone();
+        }
+
+        if (route.RejectsUnknownFields)
+        {
+            several["titel"] = "typo";
+            bad.Add("titel");
+        }
+
+        if (bad.Count >= 2)
+        {
+            yield return Make(route, $"wrong types of {string.Join(", ", bad)}", 400, Invalid, body: several) with { Fields = bad };
         }
 
         if (route.Fields.Any(f => f.NullIsBad) && route.Method != HttpMethod.Patch)

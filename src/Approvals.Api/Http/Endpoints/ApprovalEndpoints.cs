@@ -62,9 +62,11 @@ public static class ApprovalEndpoints
 
         var (stages, stagesField) = PolicyContracts.ToStages(request.Approvers, request.Policy, request.Stages, errors);
         var escalation = PolicyContracts.ToEscalation(request.Escalation, errors);
-        if (errors.ToError() is { } invalid)
+        if (!errors.IsEmpty)
         {
-            return invalid.ToProblem();
+            // Reported with what the domain finds wrong in the plain fields, so that one answer names every bad field.
+            ApprovalRules.CheckDraft(new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules), errors);
+            return errors.ToError()!.ToProblem();
         }
 
         var draft = new ApprovalDraft(request.Title, request.Description, request.Deadline, request.Comment, request.ServiceRules,
@@ -79,12 +81,20 @@ public static class ApprovalEndpoints
         return TypedResults.Created($"/api/v1/approvals/{result.Value.Id}", ApprovalResponse.From(result.Value));
     }
 
-    public static async Task<Results<Ok<ApprovalResponse>, ProblemHttpResult>> GetApproval(
+    /// <summary>One approval with its <c>ETag</c>; 304 without a body when <c>If-None-Match</c> holds its version.</summary>
+    public static async Task<Results<Ok<ApprovalResponse>, NotModified, ProblemHttpResult>> GetApproval(
         string id, ApprovalStore reader, HttpContext context, CancellationToken cancellationToken)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
             return RequestParsing.InvalidId().ToProblem();
+        }
+
+        var headerErrors = new FieldErrors();
+        var held = RequestParsing.ParseIfNoneMatch(context.Request, headerErrors);
+        if (headerErrors.ToError() is { } badHeader)
+        {
+            return badHeader.ToProblem();
         }
 
         var result = await reader.GetAsync(approvalId, Caller.From(context), cancellationToken);
@@ -94,7 +104,7 @@ public static class ApprovalEndpoints
         }
 
         context.Response.Headers.ETag = RequestParsing.ETagFor(result.Value!.Version);
-        return TypedResults.Ok(ApprovalResponse.From(result.Value));
+        return held?.Includes(result.Value.Version) == true ? NotModified.Instance : TypedResults.Ok(ApprovalResponse.From(result.Value));
     }
 
     public static async Task<Results<Ok<ApprovalPage>, ProblemHttpResult>> ListApprovals(
@@ -155,7 +165,7 @@ public static class ApprovalEndpoints
         }
 
         var headerErrors = new FieldErrors();
-        var expectedVersion = RequestParsing.ParseIfMatch(context.Request, headerErrors);
+        var expectedVersions = RequestParsing.ParseIfMatch(context.Request, headerErrors);
         if (headerErrors.ToError() is { } badHeader)
         {
             return badHeader.ToProblem();
@@ -167,7 +177,7 @@ public static class ApprovalEndpoints
             return invalid.ToProblem();
         }
 
-        var result = await workflow.UpdateAsync(approvalId, new ApprovalChange(edit.Value!, ExpectedVersion: expectedVersion), Caller.From(context), cancellationToken);
+        var result = await workflow.UpdateAsync(approvalId, new ApprovalChange(edit.Value!, ExpectedVersions: expectedVersions), Caller.From(context), cancellationToken);
         return Respond(result, context) is { } ok ? TypedResults.Ok(ok) : result.Error!.ToProblem();
     }
 
@@ -180,7 +190,7 @@ public static class ApprovalEndpoints
         }
 
         var errors = new FieldErrors();
-        var expectedVersion = RequestParsing.ParseIfMatch(context.Request, errors);
+        var expectedVersions = RequestParsing.ParseIfMatch(context.Request, errors);
         if (!DecisionExtensions.TryParse(request.Decision, out var decision))
         {
             errors.Add("decision", "Must be approve, reject or cancel.");
@@ -191,7 +201,7 @@ public static class ApprovalEndpoints
             return invalid.ToProblem();
         }
 
-        var change = new ApprovalChange(new ApprovalEdit(Comment: request.Comment), decision, expectedVersion);
+        var change = new ApprovalChange(new ApprovalEdit(Comment: request.Comment), decision, expectedVersions);
         var result = await workflow.UpdateAsync(approvalId, change, Caller.From(context), cancellationToken);
         return Respond(result, context) is { } ok
             ? TypedResults.Accepted($"/api/v1/approvals/{approvalId}", ok)
@@ -208,7 +218,7 @@ public static class ApprovalEndpoints
         }
 
         var errors = new FieldErrors();
-        var expectedVersion = RequestParsing.ParseIfMatch(context.Request, errors);
+        var expectedVersions = RequestParsing.ParseIfMatch(context.Request, errors);
         var choice = PolicyWireNames.ParseChoice(request.Vote);
         if (choice is null)
         {
@@ -220,7 +230,7 @@ public static class ApprovalEndpoints
             return invalid.ToProblem();
         }
 
-        var vote = new VoteRequest(choice!.Value, request.Comment, request.OnBehalfOf, expectedVersion);
+        var vote = new VoteRequest(choice!.Value, request.Comment, request.OnBehalfOf, expectedVersions);
         var result = await workflow.VoteAsync(approvalId, vote, Caller.From(context), cancellationToken);
         if (Respond(result, context) is not { } ok)
         {
@@ -277,7 +287,9 @@ public static class ApprovalEndpoints
             else if (int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
                 && ApprovalStatusNames.IsDefined(number))
             {
-                statuses.Add((ApprovalStatus)number);
+                // The original routes' numbers; API v1 speaks names only, and says which one was meant.
+                errors.Add("status", $"{number} is a status number of the original API; API v1 names statuses: {((ApprovalStatus)number).ToWireName()}.");
+                return null;
             }
             else
             {
