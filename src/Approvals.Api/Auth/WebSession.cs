@@ -70,6 +70,11 @@ public static class WebSession
                 cookie.AccessDeniedPath = "/forbidden";
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.Events.OnValidatePrincipal = ResolvePersonAsync;
+                cookie.Events.OnCheckSlidingExpiration = context =>
+                {
+                    context.ShouldRenew &= context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<NoSessionRenewalMetadata>() is null;
+                    return Task.CompletedTask;
+                };
             });
         return authentication.AddCookie(Scheme);
     }
