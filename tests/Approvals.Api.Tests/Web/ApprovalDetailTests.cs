@@ -54,6 +54,11 @@ public class ApprovalDetailTests(WebAppFactory factory) : WebTestBase<WebAppFact
         await Assertions.Expect(timeline).ToContainTextAsync("Open stage: manager → finance");
         await AssertAccessibleAsync();
 
+        // At phone width nothing runs off the side.
+        await Page.SetViewportSizeAsync(375, 800);
+        Assert.True(await Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page is wider than a phone");
+        await Page.SetViewportSizeAsync(1280, 720);
+
         await Page.GetByLabel("Comment (optional)").FillAsync("Fits the budget");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
 
