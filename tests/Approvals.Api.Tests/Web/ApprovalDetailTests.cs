@@ -213,6 +213,35 @@ public class ApprovalDetailTests(WebAppFactory factory) : WebTestBase<WebAppFact
         Assert.DoesNotContain("Alice's secret", await live.TextAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_live_stream_does_not_renew_the_session_but_opening_a_page_does()
+    {
+        using var alice = await Factory.ClientForUserAsync("alice", Roles.Requester);
+        var id = await WebApprovals.CreateAsync(Factory, alice, "Idle check", await Factory.AddServiceRuleAsync("idle"));
+        await Factory.UserAsync("olga", Roles.Approver);
+        using var olga = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() })
+        {
+            BaseAddress = new Uri(Factory.BaseUrl),
+        };
+        await WebPageMatrixTests.SignInAsync(olga, "olga");
+
+        // Past half of the 480-minute idle timeout, any request of the person's renews the session.
+        Factory.Clock.Advance(TimeSpan.FromMinutes(300));
+
+        using (var live = await olga.GetAsync($"/approvals/{id}/live", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+            Assert.DoesNotContain(SetCookies(live), c => c.StartsWith(WebSession.CookieName + "=", StringComparison.Ordinal));
+        }
+
+        using var page = await olga.GetAsync($"/approvals/{id}");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains(SetCookies(page), c => c.StartsWith(WebSession.CookieName + "=", StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<string> SetCookies(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [];
+
     private async Task SignInOnAsync(IPage page, string username, params string[] roles)
     {
         await Factory.UserAsync(username, roles);
