@@ -77,6 +77,11 @@ public static class WebSession
                     context.Response.StatusCode = StatusCodes.Status403Forbidden;
                     return Task.CompletedTask;
                 };
+                cookie.Events.OnCheckSlidingExpiration = context =>
+                {
+                    context.ShouldRenew &= context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<NoSessionRenewalMetadata>() is null;
+                    return Task.CompletedTask;
+                };
             });
         return authentication.AddCookie(Scheme);
     }

@@ -162,6 +162,34 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
             .ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// An approval the caller may read with its service rules (and their names) and every delivery job it ever had,
+    /// with all their attempts: <c>GET /api/v1/approvals/{id}/deliveries</c> and the detail page's delivery progress.
+    /// </summary>
+    public async Task<Result<ApprovalRecord>> WithDeliveriesAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    {
+        var approval = await ApprovalAccess.Readable(db.Approvals.AsNoTracking(), caller)
+            .Include(a => a.ServiceRules).ThenInclude(r => r.ServiceRule)
+            .Include(a => a.DeliveryJobs).ThenInclude(j => j.AttemptLog)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+        return approval is null ? Problems.ApprovalNotFound(id) : approval;
+    }
+
+    /// <summary>
+    /// The approval's delivery jobs as they are shown: earlier decisions' first, the current one's last; within a
+    /// decision, in the approval's service rule order.
+    /// </summary>
+    public static IEnumerable<DeliveryJob> JobsInOrder(ApprovalRecord approval)
+    {
+        var position = approval.ServiceRules.ToDictionary(r => r.ServiceRuleId, r => r.Position);
+        return approval.DeliveryJobs
+            .OrderBy(j => j.DecisionId == approval.CurrentDecisionId)
+            .ThenBy(j => j.CreatedAt)
+            .ThenBy(j => j.DecisionId)
+            .ThenBy(j => position.GetValueOrDefault(j.ServiceRuleId, int.MaxValue));
+    }
+
     /// <summary>The approval's events, in their sequence: its history.</summary>
     public async Task<Result<List<ApprovalEventRecord>>> HistoryAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
@@ -175,5 +203,4 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
             .OrderBy(e => e.Sequence)
             .ToListAsync(cancellationToken);
     }
-
 }

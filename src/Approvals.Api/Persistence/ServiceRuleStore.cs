@@ -37,6 +37,14 @@ public static class ServiceRuleStore
         return await batch.ExecuteScalarAsync(cancellationToken) is true;
     }
 
+    /// <summary><see cref="SelfApprovalAllowedAsync(UnitOfWork, IReadOnlyList{int}, CancellationToken)"/> as one statement of its own, outside a change (what a page offers).</summary>
+    public static async Task<bool> SelfApprovalAllowedAsync(NpgsqlDataSource dataSource, IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(SelfApprovalSql.BatchCommand(("service_rules", Value<int[]>([.. ids]))));
+        return await batch.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
     /// <summary>After rules were inserted with explicit ids (demo data), new ones continue after the largest.</summary>
     public static async Task ContinueIdsAfterSeededAsync(ApprovalsDbContext db, CancellationToken cancellationToken) =>
         await db.Database.ExecuteSqlRawAsync(

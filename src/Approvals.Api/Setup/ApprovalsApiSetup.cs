@@ -53,6 +53,7 @@ public static class ApprovalsApiSetup
         services.AddScoped<BulkVoting>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
+        services.AddScoped<ApprovalActions>();
         services.AddSingleton<ApprovalStore>();
         services.AddScoped<PeopleDirectory>();
         services.AddScoped<UserAdministration>();

@@ -50,6 +50,7 @@ public static class WebSetup
             OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "public, max-age=86400",
         });
         app.MapRazorPages().Add(endpoint => endpoint.Metadata.Add(WebPageMetadata.Instance));
+        app.MapApprovalLive();
         return app;
     }
 

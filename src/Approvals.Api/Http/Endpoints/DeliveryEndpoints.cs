@@ -5,7 +5,6 @@ using Approvals.Api.Http;
 using Approvals.Api.Persistence.Data;
 using Approvals.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Http.Endpoints;
 
@@ -22,37 +21,21 @@ public static class DeliveryEndpoints
 
     /// <summary>Every job of the approval, oldest first, including those of superseded decisions, with all their attempts.</summary>
     public static async Task<Results<Ok<List<DeliveryJobResponse>>, ProblemHttpResult>> ListDeliveries(
-        string id, ApprovalsDbContext db, HttpContext context, CancellationToken cancellationToken)
+        string id, ApprovalQueries queries, HttpContext context, CancellationToken cancellationToken)
     {
         if (!RequestParsing.TryParseId(id, out var approvalId))
         {
             return RequestParsing.InvalidId().ToProblem();
         }
 
-        var approval = await db.Approvals.AsNoTracking()
-            .Include(a => a.ServiceRules)
-            .Include(a => a.DeliveryJobs).ThenInclude(j => j.AttemptLog)
-            .AsSplitQuery()
-            .FirstOrDefaultAsync(a => a.Id == approvalId, cancellationToken);
-        if (approval is null)
+        var read = await queries.WithDeliveriesAsync(approvalId, Caller.From(context), cancellationToken);
+        if (read.Error is { } error)
         {
-            return Problems.ApprovalNotFound(approvalId).ToProblem();
+            return error.ToProblem();
         }
 
-        if (ApprovalAccessRules.CheckVisible(Caller.From(context), approval.Id, approval.CreatedBy) is { } hidden)
-        {
-            return hidden.ToProblem();
-        }
-
-        // Earlier decisions first, the current one last; within a decision, in the approval's service rule order.
-        var position = approval.ServiceRules.ToDictionary(r => r.ServiceRuleId, r => r.Position);
-        var jobs = approval.DeliveryJobs
-            .OrderBy(j => j.DecisionId == approval.CurrentDecisionId)
-            .ThenBy(j => j.CreatedAt)
-            .ThenBy(j => j.DecisionId)
-            .ThenBy(j => position.GetValueOrDefault(j.ServiceRuleId, int.MaxValue))
-            .Select(j => DeliveryJobResponse.From(j, approval.CurrentDecisionId))
-            .ToList();
+        var approval = read.Value!;
+        var jobs = ApprovalQueries.JobsInOrder(approval).Select(j => DeliveryJobResponse.From(j, approval.CurrentDecisionId)).ToList();
         return TypedResults.Ok(jobs);
     }
 
