@@ -51,6 +51,7 @@ public static class ApprovalsApiSetup
         services.AddScoped<BulkVoting>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
+        services.AddScoped<ServiceRuleChoices>();
         services.AddSingleton<ApprovalStore>();
         services.AddScoped<PeopleDirectory>();
         services.AddScoped<UserAdministration>();
