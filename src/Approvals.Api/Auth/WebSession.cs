@@ -67,9 +67,16 @@ public static class WebSession
                 cookie.SlidingExpiration = true;
                 cookie.TimeProvider = clock;
                 cookie.LoginPath = SignInPath;
-                cookie.AccessDeniedPath = "/forbidden";
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.Events.OnValidatePrincipal = ResolvePersonAsync;
+
+                // A page the person's rights do not allow answers 403 itself (the error pages show it), rather than
+                // redirecting to a page of its own.
+                cookie.Events.OnRedirectToAccessDenied = context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
             });
         return authentication.AddCookie(Scheme);
     }

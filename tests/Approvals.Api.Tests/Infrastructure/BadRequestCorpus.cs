@@ -73,6 +73,7 @@ public static class BadRequestCorpus
             new("GET history", HttpMethod.Get, approval + "/history"),
             new("GET state-machine", HttpMethod.Get, "/api/v1/state-machine"),
             new("GET events", HttpMethod.Get, "/api/v1/events"),
+            new("GET inbox", HttpMethod.Get, "/api/v1/inbox"),
             new("GET service-rules", HttpMethod.Get, "/api/v1/service-rules"),
             new("GET service-rule", HttpMethod.Get, rule),
             new("POST service-rules", HttpMethod.Post, "/api/v1/service-rules", ServiceRuleBody("new-rule"), [.. serviceRule, new("apiKey", FieldKind.ApiKey, true)]),
@@ -191,9 +192,18 @@ public static class BadRequestCorpus
                 ("status", ["FOO", "PENDING,NOPE", "9", "-1", "%00", "PENDING%00", "%FF%FE", "PENDING," + new string('x', 2000)]),
                 ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999"]),
                 ("overdue", ["maybe", "2", "yes", "%00"]),
+                ("mine", ["maybe", "2", "yes", "%00"]),
                 ("sort", ["title", "+deadline", "DEADLINE", "deadline,createdAt", "-id"]),
                 ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url("123.notaguid"), Base64Url($"-5.{Guid.Empty:N}"),
                     Base64Url($"99999999999999999999.{Guid.Empty:N}"), Base64Url($"9.1.{Guid.Empty:N}"), new('A', 200), "%00", "%FF"]),
+            ],
+            "/api/v1/inbox" =>
+            [
+                ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
+                ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999", "%00"]),
+                ("overdue", ["maybe", "2", "yes", "%00"]),
+                ("q", [new string('x', 201), "a%01b", "%00", "%1F", "tab%09here", "%7F"]),
+                ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url($"3.1.{Guid.Empty:N}"), new('A', 200), "%00", "%FF"]),
             ],
             "/api/v1/events" =>
             [
