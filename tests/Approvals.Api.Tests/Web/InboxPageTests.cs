@@ -164,6 +164,29 @@ public class InboxPageTests(WebAppFactory factory) : WebTestBase<WebAppFactory>(
     }
 
     [Fact]
+    public async Task A_bad_filter_is_shown_next_to_its_field_with_the_APIs_words()
+    {
+        await SignInAsync("web-filter-bob", "approver");
+
+        var page = await Page.GotoAsync("/?serviceRule=abc");
+
+        Assert.Equal(400, page!.Status);
+        await Assertions.Expect(Page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Some fields need your attention.");
+        await Assertions.Expect(Page.Locator("#serviceRule-error")).ToHaveTextAsync("Must be an integer from 1 to 2147483647.");
+        await Assertions.Expect(Page.GetByLabel("Service rule")).ToHaveAttributeAsync("aria-describedby", "serviceRule-error");
+        await Assertions.Expect(Page.GetByText("Correct the filters to see your inbox.")).ToBeVisibleAsync();
+        await AssertAccessibleAsync();
+
+        // The text filter's rule is the inbox use case's, as for the API.
+        var tooLong = new string('x', 201);
+        page = await Page.GotoAsync("/?q=" + tooLong);
+        Assert.Equal(400, page!.Status);
+        await Assertions.Expect(Page.Locator("#q-error")).ToHaveTextAsync("Must be at most 200 characters, without control characters.");
+        await Assertions.Expect(Page.GetByLabel("Title contains")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Assertions.Expect(Page.GetByLabel("Title contains")).ToHaveValueAsync(tooLong); // kept as sent
+    }
+
+    [Fact]
     public async Task A_bulk_approval_without_the_antiforgery_token_is_refused_and_votes_nothing()
     {
         await Factory.UserAsync("web-forge-bob", "approver");
