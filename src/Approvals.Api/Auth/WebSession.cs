@@ -70,8 +70,8 @@ public static class WebSession
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.Events.OnValidatePrincipal = ResolvePersonAsync;
 
-                // A page the person's role does not allow answers 403, which the error pages show, rather than
-                // redirecting to an access-denied page.
+                // A page the person's rights do not allow answers 403 itself (the error pages show it), rather than
+                // redirecting to a page of its own.
                 cookie.Events.OnRedirectToAccessDenied = context =>
                 {
                     context.Response.StatusCode = StatusCodes.Status403Forbidden;

@@ -7,13 +7,32 @@ namespace Approvals.Api.Features;
 public sealed record InboxPageRead(InboxRead Read, ApprovalCursor? Next);
 
 /// <summary>
+/// Which part of the inbox to page through: the approvals naming a service rule, whose title contains a text (any
+/// case), and that are overdue (true) or not yet (false). Null filters nothing. The counts stay the whole inbox's.
+/// </summary>
+public sealed record InboxFilter(int? ServiceRule = null, string? TitleContains = null, bool? Overdue = null)
+{
+    /// <summary>The longest text to look for: a title's length.</summary>
+    public const int MaxTextLength = ApprovalRules.TitleMaxLength;
+
+    public static InboxFilter None { get; } = new();
+}
+
+/// <summary>
 /// The use case behind <c>GET /api/v1/inbox</c>: the open approvals where the caller, or someone who delegated to the
 /// caller, may vote now (docs/policies.md), by deadline.
 /// </summary>
 public sealed class ApprovalInbox(ApprovalStore approvals, PeopleDirectory people, TimeProvider clock)
 {
-    public async Task<Result<InboxPageRead>> ReadAsync(Caller caller, int limit, ApprovalCursor? after, CancellationToken cancellationToken)
+    public async Task<Result<InboxPageRead>> ReadAsync(
+        Caller caller, int limit, ApprovalCursor? after, InboxFilter filter, CancellationToken cancellationToken)
     {
+        var text = filter.TitleContains?.Trim();
+        if (text is { Length: > InboxFilter.MaxTextLength } || (text is not null && text.Any(char.IsControl)))
+        {
+            return DomainError.Validation("q", $"Must be at most {InboxFilter.MaxTextLength} characters, without control characters.");
+        }
+
         if (VotingPerson.Of(caller) is not { } self)
         {
             return new DomainError(ErrorKind.Forbidden, ErrorCodes.Forbidden, "Only people have an inbox; service keys do not vote.");
@@ -22,7 +41,8 @@ public sealed class ApprovalInbox(ApprovalStore approvals, PeopleDirectory peopl
         var now = clock.GetUtcNow();
         var delegators = await people.ActiveDelegatorsAsync(caller.Actor, now, cancellationToken);
         var read = await approvals.InboxAsync(caller, [self, .. delegators], now,
-            after?.SortValue ?? DateTimeOffset.MinValue, after?.Id ?? Guid.Empty, limit + 1, cancellationToken);
+            after?.SortValue ?? DateTimeOffset.MinValue, after?.Id ?? Guid.Empty, limit + 1,
+            filter.ServiceRule, string.IsNullOrEmpty(text) ? null : text, filter.Overdue, cancellationToken);
         ApprovalCursor? next = null;
         if (read.Items.Count > limit)
         {

@@ -15,13 +15,15 @@ public enum ApprovalSort
     CreatedAtDescending,
 }
 
+/// <param name="CreatedByCaller">Only the approvals the caller created ("my requests"), whatever else it may read.</param>
 public sealed record ApprovalFilter(
     IReadOnlyList<ApprovalStatus>? Statuses,
     int? ServiceRule,
     bool? Overdue,
     ApprovalSort Sort,
     int Limit,
-    ApprovalCursor? After);
+    ApprovalCursor? After,
+    bool CreatedByCaller = false);
 
 /// <summary>
 /// The position after the last item of a page: the sort it belongs to, its sort value and id (the tie-breaker).
@@ -87,6 +89,12 @@ public sealed class ApprovalQueries(ApprovalsDbContext db, TimeProvider clock)
     public async Task<(List<ApprovalRecord> Items, ApprovalCursor? Next)> ListAsync(ApprovalFilter filter, Caller caller, CancellationToken cancellationToken)
     {
         var query = ApprovalAccess.Readable(db.Approvals.AsNoTracking(), caller);
+        if (filter.CreatedByCaller)
+        {
+            var actor = caller.Actor;
+            query = query.Where(a => a.CreatedBy == actor);
+        }
+
         if (filter.Statuses is { Count: > 0 } statuses)
         {
             query = query.Where(a => statuses.Contains(a.Status));

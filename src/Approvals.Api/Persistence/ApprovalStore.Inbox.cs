@@ -8,8 +8,11 @@ using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 
-/// <summary>One page of an inbox, with the counts over all of it.</summary>
-public sealed record InboxRead(List<ApprovalRecord> Items, long AwaitingMe, long Overdue);
+/// <summary>
+/// One page of an inbox, with the counts over all of it (<paramref name="AwaitingMe"/>, <paramref name="Overdue"/>) and
+/// the number of its approvals that match the filters (<paramref name="Matching"/>; all of them without filters).
+/// </summary>
+public sealed record InboxRead(List<ApprovalRecord> Items, long AwaitingMe, long Overdue, long Matching);
 
 /// <summary>The inbox's read (Sql/ApprovalsInbox.sql explains the statement).</summary>
 public sealed partial class ApprovalStore
@@ -18,11 +21,13 @@ public sealed partial class ApprovalStore
 
     /// <summary>
     /// Up to <paramref name="limit"/> approvals where one of <paramref name="voters"/> (the caller first, then those who
-    /// delegated to the caller) may vote now, after (<paramref name="afterDeadline"/>, <paramref name="afterId"/>).
+    /// delegated to the caller) may vote now, after (<paramref name="afterDeadline"/>, <paramref name="afterId"/>), that
+    /// name <paramref name="serviceRule"/>, whose title contains <paramref name="titleContains"/> (any case) and whose
+    /// deadline has passed or not as <paramref name="overdue"/> says (each null: any).
     /// </summary>
     public async Task<InboxRead> InboxAsync(
         Caller caller, IReadOnlyList<VotingPerson> voters, DateTimeOffset now, DateTimeOffset afterDeadline, Guid afterId, int limit,
-        CancellationToken cancellationToken)
+        int? serviceRule, string? titleContains, bool? overdue, CancellationToken cancellationToken)
     {
         var seats = voters.Select(v => (v.Username, v.Actor, v.Seats)).ToList();
         var votersJson = JsonSerializer.Serialize(seats.Select(v => new Dictionary<string, object>
@@ -39,10 +44,13 @@ public sealed partial class ApprovalStore
             ("after_deadline", Value(afterDeadline)),
             ("after_id", Value(afterId)),
             ("limit", Value(limit)),
-            ("now", Value(now))));
+            ("now", Value(now)),
+            ("service_rule", new NpgsqlParameter { Value = serviceRule is { } rule ? rule : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer }),
+            ("title_contains", Text(titleContains)),
+            ("overdue", new NpgsqlParameter { Value = overdue is { } isOverdue ? isOverdue : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean })));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var items = new List<ApprovalRecord>();
-        long awaiting = 0, overdue = 0;
+        long awaiting = 0, overdueCount = 0, matching = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
             if (!reader.IsDBNull(0))
@@ -51,9 +59,10 @@ public sealed partial class ApprovalStore
             }
 
             awaiting = reader.GetInt64(ApprovalColumnCount + 1);
-            overdue = reader.GetInt64(ApprovalColumnCount + 2);
+            overdueCount = reader.GetInt64(ApprovalColumnCount + 2);
+            matching = reader.GetInt64(ApprovalColumnCount + 3);
         }
 
-        return new InboxRead(items, awaiting, overdue);
+        return new InboxRead(items, awaiting, overdueCount, matching);
     }
 }

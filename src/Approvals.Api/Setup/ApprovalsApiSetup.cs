@@ -54,6 +54,7 @@ public static class ApprovalsApiSetup
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
         services.AddScoped<ApprovalActions>();
+        services.AddScoped<ServiceRuleChoices>();
         services.AddSingleton<ApprovalStore>();
         services.AddScoped<PeopleDirectory>();
         services.AddScoped<UserAdministration>();

@@ -32,6 +32,16 @@ public sealed class FormErrors
     public static FormErrors From(DomainError error) =>
         new(ProblemWords.For(error), error.FieldErrors ?? new Dictionary<string, string[]>());
 
+    /// <summary>
+    /// As <see cref="From(DomainError)"/>; and an error that names no field of its own but is about one field of this
+    /// form (<paramref name="fieldOfCode"/>: a deadline in the past is the deadline's, an unknown approver the
+    /// approvers') is shown next to that field.
+    /// </summary>
+    public static FormErrors From(DomainError error, IReadOnlyDictionary<string, string> fieldOfCode) =>
+        error.FieldErrors is not { Count: > 0 } && fieldOfCode.TryGetValue(error.Code, out var field)
+            ? new(ProblemWords.FieldsNeedAttention, new Dictionary<string, string[]> { [field] = [ProblemWords.For(error)] })
+            : From(error);
+
     public static FormErrors Message(string summary) => new(summary, new Dictionary<string, string[]>());
 
     /// <summary>The messages of <paramref name="field"/> and of its nested fields (<c>stages[0].policy</c> under <c>stages</c>).</summary>

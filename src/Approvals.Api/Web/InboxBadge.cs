@@ -16,7 +16,7 @@ public sealed class InboxBadgeViewComponent(ApprovalInbox inbox) : ViewComponent
         }
 
         if (WebViewer.Of(HttpContext) is not { } viewer
-            || await inbox.ReadAsync(viewer.Caller, 1, null, HttpContext.RequestAborted) is not { Value: { } page })
+            || await inbox.ReadAsync(viewer.Caller, 1, null, InboxFilter.None, HttpContext.RequestAborted) is not { Value: { } page })
         {
             return Content("");
         }

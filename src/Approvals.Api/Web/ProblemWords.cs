@@ -10,7 +10,17 @@ public static class ProblemWords
 {
     private static readonly Dictionary<string, string> ByCode = new(StringComparer.Ordinal)
     {
-        [ErrorCodes.ValidationFailed] = "Some fields need your attention.",
+        [ErrorCodes.ValidationFailed] = FieldsNeedAttention,
+        [ErrorCodes.ServiceRuleUnknown] = "A service rule you chose no longer exists or was disabled; choose again.",
+        [ErrorCodes.AlreadyVoted] = "You have voted on this request already; a vote is final.",
+        [ErrorCodes.SelfApprovalForbidden] = "You cannot approve your own request; someone else has to.",
+        [ErrorCodes.NotAnApprover] = "You are not among the approvers who vote on this request now.",
+        [ErrorCodes.StageClosed] = "The stage you could vote in is closed; the request has moved on.",
+        [ErrorCodes.AwaitingDelivery] = "This request is being delivered and is locked.",
+        [ErrorCodes.CommentOnly] = "This request is decided; only the comment can change now.",
+        [ErrorCodes.InvalidTransition] = "This request has been decided already.",
+        [ErrorCodes.VersionMismatch] = "Someone changed this request a moment ago; reload it and try again.",
+        [ErrorCodes.ApprovalNotFound] = "This request does not exist, or it is not yours to see.",
         [ErrorCodes.WrongPassword] = "The current password is wrong.",
         [ErrorCodes.DeliveryNotRetryable] = "This delivery cannot be sent again: it is no longer failed, or a later decision replaced it.",
         [ErrorCodes.DeliveryJobNotFound] = "This request has no such delivery.",
@@ -28,6 +38,8 @@ public static class ProblemWords
         [ErrorCodes.NoApprovers] = "This request names no approvers; it is approved or rejected by a decision.",
         [ErrorCodes.Forbidden] = "Your account may not do this.",
     };
+
+    public const string FieldsNeedAttention = "Some fields need your attention.";
 
     public static string For(DomainError error) => ByCode.GetValueOrDefault(error.Code) ?? error.Message;
 }

@@ -2,6 +2,7 @@ using Approvals.Api.Auth;
 using Approvals.Api.Http;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Web;
@@ -15,6 +16,9 @@ public static class WebSetup
 {
     public const string AntiforgeryCookieName = "approvals.antiforgery";
 
+    /// <summary>The cookie that carries a notice to the page after a post (<see cref="Notices"/>).</summary>
+    public const string NoticeCookieName = "approvals.notice";
+
     /// <summary>The header that the pages' scripts send the antiforgery token in (forms send it as a field).</summary>
     public const string AntiforgeryHeaderName = "X-CSRF-TOKEN";
 
@@ -26,6 +30,7 @@ public static class WebSetup
             options.Conventions.AuthorizeFolder("/", AuthPolicies.Person);
             options.Conventions.AuthorizeFolder("/Admin", AuthPolicies.Admin);
             options.Conventions.AuthorizePage("/Account/Password", AuthPolicies.Self);
+            options.Conventions.AuthorizePage("/New", AuthPolicies.CreateApprovals);
             options.Conventions.AllowAnonymousToPage("/SignIn");
             options.Conventions.AllowAnonymousToPage("/Error");
         });
@@ -37,6 +42,14 @@ public static class WebSetup
         });
         services.AddOptions<AntiforgeryOptions>().Configure<IOptions<WebOptions>, IHostEnvironment>((antiforgery, web, environment) =>
             antiforgery.Cookie.SecurePolicy = web.Value.CookiePolicy(environment));
+
+        // The notices a page shows after a post that redirected (Notices): a short-lived cookie, like the others.
+        services.AddOptions<CookieTempDataProviderOptions>().Configure<IOptions<WebOptions>, IHostEnvironment>((tempData, web, environment) =>
+        {
+            tempData.Cookie.Name = NoticeCookieName;
+            tempData.Cookie.SameSite = SameSiteMode.Strict;
+            tempData.Cookie.SecurePolicy = web.Value.CookiePolicy(environment);
+        });
         return services;
     }
 

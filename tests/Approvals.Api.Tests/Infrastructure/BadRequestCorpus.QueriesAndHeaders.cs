@@ -16,9 +16,18 @@ public static partial class BadRequestCorpus
                     "2", "0", "PENDING,3", "8"]), // API v1 names statuses; the original routes' numbers are refused
                 ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999"]),
                 ("overdue", ["maybe", "2", "yes", "%00"]),
+                ("mine", ["maybe", "2", "yes", "%00"]),
                 ("sort", ["title", "+deadline", "DEADLINE", "deadline,createdAt", "-id"]),
                 ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url("123.notaguid"), Base64Url($"-5.{Guid.Empty:N}"),
                     Base64Url($"99999999999999999999.{Guid.Empty:N}"), Base64Url($"9.1.{Guid.Empty:N}"), new('A', 200), "%00", "%FF"]),
+            ],
+            "/api/v1/inbox" =>
+            [
+                ("limit", ["0", "-1", "201", "abc", "1.5", "99999999999", "%00", "%205", "5&limit=6"]),
+                ("serviceRule", ["abc", "0", "-1", "1.5", "99999999999", "%00"]),
+                ("overdue", ["maybe", "2", "yes", "%00"]),
+                ("q", [new string('x', 201), "a%01b", "%00", "%1F", "tab%09here", "%7F"]),
+                ("cursor", ["!!!", "abc", Base64Url("hello"), Base64Url($"3.1.{Guid.Empty:N}"), new('A', 200), "%00", "%FF"]),
             ],
             "/api/v1/events" =>
             [

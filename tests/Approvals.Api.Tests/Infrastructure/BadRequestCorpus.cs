@@ -73,6 +73,7 @@ public static partial class BadRequestCorpus
             new("GET history", HttpMethod.Get, approval + "/history"),
             new("GET state-machine", HttpMethod.Get, "/api/v1/state-machine"),
             new("GET events", HttpMethod.Get, "/api/v1/events"),
+            new("GET inbox", HttpMethod.Get, "/api/v1/inbox"),
             new("GET service-rules", HttpMethod.Get, "/api/v1/service-rules"),
             new("GET service-rule", HttpMethod.Get, rule),
             new("POST service-rules", HttpMethod.Post, "/api/v1/service-rules", ServiceRuleBody("new-rule"), [.. serviceRule, new("apiKey", FieldKind.ApiKey, true)]),

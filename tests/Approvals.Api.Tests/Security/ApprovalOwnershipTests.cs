@@ -120,6 +120,44 @@ public class ApprovalOwnershipTests(SecurityApiFactory factory) : ApiTestBase<Se
         await AssertProblemAsync(legacyEditAndDecide, 403, ErrorCodes.Forbidden);
     }
 
+    [Fact]
+    public async Task Mine_lists_only_what_the_caller_created_even_for_callers_who_read_everything()
+    {
+        using var alice = await Factory.ClientForUserAsync("alice", Roles.Requester);
+        using var ivy = await Factory.ClientForUserAsync("ivy", Roles.Requester, Roles.Approver);
+        var (_, key) = await Factory.CreateApiClientAsync("mine-writer", "approvals:read", "approvals:write");
+        using var writer = Factory.ClientWithKey(key);
+        var rule = await ServiceRuleAsync();
+        async Task<Guid> CreateAsync(HttpClient client, string title)
+        {
+            Factory.Clock.Advance(TimeSpan.FromSeconds(1)); // one after the other, so that creation times order them
+            return Guid.Parse((string)(await CreateApprovalAsAsync(client, title, rule))["id"]!);
+        }
+
+        var alices = await CreateAsync(alice, "Alice's");
+        var ivysFirst = await CreateAsync(ivy, "Ivy's first");
+        var ivysSecond = await CreateAsync(ivy, "Ivy's second");
+        var writers = await CreateAsync(writer, "The writer's");
+
+        // ivy reads everything as an approver; mine=true narrows it to hers, newest first with the sort.
+        Assert.Equal([alices, ivysFirst, ivysSecond, writers], await IdsAsync(ivy, $"/api/v1/approvals?serviceRule={rule}&sort=createdAt", "items", "id"));
+        Assert.Equal([ivysSecond, ivysFirst], await IdsAsync(ivy, $"/api/v1/approvals?serviceRule={rule}&mine=true&sort=-createdAt", "items", "id"));
+        Assert.Equal([alices, ivysFirst, ivysSecond, writers], await IdsAsync(ivy, $"/api/v1/approvals?serviceRule={rule}&mine=false&sort=createdAt", "items", "id"));
+        Assert.Equal([alices], await IdsAsync(alice, $"/api/v1/approvals?serviceRule={rule}&mine=true", "items", "id"));
+        Assert.Equal([writers], await IdsAsync(writer, $"/api/v1/approvals?serviceRule={rule}&mine=1", "items", "id"));
+
+        // Paging keeps the filter.
+        var first = (await ivy.GetFromJsonAsync<JsonObject>($"/api/v1/approvals?serviceRule={rule}&mine=true&sort=-createdAt&limit=1"))!;
+        var second = (await ivy.GetFromJsonAsync<JsonObject>($"/api/v1/approvals?serviceRule={rule}&mine=true&sort=-createdAt&limit=1&cursor={first["nextCursor"]}"))!;
+        Assert.Equal((string)second["items"]![0]!["id"]!, ivysFirst.ToString());
+        Assert.Null(second["nextCursor"]);
+
+        foreach (var bad in new[] { "maybe", "2", "yes", "%00" })
+        {
+            await AssertFieldErrorsAsync(await ivy.GetAsync($"/api/v1/approvals?mine={bad}"), "mine");
+        }
+    }
+
     private async Task<Guid> CreateAsAsync(HttpClient client) =>
         Guid.Parse((string)(await CreateApprovalAsAsync(client, "Own approval"))["id"]!);
 

@@ -43,6 +43,8 @@ public static class WebPageMatrix
         new("/sign-in", "/sign-in", "/", SignedOut: "200"),
         new("/sign-out", "/sign-out", "/", SignedOut: "sign-in"),
         new("/account/password", "/account/password", "200"),
+        new("/mine", "/mine", "200"),
+        new("/new", "/new", "200", Approver: "403"),
         new("/error/{status:int}", "/error/404", "404", SignedOut: "404"),
         new("/admin", "/admin", "403", Admin: "200"),
         new("/admin/services", "/admin/services", "403", Admin: "200"),

@@ -114,6 +114,7 @@ public static class ApprovalEndpoints
         [FromQuery] string? status = null,
         [FromQuery] string? serviceRule = null,
         [FromQuery] string? overdue = null,
+        [FromQuery] string? mine = null,
         [FromQuery] string? sort = null,
         [FromQuery] string? limit = null,
         [FromQuery] string? cursor = null)
@@ -122,6 +123,7 @@ public static class ApprovalEndpoints
         var statuses = ParseStatuses(status, errors);
         var rule = RequestParsing.ParseInt(serviceRule, "serviceRule", 1, int.MaxValue, errors);
         var isOverdue = RequestParsing.ParseBool(overdue, "overdue", errors);
+        var createdByCaller = RequestParsing.ParseBool(mine, "mine", errors) ?? false;
         var pageSize = RequestParsing.ParseInt(limit, "limit", 1, MaxPageSize, errors) ?? DefaultPageSize;
         ApprovalSort? order = sort switch
         {
@@ -152,7 +154,7 @@ public static class ApprovalEndpoints
         }
 
         var (items, next) = await queries.ListAsync(
-            new ApprovalFilter(statuses, rule, isOverdue, order!.Value, pageSize, after), Caller.From(context), cancellationToken);
+            new ApprovalFilter(statuses, rule, isOverdue, order!.Value, pageSize, after, createdByCaller), Caller.From(context), cancellationToken);
         return TypedResults.Ok(new ApprovalPage([.. items.Select(ApprovalResponse.From)], next?.Encode()));
     }
 
