@@ -15,7 +15,8 @@ namespace Approvals.Api.Web.Pages;
 /// case (<see cref="ApprovalCreation"/>), so its errors are the API's, under the API's field names, shown next to the
 /// fields with what the person entered kept. Only people with the create right reach it (WebSetup).
 /// </summary>
-public sealed class NewModel(ApprovalCreation creation, ServiceRuleChoices serviceRules, UnitOfWork unit) : PageModel
+[InUnitOfWork]
+public sealed class NewModel(ApprovalCreation creation, ServiceRuleChoices serviceRules) : PageModel
 {
     /// <summary>The deadline actions the form offers (escalating needs more than one form).</summary>
     public static readonly IReadOnlyList<DeadlineAction> OfferedActions = [DeadlineAction.None, DeadlineAction.Reject, DeadlineAction.Cancel];
@@ -84,7 +85,6 @@ public sealed class NewModel(ApprovalCreation creation, ServiceRuleChoices servi
             return Page();
         }
 
-        await unit.CommitAsync(CancellationToken.None);
         Notices.Set(TempData, $"Your request “{result.Value!.Title}” was created.");
         return LocalRedirect("/mine");
     }

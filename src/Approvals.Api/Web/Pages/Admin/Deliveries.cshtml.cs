@@ -14,7 +14,8 @@ namespace Approvals.Api.Web.Pages.Admin;
 /// <c>POST /api/v1/approvals/{id}/deliveries/{jobId}/retry</c>, in this request's unit of work (committed here, as
 /// the endpoint's filter does). A redelivery then shows where the approval stands, as long as the page is reloaded.
 /// </summary>
-public sealed class DeliveriesModel(FailedDeliveries failed, Redelivery redelivery, UnitOfWork unit, ApprovalStore approvals) : PageModel
+[InUnitOfWork]
+public sealed class DeliveriesModel(FailedDeliveries failed, Redelivery redelivery, ApprovalStore approvals) : PageModel
 {
     public const int PageSize = 25;
 
@@ -52,7 +53,6 @@ public sealed class DeliveriesModel(FailedDeliveries failed, Redelivery redelive
             return await ShowAsync(null, cancellationToken);
         }
 
-        await unit.CommitAsync(CancellationToken.None);
         return LocalRedirect($"/admin/deliveries?redelivered={approvalId}");
     }
 
