@@ -11,8 +11,8 @@ namespace Approvals.Api.Web.Pages.Admin;
 /// <summary>
 /// The failed deliveries (<see cref="FailedDeliveries"/>): approvals in ERROR with the failed jobs of their current
 /// decision, each with a "Redeliver" button that runs <see cref="Redelivery"/>, the use case of
-/// <c>POST /api/v1/approvals/{id}/deliveries/{jobId}/retry</c>, in this request's unit of work (committed here, as
-/// the endpoint's filter does). A redelivery then shows where the approval stands, as long as the page is reloaded.
+/// <c>POST /api/v1/approvals/{id}/deliveries/{jobId}/retry</c>, in this request's unit of work (committed by
+/// <see cref="InUnitOfWorkAttribute"/> on success). A redelivery then shows where the approval stands, as long as the page is reloaded.
 /// </summary>
 [InUnitOfWork]
 public sealed class DeliveriesModel(FailedDeliveries failed, Redelivery redelivery, ApprovalStore approvals) : PageModel
