@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
@@ -370,19 +368,6 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The JSON EF Core maps <see cref="DeliveryError"/> to (ApprovalConfiguration): its members by name.</summary>
-    internal static string? LastErrorJson(DeliveryError? error)
-    {
-        if (error is null)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            ApprovalEventData.WriteDeliveryError(json, error, naming: null);
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+    internal static string? LastErrorJson(DeliveryError? error) =>
+        error is null ? null : JsonText.Write(error, static (json, error) => ApprovalEventData.WriteDeliveryError(json, error, naming: null));
 }
