@@ -10,8 +10,9 @@
 -- one of its votes, read back from the database) or \set here. Bindings build the ids from numbers (all \set can
 -- compute), and give the NULLs and the empty comment (pgbench refuses an empty -D and cannot pass a NULL).
 --   The vote is the request's unit of work, one transaction: the locking read of the approval and its rules with the
---   people who delegated to the voter, in one batch (ApprovalStore.LockForVoteAsync), then the change's batch
---   (ApprovalStore.SaveAsync: the approval's new row, the vote's event), then the commit.
+--   people who delegated to the voter, in one batch (ApprovalStore.LockForVoteAsync), then the change's batch, which
+--   ends with the commit (ApprovalStore.SaveAsLastWriteAsync: the approval's new row, the vote's event, COMMIT; a
+--   request without an Idempotency-Key writes nothing after it, UnitOfWork.LetLastWriteCommit).
 -- Not here: the look-up of the person behind the token (PersonResolver), cached for Auth:UserCacheSeconds (30 s),
 -- so 32 voters cost about one a second; and a vote by the approval's creator, who is never a voter here, would read
 -- the service rules' allowSelfApproval (ServiceRulesAllowSelfApproval).
@@ -39,5 +40,5 @@ BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 -- with: ids = ARRAY[(:event_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid]
 -- with: approval_ids = ARRAY[(:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid]
 -- include: ApprovalEventsAppend
+-- include: TransactionCommit
 \endpipeline
-COMMIT;

@@ -115,7 +115,42 @@ public class IdempotencyTests(ApprovalsApiFactory factory) : ApiTestBase<Approva
     [Fact]
     public async Task A_keyed_create_whose_response_cannot_be_stored_leaves_no_approval_behind()
     {
-        // The stored response is written last, in the transaction that also holds the approval: make that write fail.
+        await WithStoredResponsesRefusedAsync(async () =>
+        {
+            var response = await SendAsync("/api/v1/approvals", await CreateBodyAsync("Never stored"), "store-fails");
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Equal(0, await CountApprovalsAsync("Never stored"));
+            await using var db = Factory.CreateDbContext();
+            Assert.False(await db.IdempotencyRecords.AnyAsync(r => r.Key == "store-fails"));
+        });
+    }
+
+    [Fact]
+    public async Task A_keyed_decision_whose_response_cannot_be_stored_leaves_the_approval_undecided()
+    {
+        // Without a key the decision's write carries the COMMIT; with one, the stored response comes after it and the
+        // transaction must stay open for it.
+        var id = await CreateApprovalIdAsync("Decided, never stored");
+        var before = await StoredTrailAsync(id);
+
+        await WithStoredResponsesRefusedAsync(async () =>
+        {
+            var response = await SendAsync($"/api/v1/approvals/{id}/decision", Serialize(new { decision = "approve" }), "store-fails");
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            var (jobs, history) = await StoredTrailAsync(id);
+            Assert.Empty(jobs);
+            Assert.Equal(before.History.Select(h => h.Action), history.Select(h => h.Action));
+            await using var db = Factory.CreateDbContext();
+            Assert.Equal(ApprovalStatus.Pending, (await db.Approvals.SingleAsync(a => a.Id == Guid.Parse(id))).Status);
+        });
+    }
+
+    /// <summary>Runs <paramref name="test"/> while storing a response under the key <c>store-fails</c> fails in the database.</summary>
+    private async Task WithStoredResponsesRefusedAsync(Func<Task> test)
+    {
+        // The stored response is written last, in the transaction that also holds the change: make that write fail.
         await using (var db = Factory.CreateDbContext())
         {
             await db.Database.ExecuteSqlRawAsync("""
@@ -128,12 +163,7 @@ public class IdempotencyTests(ApprovalsApiFactory factory) : ApiTestBase<Approva
 
         try
         {
-            var response = await SendAsync("/api/v1/approvals", await CreateBodyAsync("Never stored"), "store-fails");
-
-            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-            Assert.Equal(0, await CountApprovalsAsync("Never stored"));
-            await using var db = Factory.CreateDbContext();
-            Assert.False(await db.IdempotencyRecords.AnyAsync(r => r.Key == "store-fails"));
+            await test();
         }
         finally
         {

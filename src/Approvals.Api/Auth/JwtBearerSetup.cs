@@ -51,6 +51,9 @@ internal sealed class JwtBearerSetup(IOptions<JwtOptions> jwtOptions, LocalSigni
         var settings = jwtOptions.Value;
         var skew = TimeSpan.FromSeconds(settings.ClockSkewSeconds);
         options.MapInboundClaims = false;
+
+        // Nothing reads the token back from the authentication properties; storing it cost every request.
+        options.SaveToken = false;
         options.TimeProvider = clock;
         options.TokenValidationParameters = new TokenValidationParameters
         {

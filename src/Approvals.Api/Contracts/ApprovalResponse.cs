@@ -49,9 +49,8 @@ public sealed record ApprovalResponse(
             .Where(j => j.DecisionId == approval.CurrentDecisionId)
             .OrderBy(j => approval.ServiceRules.FindIndex(r => r.ServiceRuleId == j.ServiceRuleId))
             .Select(DeliveryProgress.From)],
-        PolicyContracts.ToResponse(ApprovalPolicyJson.ReadStages(approval.Stages), approval.OpenStage,
-            ApprovalPolicyJson.ReadVotes(approval.Votes), approval.Status),
-        PolicyContracts.ToResponse(ApprovalPolicyJson.ReadEscalation(approval.Escalation)));
+        PolicyContracts.ToResponse(approval.ParsedStages(), approval.OpenStage, approval.ParsedVotes(), approval.Status),
+        PolicyContracts.ToResponse(approval.ParsedEscalation()));
 }
 
 /// <summary>Where one downstream service stands with the approval's current decision.</summary>

@@ -103,7 +103,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
 
     private static string SubjectOf(VotingPerson person) => person.Actor[Caller.UserPrefix.Length..];
 
-    /// <summary>Writes the aggregate's change (and a decision's delivery jobs) in the unit of work.</summary>
+    /// <summary>Writes the aggregate's change (and a decision's delivery jobs) in the unit of work: the use case's last write.</summary>
     private async Task SaveAsync(ApprovalRecord record, Approval approval, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var write = new ApprovalChangeSet(record, approval);
@@ -115,7 +115,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
         // A decision's jobs go straight to this process's dispatcher when it has the slots; they start once the unit
         // of work has committed.
         write.HandOff = handOff.TryReserve(write.NewJobs.Count);
-        await ApprovalStore.SaveAsync(unit, write, cancellationToken);
+        await ApprovalStore.SaveAsLastWriteAsync(unit, write, cancellationToken);
         foreach (var job in write.HandedOffJobs)
         {
             handOff.Add(job);

@@ -30,11 +30,13 @@ public sealed class BulkVoting(IServiceScopeFactory scopes)
             }
 
             await using var scope = scopes.CreateAsyncScope();
+            var unit = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+            unit.LetLastWriteCommit();
             var workflow = scope.ServiceProvider.GetRequiredService<ApprovalWorkflow>();
             var result = await workflow.VoteAsync(item.ApprovalId, item.Vote!, caller, cancellationToken);
             if (result.IsSuccess)
             {
-                await scope.ServiceProvider.GetRequiredService<UnitOfWork>().CommitAsync(cancellationToken);
+                await unit.CommitAsync(cancellationToken);
             }
 
             outcomes.Add(new(item.ApprovalId, result));

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Approvals.Api.Persistence.Data;
@@ -30,32 +29,26 @@ public sealed record NewApprovalEvent(
 /// </summary>
 public static class ApprovalEventData
 {
-    public static string Write(ApprovalEvent raised)
+    public static string Write(ApprovalEvent raised) => JsonText.Write(raised, static (json, raised) =>
     {
-        using var buffer = new MemoryStream(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        json.WriteStartObject();
+        WriteStatus(json, "statusBefore", raised.StatusBefore);
+        WriteStatus(json, "statusAfter", raised.StatusAfter);
+        json.WriteStartObject("changes");
+        foreach (var change in raised.Changes)
         {
-            json.WriteStartObject();
-            WriteStatus(json, "statusBefore", raised.StatusBefore);
-            WriteStatus(json, "statusAfter", raised.StatusAfter);
-            json.WriteStartObject("changes");
-            foreach (var change in raised.Changes)
-            {
-                json.WriteStartObject(change.Field);
-                json.WritePropertyName("old");
-                WriteValue(json, change.Old);
-                json.WritePropertyName("new");
-                WriteValue(json, change.New);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-            WriteDetails(json, raised.Details);
+            json.WriteStartObject(change.Field);
+            json.WritePropertyName("old");
+            WriteValue(json, change.Old);
+            json.WritePropertyName("new");
+            WriteValue(json, change.New);
             json.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        json.WriteEndObject();
+        WriteDetails(json, raised.Details);
+        json.WriteEndObject();
+    });
 
     /// <summary>
     /// What the history entry shows of an event's data: its statuses, its changed fields (null when none) and the

@@ -10,8 +10,7 @@ internal static class ApprovalRecordMapping
         record.Id, record.Title, record.Description, record.Comment, record.Status, record.PreviousStatus, record.Deadline,
         record.CreatedBy, record.CreatedAt, record.Version, record.CurrentDecisionId, record.LastError,
         [.. record.ServiceRules.OrderBy(r => r.Position).Select(r => r.ServiceRuleId)], record.OnDeadline, record.RemindBefore,
-        ApprovalPolicyJson.ReadStages(record.Stages), record.OpenStage, ApprovalPolicyJson.ReadVotes(record.Votes),
-        ApprovalPolicyJson.ReadEscalation(record.Escalation));
+        record.ParsedStages(), record.OpenStage, record.ParsedVotes(), record.ParsedEscalation());
 
     /// <summary>A new record holding the aggregate's state (without <see cref="ApprovalRecord.UpdatedAt"/>, which the database sets).</summary>
     public static ApprovalRecord ToRecord(this Approval approval)
@@ -36,11 +35,9 @@ internal static class ApprovalRecordMapping
         record.Version = approval.Version;
         record.CurrentDecisionId = approval.CurrentDecisionId;
         record.LastError = approval.LastError;
-        record.Stages = ApprovalPolicyJson.WriteStages(approval.Stages);
+        record.SetPolicy(approval.Stages, approval.Votes, approval.Escalation);
         record.OpenStage = (short?)approval.OpenStage;
         record.OpenSeats = approval.OpenSeats is { } seats ? [.. seats] : null;
-        record.Votes = ApprovalPolicyJson.WriteVotes(approval.Votes);
-        record.Escalation = approval.Escalation is { } escalation ? ApprovalPolicyJson.WriteEscalation(escalation) : null;
         record.OnDeadline = approval.OnDeadline;
         record.RemindBefore = [.. approval.RemindBefore.Select(r => r.Text)];
         if (record.ServiceRules.Count != approval.ServiceRules.Count

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Approvals.Api.Persistence.Data;
 using Approvals.Api.Persistence.Sql;
 using Approvals.Domain;
@@ -170,7 +168,16 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     /// the jobs handed to this process's dispatcher.
     /// </summary>
     public static Task SaveAsync(UnitOfWork unit, ApprovalChangeSet change, CancellationToken cancellationToken) =>
-        SaveAllAsync(unit, [change], cancellationToken);
+        SaveAllAsync(unit, [change], lastWrite: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SaveAsync"/> for a use case that writes nothing after it: when the unit's owner allows it
+    /// (<see cref="UnitOfWork.LetLastWriteCommit"/>), the COMMIT goes in the same round trip. A version that no longer
+    /// matches still fails before it: the approval's version is its last event's sequence, so the events would repeat
+    /// sequences of the approval's (unique), which aborts the transaction.
+    /// </summary>
+    public static Task SaveAsLastWriteAsync(UnitOfWork unit, ApprovalChangeSet change, CancellationToken cancellationToken) =>
+        SaveAllAsync(unit, [change], lastWrite: true, cancellationToken);
 
     /// <summary>
     /// Sets each record to its aggregate's new state and returns the versions they were read at (the concurrency tokens
@@ -194,7 +201,10 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Writes several approvals' changes as <see cref="SaveAsync"/> writes one, all in one round trip.</summary>
-    public static async Task SaveAllAsync(UnitOfWork unit, IReadOnlyList<ApprovalChangeSet> changes, CancellationToken cancellationToken)
+    public static Task SaveAllAsync(UnitOfWork unit, IReadOnlyList<ApprovalChangeSet> changes, CancellationToken cancellationToken) =>
+        SaveAllAsync(unit, changes, lastWrite: false, cancellationToken);
+
+    private static async Task SaveAllAsync(UnitOfWork unit, IReadOnlyList<ApprovalChangeSet> changes, bool lastWrite, CancellationToken cancellationToken)
     {
         if (changes.Count == 0)
         {
@@ -209,25 +219,33 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
         }
 
         batch.BatchCommands.Add(ApprovalEventStore.AppendCommand([.. changes.SelectMany(c => c.Changed.Events)]));
+        var commits = lastWrite && unit.TryCommitWith(batch);
 
-        // Only the approvals' updates and the jobs' inserts return rows (Npgsql's reader skips the other statements).
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        for (var i = 0; i < changes.Count; i++)
+        // Only the approvals' updates and the jobs' inserts return rows (Npgsql's reader skips the other statements);
+        // disposing the reader reads the rest, the COMMIT's outcome included.
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            var change = changes[i];
-            if ((i > 0 && !await reader.NextResultAsync(cancellationToken)) || !await reader.ReadAsync(cancellationToken))
+            for (var i = 0; i < changes.Count; i++)
             {
-                throw new InvalidOperationException($"Approval {change.Record.Id} is no longer at version {readVersions[i]}.");
-            }
+                var change = changes[i];
+                if ((i > 0 && !await reader.NextResultAsync(cancellationToken)) || !await reader.ReadAsync(cancellationToken))
+                {
+                    throw new InvalidOperationException($"Approval {change.Record.Id} is no longer at version {readVersions[i]}.");
+                }
 
-            change.Record.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
-            if (change.NewJobs.Count > 0 && await reader.NextResultAsync(cancellationToken))
-            {
-                change.HandedOffJobs.AddRange(await DeliveryJobStore.ReadInsertedAsync(reader, change.NewJobs, change.HandOff, cancellationToken));
+                change.Record.UpdatedAt = reader.GetFieldValue<DateTimeOffset>(0);
+                if (change.NewJobs.Count > 0 && await reader.NextResultAsync(cancellationToken))
+                {
+                    change.HandedOffJobs.AddRange(await DeliveryJobStore.ReadInsertedAsync(reader, change.NewJobs, change.HandOff, cancellationToken));
+                }
             }
         }
 
         unit.EventsAppended();
+        if (commits)
+        {
+            unit.CommittedWithLastWrite();
+        }
     }
 
     /// <summary>One change's statements (its events are appended with the others').</summary>
@@ -370,19 +388,6 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The JSON EF Core maps <see cref="DeliveryError"/> to (ApprovalConfiguration): its members by name.</summary>
-    internal static string? LastErrorJson(DeliveryError? error)
-    {
-        if (error is null)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            ApprovalEventData.WriteDeliveryError(json, error, naming: null);
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+    internal static string? LastErrorJson(DeliveryError? error) =>
+        error is null ? null : JsonText.Write(error, static (json, error) => ApprovalEventData.WriteDeliveryError(json, error, naming: null));
 }

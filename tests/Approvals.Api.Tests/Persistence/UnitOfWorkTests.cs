@@ -15,6 +15,7 @@ namespace Approvals.Api.Tests.Persistence;
 public class UnitOfWorkTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
 {
     private static readonly Caller Approver = new("user:approver-uow", "corr-uow", Permission.ReadAll | Permission.Decide);
+    private static readonly Caller Admin = Approver with { Permissions = Permission.All };
 
     [Fact]
     public async Task A_failure_after_the_events_are_written_rolls_back_the_change_and_its_events()
@@ -76,6 +77,89 @@ public class UnitOfWorkTests(ApprovalsApiFactory factory) : ApiTestBase<Approval
         Assert.Equal(["approval.created", "approval.decided"], events);
         Assert.Equal(2, await db.DeliveryJobs.CountAsync(j => j.ApprovalId == id));
         Assert.Equal(2, (await db.Approvals.SingleAsync(a => a.Id == id)).Version);
+    }
+
+    [Fact]
+    public async Task An_owner_that_lets_the_last_write_commit_finds_the_change_committed_by_it_and_finishes_with_its_commit()
+    {
+        var id = Guid.Parse(await CreateApprovalIdAsync("Committed with the write", await ServiceRuleAsync(), await ServiceRuleAsync()));
+        var afterCommitRan = false;
+
+        await using (var scope = Factory.Services.CreateAsyncScope())
+        {
+            var unit = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+            unit.LetLastWriteCommit();
+            var workflow = scope.ServiceProvider.GetRequiredService<ApprovalWorkflow>();
+            var decided = await workflow.UpdateAsync(id, new ApprovalChange(new ApprovalEdit(), Decision.Approve), Approver, CancellationToken.None);
+            Assert.True(decided.IsSuccess);
+            unit.AfterCommit(() => afterCommitRan = true);
+
+            await using (var outside = Factory.CreateDbContext())
+            {
+                // Committed in the write's round trip: another connection sees all of it before the owner commits.
+                Assert.Equal(2, await outside.Events.CountAsync(e => e.ApprovalId == id));
+                Assert.Equal(2, await outside.DeliveryJobs.CountAsync(j => j.ApprovalId == id));
+            }
+
+            // Nothing may be written after it; the owner's commit runs what follows a commit.
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await unit.TransactionAsync(CancellationToken.None));
+            Assert.False(afterCommitRan);
+            await unit.CommitAsync(CancellationToken.None);
+            Assert.True(afterCommitRan);
+        }
+
+        await using var db = Factory.CreateDbContext();
+        Assert.Equal(ApprovalStatus.AcknowledgedApproved, (await db.Approvals.SingleAsync(a => a.Id == id)).Status);
+    }
+
+    [Fact]
+    public async Task A_last_write_whose_version_no_longer_matches_commits_nothing_though_its_batch_ends_with_the_commit()
+    {
+        var id = Guid.Parse(await CreateApprovalIdAsync("Stale", await ServiceRuleAsync()));
+        var before = await SnapshotAsync();
+
+        await using (var scope = Factory.Services.CreateAsyncScope())
+        {
+            var unit = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+            unit.LetLastWriteCommit();
+            var record = (await ApprovalStore.LockAsync(unit, id, CancellationToken.None))!;
+
+            // As if read before the approval's last change: the write's version check fails, and so must its COMMIT.
+            record.Version--;
+            var approval = record.ToAggregate();
+            var changed = approval.Change(new ApprovalChange(new ApprovalEdit(Comment: "stale")), Admin, new ChangeFacts(Factory.Clock.GetUtcNow()));
+            Assert.True(changed.IsSuccess && changed.Value);
+
+            await Assert.ThrowsAnyAsync<Exception>(() => ApprovalStore.SaveAsLastWriteAsync(unit, new ApprovalChangeSet(record, approval), CancellationToken.None));
+        }
+
+        before.AssertUnchanged(await SnapshotAsync(), "a last write with a stale version");
+        await using var db = Factory.CreateDbContext();
+        Assert.Equal(1, await db.Events.CountAsync(e => e.ApprovalId == id));
+        Assert.NotEqual("stale", (await db.Approvals.SingleAsync(a => a.Id == id)).Comment);
+    }
+
+    [Fact]
+    public async Task A_failure_after_a_last_write_that_committed_still_runs_what_follows_a_commit()
+    {
+        var id = Guid.Parse(await CreateApprovalIdAsync("Failed after committing", await ServiceRuleAsync()));
+        var afterCommitRan = false;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await using var scope = Factory.Services.CreateAsyncScope();
+            var unit = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+            unit.LetLastWriteCommit();
+            var workflow = scope.ServiceProvider.GetRequiredService<ApprovalWorkflow>();
+            Assert.True((await workflow.UpdateAsync(id, new ApprovalChange(new ApprovalEdit(Comment: "kept")), Admin, CancellationToken.None)).IsSuccess);
+            unit.AfterCommit(() => afterCommitRan = true);
+            throw new InvalidOperationException("the request failed after its last write");
+        });
+
+        // The change committed with the write, so what follows a commit (jobs handed off, the event feed told) runs.
+        Assert.True(afterCommitRan);
+        await using var db = Factory.CreateDbContext();
+        Assert.Equal("kept", (await db.Approvals.SingleAsync(a => a.Id == id)).Comment);
     }
 
     [Fact]

@@ -71,6 +71,39 @@ public class VoteTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiFact
     }
 
     [Fact]
+    public async Task A_vote_answers_with_the_approval_as_a_read_finds_it_afterwards()
+    {
+        // The vote's answer is built from what the vote wrote, not read back: it must be what is stored, every column.
+        using var alice = await Factory.ClientForUserAsync("alice", Roles.Requester);
+        using var bob = await Factory.ClientForUserAsync("bob", Roles.Approver);
+        using var frank = await Factory.ClientForUserAsync("frank", Roles.Approver);
+        var id = await CreateWithAsync(alice, new
+        {
+            stages = new object[]
+            {
+                new { name = "team", approvers = new object[] { new { user = "bob" }, new { role = "approver" } }, policy = new { mode = "all" } },
+                new { name = "finance", approvers = new object[] { new { user = "frank" } } },
+            },
+            onDeadline = "escalate",
+            escalation = new { approvers = new[] { new { role = "admin" } }, extendBy = "PT2H", then = "cancel" },
+        });
+
+        foreach (var (voter, comment) in new[] { (bob, "first"), (frank, "second, for the role's seat") })
+        {
+            var voted = await VoteAsync(voter, id, "approve", comment);
+            await AssertStatusAsync(voted, HttpStatusCode.OK);
+            var answered = await ReadObjectAsync(voted);
+            var read = await ReadObjectAsync(await bob.GetAsync($"/api/v1/approvals/{id}"));
+            Assert.True(JsonNode.DeepEquals(read, answered), $"answered {answered.ToJsonString()}, read {read.ToJsonString()}");
+        }
+
+        var approval = await ReadObjectAsync(await bob.GetAsync($"/api/v1/approvals/{id}"));
+        Assert.Equal(["approved", "open"], approval["stages"]!.AsArray().Select(s => (string)s!["state"]!));
+        Assert.Equal(["user:bob", "role:approver"], approval["stages"]![0]!["votes"]!.AsArray().Select(v => (string)v!["seat"]!));
+        Assert.Equal("PT2H", (string)approval["escalation"]!["extendBy"]!);
+    }
+
+    [Fact]
     public async Task A_reject_rejects_only_once_the_policy_can_no_longer_be_met()
     {
         using var alice = await Factory.ClientForUserAsync("alice", Roles.Requester);

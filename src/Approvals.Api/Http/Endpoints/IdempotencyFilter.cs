@@ -49,6 +49,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
         }
 
         var unit = http.RequestServices.GetRequiredService<UnitOfWork>();
+        unit.KeepOpenAfterLastWrite(); // the response is stored after the use case, in its transaction
         var caller = Caller.From(http).Actor;
         var requestHash = HashRequest(http, context.Arguments);
         if (await FindHeldAsync(unit, caller, key, http.RequestAborted) is { } stored)

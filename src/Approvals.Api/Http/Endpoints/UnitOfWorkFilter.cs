@@ -5,13 +5,16 @@ namespace Approvals.Api.Http.Endpoints;
 /// <summary>
 /// Owns the request's <see cref="UnitOfWork"/> on the endpoints that change approvals: commits it when the endpoint
 /// succeeded (2xx), and otherwise leaves it to roll back, so a refused request writes nothing at all. Runs outside
-/// the Idempotency-Key filter, whose claim and stored response are part of the same unit.
+/// the Idempotency-Key filter, whose claim and stored response are part of the same unit. The endpoint writes nothing
+/// after its use case's last write, so that write may carry the COMMIT (<see cref="UnitOfWork.LetLastWriteCommit"/>;
+/// the Idempotency-Key filter keeps the transaction open when it stores a response).
 /// </summary>
 internal sealed class UnitOfWorkFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var unit = context.HttpContext.RequestServices.GetRequiredService<UnitOfWork>();
+        unit.LetLastWriteCommit();
         var result = await next(context);
 
         // Handlers return a Results<...> union; what was produced is the result inside it.

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Approvals.Domain;
 
@@ -13,10 +12,10 @@ namespace Approvals.Api.Persistence.Data;
 public static class ApprovalPolicyJson
 {
     public static string? WriteStages(IReadOnlyList<ApprovalStage> stages) =>
-        stages.Count == 0 ? null : Write(json => WriteStages(json, stages));
+        stages.Count == 0 ? null : JsonText.Write(stages, WriteStages);
 
     public static string? WriteVotes(IReadOnlyList<Vote> votes) =>
-        votes.Count == 0 ? null : Write(json =>
+        votes.Count == 0 ? null : JsonText.Write(votes, static (json, votes) =>
         {
             json.WriteStartArray();
             foreach (var vote in votes)
@@ -27,7 +26,7 @@ public static class ApprovalPolicyJson
             json.WriteEndArray();
         });
 
-    public static string WriteEscalation(Escalation escalation) => Write(json => WriteEscalation(json, escalation));
+    public static string WriteEscalation(Escalation escalation) => JsonText.Write(escalation, WriteEscalation);
 
     /// <summary><c>{"approvers": […], "extendBy": "PT24H", "then": "reject"}</c>.</summary>
     public static void WriteEscalation(Utf8JsonWriter json, Escalation escalation)
@@ -168,15 +167,4 @@ public static class ApprovalPolicyJson
         PolicyWireNames.ParseMode(policy.GetProperty("mode").GetString()) ?? throw new JsonException("Unknown policy mode."),
         policy.TryGetProperty("count", out var count) ? count.GetInt32() : null,
         policy.TryGetProperty("members", out var members) && members.GetBoolean());
-
-    private static string Write(Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            write(json);
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
 }
