@@ -129,6 +129,11 @@ public class HeadRequestTests(KestrelApiFactory factory) : ApiTestBase<KestrelAp
             ["/api/v1/groups/{name}"] = "/api/v1/groups/head-group",
             ["/request"] = $"/request?id={approval["id"]}",
             ["/openapi/{documentName}.json"] = "/openapi/v1.json",
+
+            // The web pages (a key is no session: they redirect to sign-in, to GET and HEAD alike).
+            ["/approvals/{id}"] = $"/approvals/{approval["id"]}",
+            ["/admin/groups/{name}"] = "/admin/groups/head-group",
+            ["/error/{status:int}"] = "/error/404",
         };
 
         var paths = new List<string> { "/swagger/index.html" };

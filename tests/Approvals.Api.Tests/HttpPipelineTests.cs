@@ -23,8 +23,10 @@ public class HttpPipelineTests(KestrelApiFactory factory) : ApiTestBase<KestrelA
     [Fact]
     public async Task A_client_that_takes_no_json_gets_the_detail_of_a_framework_error_as_text()
     {
+        // Not text/html from a browser (which gets the web pages' 404 page, Web/WebSessionTests), but a client that
+        // takes only text.
         using var request = new HttpRequestMessage(HttpMethod.Get, "/nope");
-        request.Headers.Accept.ParseAdd("text/html");
+        request.Headers.Accept.ParseAdd("text/plain");
 
         var response = await Client.SendAsync(request);
 

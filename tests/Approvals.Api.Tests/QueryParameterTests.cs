@@ -33,7 +33,7 @@ public class QueryParameterTests(ApprovalsApiFactory factory) : ApiTestBase<Appr
     public async Task The_detail_lists_what_the_route_takes()
     {
         var list = await AssertProblemAsync(await Client.GetAsync("/api/v1/approvals?limt=1"), 400, ErrorCodes.UnknownQueryParameter);
-        Assert.Equal("This route takes only these query parameters: status, serviceRule, overdue, sort, limit, cursor.", (string?)list["detail"]);
+        Assert.Equal("This route takes only these query parameters: status, serviceRule, overdue, mine, sort, limit, cursor.", (string?)list["detail"]);
 
         var one = await AssertProblemAsync(await Client.GetAsync($"/api/v1/approvals/{Guid.Empty}?expand=all"), 400, ErrorCodes.UnknownQueryParameter);
         Assert.Equal("This route takes no query parameters.", (string?)one["detail"]);

@@ -156,7 +156,7 @@ public class InboxPageTests(WebAppFactory factory) : WebTestBase<WebAppFactory>(
         await Assertions.Expect(outcomes).ToHaveCountAsync(2);
         await Assertions.Expect(outcomes.Filter(new() { HasText = "Still open" })).ToHaveTextAsync("Still open: Approved, and your vote decided it.");
         await Assertions.Expect(outcomes.Filter(new() { HasText = "Withdrawn meanwhile" }))
-            .ToHaveTextAsync("Withdrawn meanwhile: Not approved: This request is being delivered and is locked.");
+            .ToHaveTextAsync("Withdrawn meanwhile: Not approved: This request is being delivered and is locked until every service has the decision.");
         Assert.Equal("ACKNOWLEDGED_APPROVED", (string)(await api.GetFromJsonAsync<JsonObject>($"/api/v1/approvals/{kept}"))!["status"]!);
         var refused = (await api.GetFromJsonAsync<JsonObject>($"/api/v1/approvals/{withdrawn}"))!;
         Assert.Equal("ACKNOWLEDGED_CANCELLED", (string)refused["status"]!);
