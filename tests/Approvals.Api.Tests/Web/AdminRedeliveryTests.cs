@@ -8,54 +8,13 @@ using Microsoft.Playwright;
 
 namespace Approvals.Api.Tests.Web;
 
-/// <summary>The web pages with the dispatcher on, delivering to a real UserService on a loopback port (on the same fake clock).</summary>
-public sealed class DeliveringWebAppFactory : WebAppFactory
-{
-    public UserServiceServer UserService { get; private set; } = null!;
-
-    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
-        [.. base.ExtraSettings, new("Delivery:Enabled", "true"), new("Delivery:OwnerId", "web-dispatcher"), new("Delivery:SweepInterval", "00:00:05")];
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        UserService = await UserServiceServer.StartAsync(Clock);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        if (UserService is not null)
-        {
-            await UserService.DisposeAsync();
-        }
-    }
-
-    /// <summary>A service rule that delivers to this factory's UserService, which accepts.</summary>
-    public async Task<int> AddUserServiceRuleAsync()
-    {
-        await using var db = CreateDbContext();
-        var rule = new ServiceRule
-        {
-            Name = $"web-usersvc-{Guid.NewGuid():N}"[..24],
-            Url = UserService.ApprovalUrl,
-            ApiKey = UserServiceServer.ApiKey,
-            SigningSecret = UserServiceServer.SigningSecret,
-            CreatedAt = Clock.GetUtcNow(),
-        };
-        db.ServiceRules.Add(rule);
-        await db.SaveChangesAsync();
-        return rule.Id;
-    }
-}
-
 /// <summary>Carol redelivers a failed delivery from the failed deliveries page and sees it succeed.</summary>
-public class AdminRedeliveryTests(DeliveringWebAppFactory factory) : WebTestBase<DeliveringWebAppFactory>(factory)
+public class AdminRedeliveryTests(WebDeliveryAppFactory factory) : WebTestBase<WebDeliveryAppFactory>(factory)
 {
     [Fact]
     public async Task Carol_redelivers_a_failed_delivery_and_sees_it_succeed()
     {
-        var rule = await Factory.AddUserServiceRuleAsync();
+        var rule = await Factory.AddUserServiceRuleAsync("redelivered");
         var approval = await Factory.CreateApprovalForAsync(rule, "Rack of servers");
         var job = await Factory.SeedFailedDeliveryAsync(approval);
         await SignInAsync("carol", "admin");
