@@ -221,6 +221,13 @@ public sealed partial class ApprovalStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(ApprovalEventStore.AppendCommand([.. changes.SelectMany(c => c.Changed.Events)]));
         var commits = lastWrite && unit.TryCommitWith(batch);
 
+        // Carrying the COMMIT, the write is not cancelled half-way (the owner's commit never was): a client that has gone
+        // must not leave it unknown whether the change committed, and so whether to announce it.
+        if (commits)
+        {
+            cancellationToken = CancellationToken.None;
+        }
+
         // Only the approvals' updates and the jobs' inserts return rows (Npgsql's reader skips the other statements);
         // disposing the reader reads the rest, the COMMIT's outcome included.
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
