@@ -1,10 +1,8 @@
 using System.Net;
 using Approvals.Api.Persistence.Data;
 using Approvals.Api.Tests.Infrastructure;
-using Approvals.Api.Tests.Security;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Tests;
 
@@ -132,19 +130,19 @@ public class IdempotencyExpiryTests(FrequentSweepApiFactory factory) : ApiTestBa
     [InlineData("Idempotency:InProgressTimeout", "00:00:01", "InProgressTimeout")]
     [InlineData("Idempotency:InProgressTimeout", "1.00:00:01", "InProgressTimeout")]
     [InlineData("Idempotency:SweepInterval", "00:00:00", "SweepInterval")]
-    public void Bad_settings_stop_the_service_at_start(string key, string value, string expected)
+    public async Task Bad_settings_stop_the_service_at_start(string key, string value, string expected)
     {
-        using var host = new ConfiguredApiFactory((key, value), ("Idempotency:Retention", key.EndsWith("Retention", StringComparison.Ordinal) ? value : "2.00:00:00"),
-            ("ConnectionStrings:Approvals", "Host=127.0.0.1;Port=9;Database=none"), ("Database:MigrateOnStartup", "false"));
-        Assert.Contains(expected, Assert.Throws<OptionsValidationException>(() => host.Services).Message);
+        var failure = await ServiceStart.ValidationFailureAsync(("Delivery:Enabled", "false"),
+            ("Idempotency:Retention", key.EndsWith("Retention", StringComparison.Ordinal) ? value : "2.00:00:00"), (key, value));
+        Assert.Contains(expected, failure.Message);
     }
 
     [Fact]
-    public void A_claim_timeout_longer_than_the_retention_stops_the_service_at_start()
+    public async Task A_claim_timeout_longer_than_the_retention_stops_the_service_at_start()
     {
-        using var host = new ConfiguredApiFactory(("Idempotency:InProgressTimeout", "02:00:00"), ("Idempotency:Retention", "01:00:00"),
-            ("ConnectionStrings:Approvals", "Host=127.0.0.1;Port=9;Database=none"), ("Database:MigrateOnStartup", "false"));
-        Assert.Contains("must not be longer than Idempotency:Retention", Assert.Throws<OptionsValidationException>(() => host.Services).Message);
+        var failure = await ServiceStart.ValidationFailureAsync(("Delivery:Enabled", "false"),
+            ("Idempotency:InProgressTimeout", "02:00:00"), ("Idempotency:Retention", "01:00:00"));
+        Assert.Contains("must not be longer than Idempotency:Retention", failure.Message);
     }
 
     private static IdempotencyRecord Record(string key, DateTimeOffset createdAt, int? status) => new()

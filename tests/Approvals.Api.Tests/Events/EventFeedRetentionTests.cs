@@ -1,8 +1,5 @@
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Tests.Events;
 
@@ -47,25 +44,10 @@ public class EventFeedRetentionTests(ShortRetentionApiFactory factory) : ApiTest
     [Theory]
     [InlineData("12:00:00")]
     [InlineData("-1.00:00:00")]
-    public void A_retention_under_a_day_stops_the_service_at_start(string retention)
+    public async Task A_retention_under_a_day_stops_the_service_at_start(string retention)
     {
-        using var host = new RetentionHost(retention);
-
-        var failure = Assert.Throws<OptionsValidationException>(() => host.Services);
+        var failure = await ServiceStart.ValidationFailureAsync(("Delivery:Enabled", "false"), ("Events:FeedRetention", retention));
 
         Assert.Contains("FeedRetention", failure.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>The host with a feed retention; no database is needed because start-up fails before one is used.</summary>
-    private sealed class RetentionHost(string retention) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:Approvals", "Host=127.0.0.1;Port=9;Database=none");
-            builder.UseSetting("Database:MigrateOnStartup", "false");
-            builder.UseSetting("Delivery:Enabled", "false");
-            builder.UseSetting("Events:FeedRetention", retention);
-        }
     }
 }
