@@ -50,6 +50,8 @@ public static class ApprovalsApiSetup
         services.AddScoped<UnitOfWork>();
         services.AddScoped<ApprovalCreation>();
         services.AddScoped<ApprovalInbox>();
+        services.AddSingleton<InboxCountsCache>();
+        services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<BulkVoting>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
