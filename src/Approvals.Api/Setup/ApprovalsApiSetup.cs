@@ -85,7 +85,7 @@ public static class ApprovalsApiSetup
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
 
-        services.AddApprovalsAuth();
+        services.AddApprovalsAuth(builder.Configuration);
         services.AddApprovalsRateLimiting();
         services.AddApprovalsWeb();
 
@@ -104,7 +104,7 @@ public static class ApprovalsApiSetup
         // below knows the endpoint (web page or API) it is working for.
         app.UseHeadAsGet();
         app.UseRouting();
-        app.UseSecurityHeaders();
+        app.UseSecurityHeaders(WebSession.SignInPath, WebProviderSignIn.FormTarget(app.Services));
         app.UseExceptionHandler();
         app.UseStatusCodePages(Problems.WriteStatusCodePageAsync);
         app.UseWebErrorPages();
