@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -108,6 +109,15 @@ public class InboxCountsTests(SecurityApiFactory factory) : ApiTestBase<Security
         using var kate = Factory.ClientWithToken(await Factory.TokenAsync("kate"));
         var hers = await CreateAsync(alice, "kate", 10);
         var his = await CreateAsync(alice, "liam", 11);
+
+        // The listener's (re)connect wakes the signal too (notifications may have been missed): let it connect first.
+        var listening = Stopwatch.StartNew();
+        while (!Factory.Logs.Entries.Any(e => e.Contains("Listening for approval event notifications", StringComparison.Ordinal)))
+        {
+            Assert.True(listening.Elapsed < TimeSpan.FromSeconds(30), "The event listener did not connect.");
+            await Task.Delay(20);
+        }
+
         Assert.Equal((Ids(hers), 1, 0), Counted(await InboxAsync(kate)));
 
         // Written around the service (no event): the page, read afresh, has it; the counts are the ones kept.
