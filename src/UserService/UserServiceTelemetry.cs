@@ -34,8 +34,7 @@ public static class UserServiceTelemetry
             .BindConfiguration(UserServiceTelemetryOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.ServiceName), "Telemetry:ServiceName must not be empty.")
             .Validate<IConfiguration>(
-                (_, configuration) => configuration[OtlpEndpointVariable] is not { Length: > 0 } endpoint
-                    || (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"),
+                (_, configuration) => IsUsableOtlpEndpoint(configuration[OtlpEndpointVariable]),
                 OtlpEndpointVariable + " must be an absolute http or https URL.")
             .ValidateOnStart();
 
@@ -52,13 +51,17 @@ public static class UserServiceTelemetry
                 .AddHttpClientInstrumentation()
                 .AddNpgsql())
             .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddPrometheusExporter());
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]))
+        var otlpEndpoint = builder.Configuration[OtlpEndpointVariable];
+        if (!string.IsNullOrWhiteSpace(otlpEndpoint) && IsUsableOtlpEndpoint(otlpEndpoint))
         {
             telemetry.UseOtlpExporter();
         }
 
         return builder;
     }
+
+    private static bool IsUsableOtlpEndpoint(string? endpoint) =>
+        string.IsNullOrWhiteSpace(endpoint) || (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https");
 
     /// <summary><c>/metrics</c> (Prometheus text format), open as the approval service's is: counts and durations only.</summary>
     public static WebApplication MapUserServiceMetrics(this WebApplication app)

@@ -52,8 +52,10 @@ public static class TelemetrySetup
                     metrics.AddPrometheusExporter();
                 }
             });
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[TelemetryOptions.OtlpEndpointVariable]))
+        var otlpEndpoint = builder.Configuration[TelemetryOptions.OtlpEndpointVariable];
+        if (!string.IsNullOrWhiteSpace(otlpEndpoint) && TelemetryOptions.IsUsableOtlpEndpoint(otlpEndpoint))
         {
+            // An unusable endpoint is left to the options' validation, which stops the start with a clear message.
             telemetry.UseOtlpExporter();
         }
 

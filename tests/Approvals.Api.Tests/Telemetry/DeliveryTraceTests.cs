@@ -3,41 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using Approvals.Api.Telemetry;
 using Approvals.Api.Tests.Delivery;
-using Approvals.Api.Tests.Messaging;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Api.Tests.Telemetry;
-
-/// <summary>A fixture whose ApprovalService exports its spans into <see cref="Spans"/>.</summary>
-public interface ITracedFixture
-{
-    SpanLog Spans { get; }
-}
-
-/// <summary>Delivery on the postgres transport (the API's own dispatcher), traced.</summary>
-public sealed class TracedDeliveryFixture : DeliveryFixture, ITracedFixture
-{
-    public SpanLog Spans { get; } = new();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureServices(Spans.ExportFrom);
-    }
-}
-
-/// <summary>Delivery on the rabbitmq transport (the relay and a worker in the API process), traced.</summary>
-public sealed class TracedBrokerFixture : BrokerFixture, ITracedFixture
-{
-    public SpanLog Spans { get; } = new();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureServices(Spans.ExportFrom);
-    }
-}
 
 /// <summary>
 /// A decision is one trace: the API request's span, its database commands, the delivery attempt (which runs later, in
@@ -45,6 +13,7 @@ public sealed class TracedBrokerFixture : BrokerFixture, ITracedFixture
 /// job), the webhook's HTTP client span, and the UserService's server span, which continues the trace from the
 /// <c>traceparent</c> header the call carried, with the UserService's own database commands.
 /// </summary>
+[Collection(TelemetryCollection.Name)]
 public abstract class DeliveryTraceTests<TFixture>(TFixture fixture) : DeliveryTestBase<TFixture>(fixture)
     where TFixture : DeliveryFixture, ITracedFixture
 {
@@ -140,12 +109,12 @@ public abstract class DeliveryTraceTests<TFixture>(TFixture fixture) : DeliveryT
         spans.Count == 0 ? "no spans" : string.Join(", ", spans.Select(s => $"{s.Source.Name}:{s.DisplayName}"));
 }
 
-public sealed class PostgresDeliveryTraceTests(TracedDeliveryFixture fixture) : DeliveryTraceTests<TracedDeliveryFixture>(fixture)
+public sealed class PostgresDeliveryTraceTests(TelemetryDeliveryFixture fixture) : DeliveryTraceTests<TelemetryDeliveryFixture>(fixture)
 {
     protected override bool AttemptSpansItsDatabaseWork => true;
 }
 
-public sealed class BrokerDeliveryTraceTests(TracedBrokerFixture fixture) : DeliveryTraceTests<TracedBrokerFixture>(fixture)
+public sealed class BrokerDeliveryTraceTests(TelemetryBrokerFixture fixture) : DeliveryTraceTests<TelemetryBrokerFixture>(fixture)
 {
     // A worker reads the attempts of a batch of messages together, and records them together, outside any one attempt.
     protected override bool AttemptSpansItsDatabaseWork => false;
