@@ -21,7 +21,7 @@ public sealed class UserServiceTelemetryOptions
 /// <summary>
 /// OpenTelemetry for the sample downstream service: its requests continue the trace whose <c>traceparent</c> a
 /// delivery carries (ASP.NET Core's instrumentation reads it), with its database commands and HTTP calls in it;
-/// ASP.NET Core's HTTP metrics at <c>/metrics</c>; OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// the standard HTTP server metrics (ASP.NET Core's hosting and Kestrel meters) at <c>/metrics</c>; OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
 public static class UserServiceTelemetry
 {
@@ -50,7 +50,7 @@ public static class UserServiceTelemetry
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => context.Request.Path != MetricsPath)
                 .AddHttpClientInstrumentation()
                 .AddNpgsql())
-            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddPrometheusExporter());
+            .WithMetrics(metrics => metrics.AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel").AddPrometheusExporter());
         var otlpEndpoint = builder.Configuration[OtlpEndpointVariable];
         if (!string.IsNullOrWhiteSpace(otlpEndpoint) && IsUsableOtlpEndpoint(otlpEndpoint))
         {

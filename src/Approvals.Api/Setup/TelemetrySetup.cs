@@ -17,6 +17,13 @@ public static class TelemetrySetup
 {
     public const string MetricsPath = "/metrics";
 
+    /// <summary>
+    /// ASP.NET Core's meters of the standard HTTP server metrics (<c>http.server.request.duration</c>,
+    /// <c>http.server.active_requests</c>) and of Kestrel's connections. Its other meters (routing, authentication,
+    /// authorization, memory pools) would add several measurements to every request for figures nobody asked for.
+    /// </summary>
+    public static readonly string[] HttpServerMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
+
     public static WebApplicationBuilder AddApprovalsTelemetry(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -46,7 +53,7 @@ public static class TelemetrySetup
                 .AddNpgsql())
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(ApprovalsMetrics.MeterName).AddAspNetCoreInstrumentation();
+                metrics.AddMeter([ApprovalsMetrics.MeterName, .. HttpServerMeters]);
                 if (options.PrometheusEndpoint)
                 {
                     metrics.AddPrometheusExporter();
