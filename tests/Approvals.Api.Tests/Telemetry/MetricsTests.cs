@@ -72,6 +72,9 @@ public sealed class MetricsTests(TelemetryDeliveryFixture fixture) : DeliveryTes
         Assert.DoesNotContain(ApprovalsApiFactory.ApiKey, scrape.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(Approvals.Testing.UserServiceServer.ApiKey, scrape.Text, StringComparison.Ordinal);
         Assert.DoesNotContain($":{UserService.BaseAddress.Port}", scrape.Text, StringComparison.Ordinal);
+
+        // Like the health checks, it is no route of the API: the committed OpenAPI document (made with telemetry off) stays true.
+        Assert.DoesNotContain("/metrics", await Client.GetStringAsync("/openapi/v1.json"), StringComparison.Ordinal);
     }
 
     private async Task<PrometheusText> ScrapeAsync() => new(await Anonymous.GetStringAsync("/metrics"));
