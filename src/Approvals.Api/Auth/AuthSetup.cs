@@ -18,7 +18,7 @@ public static class AuthSetup
     /// </summary>
     public const string SelectorScheme = "ApiKeyOrBearer";
 
-    public static IServiceCollection AddApprovalsAuth(this IServiceCollection services)
+    public static IServiceCollection AddApprovalsAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
@@ -46,7 +46,8 @@ public static class AuthSetup
                 : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer()
-            .AddWebSession();
+            .AddWebSession()
+            .AddWebProviderSignIn(configuration);
         services.AddAuthorizationBuilder().AddApprovalsPolicies();
         return services;
     }

@@ -94,12 +94,16 @@ public static class WebSession
     /// only choosing a new password, as a token issued for a one-time password does.
     /// </summary>
     public static Task SignInAsync(HttpContext context, string subject, bool passwordChangeRequired) =>
-        context.SignInAsync(Scheme, new ClaimsPrincipal(new ClaimsIdentity(
+        context.SignInAsync(Scheme, PrincipalFor(subject, passwordChangeRequired));
+
+    /// <summary>What a session's cookie holds: the subject alone (and that only a new password may be chosen).</summary>
+    public static ClaimsPrincipal PrincipalFor(string subject, bool passwordChangeRequired) =>
+        new(new ClaimsIdentity(
             [
                 new Claim(SubjectClaim, subject),
                 .. passwordChangeRequired ? [new Claim(PersonClaims.PasswordChangeRequired, "true")] : Array.Empty<Claim>(),
             ],
-            Scheme)));
+            Scheme));
 
     /// <summary>The subject the session names.</summary>
     public static string? SubjectOf(HttpContext context) => context.User.FindFirstValue(SubjectClaim);

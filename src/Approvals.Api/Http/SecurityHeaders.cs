@@ -19,7 +19,20 @@ internal static class SecurityHeaders
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
+    /// <param name="signInPath">The web sign-in page.</param>
+    /// <param name="signInTarget">
+    /// The identity provider's origin when people sign in there: the sign-in form's post is answered with a redirect
+    /// to it, which form-action governs too; null otherwise.
+    /// </param>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, PathString signInPath, string? signInTarget)
+    {
+        var signInPolicy = signInTarget is null
+            ? WebPagePolicy
+            : WebPagePolicy.Replace("form-action 'self'", $"form-action 'self' {signInTarget}", StringComparison.Ordinal);
+        return app.Use((context, next) => Apply(context, next, signInPath, signInPolicy));
+    }
+
+    private static Task Apply(HttpContext context, RequestDelegate next, PathString signInPath, string signInPolicy)
     {
         context.Response.OnStarting(() =>
         {
@@ -29,7 +42,8 @@ internal static class SecurityHeaders
             headers["Referrer-Policy"] = "no-referrer";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
             headers["Cross-Origin-Resource-Policy"] = "same-origin";
-            headers.ContentSecurityPolicy = WebPageMetadata.IsWebPage(context) ? WebPagePolicy
+            headers.ContentSecurityPolicy = WebPageMetadata.IsWebPage(context)
+                    ? context.Request.Path.StartsWithSegments(signInPath) ? signInPolicy : WebPagePolicy
                 : context.Request.Path.StartsWithSegments("/swagger") ? SwaggerUiPolicy
                 : ApiPolicy;
             if (headers.CacheControl.Count == 0)
@@ -45,5 +59,5 @@ internal static class SecurityHeaders
             return Task.CompletedTask;
         });
         return next(context);
-    });
+    }
 }

@@ -9,10 +9,17 @@ using static Approvals.Api.Persistence.Sql.SqlValues;
 namespace Approvals.Api.Persistence;
 
 /// <summary>
-/// One page of an inbox, with the counts over all of it (<paramref name="AwaitingMe"/>, <paramref name="Overdue"/>) and
-/// the number of its approvals that match the filters (<paramref name="Matching"/>; all of them without filters).
+/// How many approvals wait in an inbox (<paramref name="Awaiting"/>), how many of them are overdue, how many match the
+/// filters of the read (all of them without filters), and the earliest deadline still ahead (null: none), at which the
+/// overdue count next changes.
 /// </summary>
-public sealed record InboxRead(List<ApprovalRecord> Items, long AwaitingMe, long Overdue, long Matching);
+public sealed record InboxCounts(long Awaiting, long Overdue, long Matching, DateTimeOffset? NextOverdueAt);
+
+/// <summary>
+/// One page of an inbox: with the counts when the whole inbox was read; when only a window was walked
+/// (<see cref="ApprovalStore.InboxAsync"/>), whether that window held every approval after the cursor that takes votes.
+/// </summary>
+public sealed record InboxRead(List<ApprovalRecord> Items, InboxCounts? Counts, bool WalkedToTheEnd);
 
 /// <summary>The inbox's read (Sql/ApprovalsInbox.sql explains the statement).</summary>
 public sealed partial class ApprovalStore
@@ -23,11 +30,12 @@ public sealed partial class ApprovalStore
     /// Up to <paramref name="limit"/> approvals where one of <paramref name="voters"/> (the caller first, then those who
     /// delegated to the caller) may vote now, after (<paramref name="afterDeadline"/>, <paramref name="afterId"/>), that
     /// name <paramref name="serviceRule"/>, whose title contains <paramref name="titleContains"/> (any case) and whose
-    /// deadline has passed or not as <paramref name="overdue"/> says (each null: any).
+    /// deadline has passed or not as <paramref name="overdue"/> says (each null: any). With a <paramref name="window"/>,
+    /// only that many approvals that take votes after the cursor are looked at, and nothing is counted.
     /// </summary>
     public async Task<InboxRead> InboxAsync(
         Caller caller, IReadOnlyList<VotingPerson> voters, DateTimeOffset now, DateTimeOffset afterDeadline, Guid afterId, int limit,
-        int? serviceRule, string? titleContains, bool? overdue, CancellationToken cancellationToken)
+        int? serviceRule, string? titleContains, bool? overdue, int? window, CancellationToken cancellationToken)
     {
         var seats = voters.Select(v => (v.Username, v.Actor, v.Seats)).ToList();
         var votersJson = JsonSerializer.Serialize(seats.Select(v => new Dictionary<string, object>
@@ -44,13 +52,15 @@ public sealed partial class ApprovalStore
             ("after_deadline", Value(afterDeadline)),
             ("after_id", Value(afterId)),
             ("limit", Value(limit)),
+            ("window", new NpgsqlParameter { Value = window is { } size ? size : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer }),
             ("now", Value(now)),
             ("service_rule", new NpgsqlParameter { Value = serviceRule is { } rule ? rule : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer }),
             ("title_contains", Text(titleContains)),
             ("overdue", new NpgsqlParameter { Value = overdue is { } isOverdue ? isOverdue : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean })));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var items = new List<ApprovalRecord>();
-        long awaiting = 0, overdueCount = 0, matching = 0;
+        InboxCounts? counts = null;
+        long walked = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
             if (!reader.IsDBNull(0))
@@ -58,11 +68,13 @@ public sealed partial class ApprovalStore
                 items.Add(ReadApprovalWithRules(reader));
             }
 
-            awaiting = reader.GetInt64(ApprovalColumnCount + 1);
-            overdueCount = reader.GetInt64(ApprovalColumnCount + 2);
-            matching = reader.GetInt64(ApprovalColumnCount + 3);
+            counts = window is null
+                ? new InboxCounts(reader.GetInt64(ApprovalColumnCount + 1), reader.GetInt64(ApprovalColumnCount + 2), reader.GetInt64(ApprovalColumnCount + 3),
+                    reader.IsDBNull(ApprovalColumnCount + 4) ? null : reader.GetFieldValue<DateTimeOffset>(ApprovalColumnCount + 4))
+                : null;
+            walked = reader.GetInt64(ApprovalColumnCount + 5);
         }
 
-        return new InboxRead(items, awaiting, overdueCount, matching);
+        return new InboxRead(items, counts, window is null || walked < window);
     }
 }

@@ -50,6 +50,8 @@ public static class ApprovalsApiSetup
         services.AddScoped<UnitOfWork>();
         services.AddScoped<ApprovalCreation>();
         services.AddScoped<ApprovalInbox>();
+        services.AddSingleton<InboxCountsCache>();
+        services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<BulkVoting>();
         services.AddScoped<ApprovalWorkflow>();
         services.AddScoped<ApprovalQueries>();
@@ -83,7 +85,7 @@ public static class ApprovalsApiSetup
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
 
-        services.AddApprovalsAuth();
+        services.AddApprovalsAuth(builder.Configuration);
         services.AddApprovalsRateLimiting();
         services.AddApprovalsWeb();
 
@@ -103,7 +105,7 @@ public static class ApprovalsApiSetup
         // below knows the endpoint (web page or API) it is working for.
         app.UseHeadAsGet();
         app.UseRouting();
-        app.UseSecurityHeaders();
+        app.UseSecurityHeaders(WebSession.SignInPath, WebProviderSignIn.FormTarget(app.Services));
         app.UseExceptionHandler();
         app.UseStatusCodePages(Problems.WriteStatusCodePageAsync);
         app.UseWebErrorPages();

@@ -1,10 +1,14 @@
 using Approvals.Api.Features;
+using Approvals.Api.Persistence;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ViewComponents;
 
 namespace Approvals.Api.Web;
 
-/// <summary>The header's count of what waits for the signed-in person, and how much of it is overdue.</summary>
+/// <summary>
+/// The header's count of what waits for the signed-in person, and how much of it is overdue: what the inbox page read,
+/// or the counts <see cref="ApprovalInbox.CountAsync"/> keeps, so other pages do not count the inbox each time.
+/// </summary>
 public sealed class InboxBadgeViewComponent(ApprovalInbox inbox) : ViewComponent
 {
     public async Task<IViewComponentResult> InvokeAsync()
@@ -16,14 +20,11 @@ public sealed class InboxBadgeViewComponent(ApprovalInbox inbox) : ViewComponent
         }
 
         if (WebViewer.Of(HttpContext) is not { } viewer
-            || await inbox.ReadAsync(viewer.Caller, 1, null, InboxFilter.None, HttpContext.RequestAborted) is not { Value: { } page })
+            || await inbox.CountAsync(viewer.Caller, HttpContext.RequestAborted) is not { Value: { } counts })
         {
             return Content("");
         }
 
-        return View(new InboxCounts(page.Read.AwaitingMe, page.Read.Overdue));
+        return View(counts);
     }
 }
-
-/// <summary>How many approvals wait for the signed-in person, and how many of them are overdue; a page that read them leaves them in HttpContext.Items.</summary>
-public sealed record InboxCounts(long Waiting, long Overdue);

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,11 +15,21 @@ namespace Approvals.Api.Tests.Security;
 /// <summary>
 /// A minimal OpenID Connect provider on a loopback port: a discovery document and a JWKS with one RSA key, which
 /// is all the service needs to validate tokens. Tests mint tokens with the private key, or with a key it does not publish.
+/// For the web pages' sign-in it also runs the authorization code flow with PKCE: its authorization endpoint signs in
+/// at once whoever the test named (<see cref="NextSignIn"/>; no login form), and its token endpoint checks the code,
+/// the redirect URI, the client and the PKCE verifier before it answers with an ID token for the client.
 /// </summary>
 public sealed class FakeIdentityProvider : IAsyncDisposable
 {
     private readonly RSA _signingKey = RSA.Create(2048);
+    private readonly ConcurrentDictionary<string, IssuedCode> _codes = new(StringComparer.Ordinal);
     private WebApplication? _app;
+
+    /// <summary>Who the authorization endpoint signs in next, and how it misbehaves if asked to.</summary>
+    public SignInAs? NextSignIn { get; set; }
+
+    /// <summary>The client secret the token endpoint requires; null: a public client.</summary>
+    public string? ClientSecret { get; set; }
 
     public string Authority { get; private set; } = "";
 
@@ -31,8 +43,15 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
         {
             ["issuer"] = Authority,
             ["jwks_uri"] = $"{Authority}/jwks",
+            ["authorization_endpoint"] = $"{Authority}/authorize",
+            ["token_endpoint"] = $"{Authority}/token",
+            ["response_types_supported"] = new[] { "code" },
+            ["subject_types_supported"] = new[] { "public" },
+            ["code_challenge_methods_supported"] = new[] { "S256" },
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
         }));
+        _app.MapGet("/authorize", (Delegate)Authorize);
+        _app.MapPost("/token", (Delegate)RedeemAsync);
         _app.MapGet("/jwks", () => Results.Json(new Dictionary<string, object>
         {
             ["keys"] = new[]
@@ -63,6 +82,44 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
         });
     }
 
+    /// <summary>Signs <see cref="NextSignIn"/> in and sends the browser back to the client with a code.</summary>
+    private IResult Authorize(HttpContext context)
+    {
+        var query = context.Request.Query;
+        if (NextSignIn is not { } person || query["response_type"] != "code" || query["code_challenge_method"] != "S256"
+            || string.IsNullOrEmpty(query["code_challenge"]) || string.IsNullOrEmpty(query["redirect_uri"]))
+        {
+            return Results.BadRequest();
+        }
+
+        var code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        _codes[code] = new IssuedCode(person, query["client_id"]!, query["redirect_uri"]!, query["code_challenge"]!, query["nonce"]!);
+        return Results.Redirect($"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}");
+    }
+
+    /// <summary>Exchanges a code once, for the client, redirect URI and PKCE verifier it was issued for.</summary>
+    private async Task<IResult> RedeemAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync();
+        if (form["grant_type"] != "authorization_code" || !_codes.TryRemove(form["code"].ToString(), out var issued)
+            || form["client_id"] != issued.ClientId || form["redirect_uri"] != issued.RedirectUri
+            || (ClientSecret is not null && form["client_secret"] != ClientSecret)
+            || Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(form["code_verifier"].ToString()))) != issued.CodeChallenge)
+        {
+            return Results.Json(new { error = "invalid_grant" }, statusCode: 400);
+        }
+
+        var person = issued.Person;
+        var now = DateTimeOffset.UtcNow;
+        var idToken = Mint(person.Subject, person.Roles, person.WrongAudience ? "someone-else" : issued.ClientId, now,
+            foreignKey: person.ForeignKey, extraClaims: new Dictionary<string, object>
+            {
+                ["nonce"] = person.WrongNonce ? "not-the-nonce" : issued.Nonce,
+                ["groups"] = person.Groups,
+            });
+        return Results.Json(new { access_token = "opaque", token_type = "Bearer", expires_in = 300, id_token = idToken });
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)
@@ -73,3 +130,8 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
         _signingKey.Dispose();
     }
 }
+
+/// <summary>Who the provider signs in, with their role and group claims, and what to get wrong in the ID token.</summary>
+public sealed record SignInAs(string Subject, string[] Roles, string[] Groups, bool ForeignKey = false, bool WrongAudience = false, bool WrongNonce = false);
+
+internal sealed record IssuedCode(SignInAs Person, string ClientId, string RedirectUri, string CodeChallenge, string Nonce);

@@ -85,4 +85,17 @@ public class IdentityProviderTests(IdentityProviderApiFactory factory) : ApiTest
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return client;
     }
+
+    [Fact]
+    public async Task Without_a_client_for_the_web_pages_the_sign_in_page_says_so_and_takes_no_password()
+    {
+        using var browser = Factory.CreateClient(new() { AllowAutoRedirect = false, BaseAddress = new Uri("https://localhost") });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/sign-in");
+        request.Headers.Accept.ParseAdd("text/html");
+        var page = await (await browser.SendAsync(request)).Content.ReadAsStringAsync();
+
+        Assert.Contains("<code>Web:Oidc:ClientId</code>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("type=\"password\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("identity provider</button>", page, StringComparison.Ordinal);
+    }
 }

@@ -55,7 +55,7 @@ public static class InboxEndpoints
             return error.ToProblem();
         }
 
-        var (read, next) = result.Value!;
-        return TypedResults.Ok(new InboxPage([.. read.Items.Select(ApprovalResponse.From)], read.AwaitingMe, read.Overdue, read.Matching, next?.Encode()));
+        var (items, counts, next) = result.Value!;
+        return TypedResults.Ok(new InboxPage([.. items.Select(ApprovalResponse.From)], counts.Awaiting, counts.Overdue, counts.Matching, next?.Encode()));
     }
 }

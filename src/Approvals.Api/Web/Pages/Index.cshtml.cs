@@ -83,9 +83,9 @@ public sealed class IndexModel(ApprovalInbox inbox, ServiceRuleChoices serviceRu
             return Forbid();
         }
 
-        var (read, next) = result.Value!;
-        (Items, Waiting, OverdueCount, Matching, NextCursor) = (read.Items, read.AwaitingMe, read.Overdue, read.Matching, next?.Encode());
-        HttpContext.Items[typeof(InboxCounts)] = new InboxCounts(Waiting, OverdueCount);
+        var (items, counts, next) = result.Value!;
+        (Items, Waiting, OverdueCount, Matching, NextCursor) = (items, counts.Awaiting, counts.Overdue, counts.Matching, next?.Encode());
+        HttpContext.Items[typeof(InboxCounts)] = counts;
         Names = await people.NamesOfAsync(Items.Select(i => i.CreatedBy), cancellationToken);
         return Page();
     }

@@ -34,6 +34,10 @@ internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<ApprovalR
         // Who may vote now: the inbox looks approvals up by the caller's seats.
         builder.HasIndex(a => a.OpenSeats).HasMethod("gin").HasFilter("open_seats IS NOT NULL");
 
+        // The inbox's first pages when most of what is open waits for the caller: a walk in deadline order over the
+        // approvals that take votes, which stops after a page (Sql/ApprovalsInbox.sql).
+        builder.HasIndex(a => new { a.Deadline, a.Id }, "ix_approvals_voting_deadline_id").HasDatabaseName("ix_approvals_voting_deadline_id").HasFilter("open_seats IS NOT NULL");
+
         builder.HasMany(a => a.ServiceRules).WithOne().HasForeignKey(r => r.ApprovalId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(a => a.DeliveryJobs).WithOne().HasForeignKey(j => j.ApprovalId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(a => a.Timers).WithOne().HasForeignKey(t => t.ApprovalId).OnDelete(DeleteBehavior.Cascade);

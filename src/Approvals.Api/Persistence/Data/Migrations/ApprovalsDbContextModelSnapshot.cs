@@ -249,6 +249,10 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.HasIndex("Status", "Deadline", "Id")
                         .HasDatabaseName("ix_approvals_status_deadline_id");
 
+                    b.HasIndex(new[] { "Deadline", "Id" }, "ix_approvals_voting_deadline_id")
+                        .HasDatabaseName("ix_approvals_voting_deadline_id")
+                        .HasFilter("open_seats IS NOT NULL");
+
                     b.ToTable("approvals", null, t =>
                         {
                             t.HasCheckConstraint("ck_approvals_status", "status BETWEEN 0 AND 8");
