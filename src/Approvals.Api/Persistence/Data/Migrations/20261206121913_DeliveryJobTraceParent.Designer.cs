@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Approvals.Api.Persistence.Data.Migrations
 {
     [DbContext(typeof(ApprovalsDbContext))]
-    [Migration("20261206113926_DeliveryJobTraceParent")]
+    [Migration("20261206121913_DeliveryJobTraceParent")]
     partial class DeliveryJobTraceParent
     {
         /// <inheritdoc />
@@ -251,6 +251,10 @@ namespace Approvals.Api.Persistence.Data.Migrations
 
                     b.HasIndex("Status", "Deadline", "Id")
                         .HasDatabaseName("ix_approvals_status_deadline_id");
+
+                    b.HasIndex(new[] { "Deadline", "Id" }, "ix_approvals_voting_deadline_id")
+                        .HasDatabaseName("ix_approvals_voting_deadline_id")
+                        .HasFilter("open_seats IS NOT NULL");
 
                     b.ToTable("approvals", null, t =>
                         {
