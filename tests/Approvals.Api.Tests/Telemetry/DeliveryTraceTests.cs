@@ -99,6 +99,37 @@ public abstract class DeliveryTraceTests<TFixture>(TFixture fixture) : DeliveryT
         Assert.Equal(ActivityStatusCode.Error, attempts.OrderBy(a => a.StartTimeUtc).First().Status);
     }
 
+    [Fact]
+    public async Task A_redelivery_is_traced_under_the_request_that_asked_for_it()
+    {
+        var rule = await Factory.AddUserServiceRuleAsync(retrySchedule: [0]);
+        await UserService.SetFaultsAsync(failNextRequests: 1, failStatus: 400);
+        var id = await CreateApprovalForAsync(rule);
+        var decided = await Client.PostAsJsonAsync($"/api/v1/approvals/{id}/decision", new { decision = "approve" });
+        await AssertStatusAsync(decided, HttpStatusCode.Accepted);
+        var failed = await WaitForStatusAsync(id, "ERROR");
+
+        var redelivered = await Client.PostAsync($"/api/v1/approvals/{id}/deliveries/{(string)failed["deliveries"]![0]!["jobId"]!}/retry", null);
+        await AssertStatusAsync(redelivered, HttpStatusCode.Accepted);
+        await WaitForStatusAsync(id, "APPROVED");
+
+        var decisionTrace = ActivityTraceId.CreateFromString(decided.Headers.GetValues("X-Correlation-Id").Single());
+        var redeliveryTrace = ActivityTraceId.CreateFromString(redelivered.Headers.GetValues("X-Correlation-Id").Single());
+        List<Activity> attempts = [];
+        await WaitUntilAsync(() =>
+        {
+            attempts = Factory.Spans.Where(s => s.OperationName == ApprovalsTelemetry.DeliveryAttemptSpan && (string?)s.GetTagItem("approvals.approval.id") == id.ToString());
+            return Task.FromResult(attempts.Count == 2);
+        }, describe: () => $"two attempts of {id}; {attempts.Count} exported");
+
+        var first = attempts.MinBy(a => a.StartTimeUtc)!;
+        var second = attempts.MaxBy(a => a.StartTimeUtc)!;
+        Assert.Equal((decisionTrace, "permanent"), (first.TraceId, first.GetTagItem("approvals.delivery.outcome")));
+        var retry = Assert.Single(Factory.Spans.OfTrace(redeliveryTrace), s => s.Kind == ActivityKind.Server && s.ParentSpanId == default);
+        Assert.Equal("/api/v1/approvals/{id}/deliveries/{jobId}/retry", retry.GetTagItem("http.route"));
+        Assert.Equal((redeliveryTrace, retry.SpanId, "succeeded"), (second.TraceId, second.ParentSpanId, second.GetTagItem("approvals.delivery.outcome")));
+    }
+
     private static bool IsServerSpan(Activity span, string path, int port) =>
         span.Kind == ActivityKind.Server && (string?)span.GetTagItem("url.path") == path && Equals(span.GetTagItem("server.port"), port);
 
