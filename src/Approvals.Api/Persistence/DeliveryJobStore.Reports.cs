@@ -23,9 +23,9 @@ public sealed record FailedApprovalRow(
 public sealed record OutboxBacklog(long OpenJobs, DateTimeOffset? OldestCreatedAt);
 
 /// <summary>
-/// The delivery job store's reports for the admins and the metrics, read through the data source outside any unit of work (each is
-/// one statement): the delivery health of the service rules from the attempt log (Sql/DeliveryHealth.sql) and the
-/// approvals in ERROR with their failed jobs (Sql/DeliveryJobsFailed.sql), and the outbox's backlog
+/// The delivery job store's reports for the admins and the metrics, read through the data source outside any unit of
+/// work (each is one statement): the delivery health of the service rules from the attempt log (Sql/DeliveryHealth.sql),
+/// the approvals in ERROR with their failed jobs (Sql/DeliveryJobsFailed.sql), and the outbox's backlog
 /// (Sql/DeliveryJobsBacklog.sql).
 /// </summary>
 public sealed partial class DeliveryJobStore
@@ -34,6 +34,7 @@ public sealed partial class DeliveryJobStore
     private static readonly SqlStatement FailedSql = SqlStatement.Get("DeliveryJobsFailed");
     private static readonly SqlStatement BacklogSql = SqlStatement.Get("DeliveryJobsBacklog");
 
+    /// <summary>The outbox's backlog, for the metrics' gauges (Telemetry/ApprovalsMetrics.cs reads it at most once per interval).</summary>
     public async Task<OutboxBacklog> BacklogAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(BacklogSql.Text);
