@@ -221,9 +221,10 @@ fi
 
 cat <<INFO
 
-  ApprovalService  $api_url        (Swagger UI: $api_url/swagger)
+  ApprovalService  $api_url        (Swagger UI: $api_url/swagger; metrics: $api_url/metrics)
   Web inbox        $api_url/        (sign in as a demo user below)
   UserService      $usersvc_url$broker_info
+  Telemetry        traces and metrics on; set OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://127.0.0.1:4317, OTLP/gRPC) to send them to a collector
   Webhooks         may go to private addresses (Delivery__AllowPrivateNetworks=$Delivery__AllowPrivateNetworks; off by default)
   Demo API key     stashapprovalapikey   (header: Authorization: stashapprovalapikey)
   Demo users       alice (requester), bob and dave (approvers), carol (admin); password: demo

@@ -19,6 +19,9 @@ internal sealed class BenchContext
     /// <summary>The ApprovalService child process; null when the benchmark was given a running one.</summary>
     public ServiceProcess? Approvals { get; init; }
 
+    /// <summary>ApprovalService's build and the settings and arguments its API process runs with, for scenarios that start another one (null with --approvals-url).</summary>
+    public ApprovalsLaunch? ApprovalsLaunch { get; init; }
+
     /// <summary>Where UserService answers, when one runs (the delivery scenarios need it).</summary>
     public Uri? UserServiceUrl { get; init; }
 
@@ -53,3 +56,6 @@ internal sealed class BenchContext
     /// <summary>CPU time of the RabbitMQ node (beam.smp and the helpers it has waited for); null without one.</summary>
     public TimeSpan? BrokerCpuTime() => Broker?.NodeProcessId is { } pid ? ProcStatus.CpuTimeWithFinishedChildren(pid) : null;
 }
+
+/// <summary>How the tool started ApprovalService's API process: enough to start another like it.</summary>
+internal sealed record ApprovalsLaunch(ServiceProcess.ServiceBuild Build, IReadOnlyDictionary<string, string> Settings, IReadOnlyList<string> Arguments);

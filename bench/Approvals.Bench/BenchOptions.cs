@@ -10,6 +10,9 @@ internal sealed record BenchOptions
 
         Load scenarios (the default: all of them): get, list, create, legacy-get, legacy-create, inbox, inbox-detail, vote, decide, timers
         Reliability scenarios (only when named; "chaos" names all four): chaos-kill, chaos-downstream, chaos-db, chaos-broker
+        Telemetry cost (only when named; "otel" names both): get-otel, create-otel: get and create against two ApprovalService
+        processes on the same database, telemetry off (as every other scenario runs it) and on, in alternating rounds;
+        target: telemetry on serves at least 95 % of the requests per second of telemetry off
 
         Transports: decide, timers and the chaos scenarios run once per transport of --transport, each transport on services of
         its own (its own database in the one PostgreSQL cluster, its own UserService, ApprovalService, and for rabbitmq

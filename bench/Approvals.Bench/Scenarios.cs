@@ -128,6 +128,16 @@ internal static class ScenarioCatalog
     public static IReadOnlyList<IScenario> Reliability { get; } =
         [new ChaosKillScenario(), new ChaosDownstreamScenario(), new ChaosDatabaseScenario(), new ChaosBrokerScenario()];
 
+    /// <summary>
+    /// What telemetry costs: get and create against ApprovalService with telemetry off and on, in alternating rounds.
+    /// Run only when named (or both with "otel"), since each warms up and measures two services.
+    /// </summary>
+    public static IReadOnlyList<IScenario> TelemetryCost { get; } =
+    [
+        new TelemetryCostScenario("get-otel", "get with telemetry off and on (two ApprovalService processes, alternating rounds)", new HttpLoad("get.lua", GetCeiling)),
+        new TelemetryCostScenario("create-otel", "create with telemetry off and on (two ApprovalService processes, alternating rounds)", new HttpLoad("create.lua", CreateCeiling)),
+    ];
+
     /// <summary>Every scenario's ceiling script with all its -D variables but the runner's (decide's for one pool).</summary>
     public static IEnumerable<(string Scenario, string File, IReadOnlyDictionary<string, string> Variables)> Ceilings(BenchOptions options) =>
         Available.OfType<HttpScenario>()
@@ -150,7 +160,11 @@ internal static class ScenarioCatalog
             {
                 chosen.AddRange(Reliability);
             }
-            else if (Available.Concat(Reliability).FirstOrDefault(s => s.Name == name) is { } scenario)
+            else if (name == "otel")
+            {
+                chosen.AddRange(TelemetryCost);
+            }
+            else if (Available.Concat(Reliability).Concat(TelemetryCost).FirstOrDefault(s => s.Name == name) is { } scenario)
             {
                 chosen.Add(scenario);
             }

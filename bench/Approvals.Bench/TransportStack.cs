@@ -22,6 +22,7 @@ internal sealed class TransportStack : IAsyncDisposable
     private readonly List<ServiceProcess> _workers = [];
     private RabbitMqServer? _broker;
     private ServiceProcess? _approvals;
+    private ApprovalsLaunch? _approvalsLaunch;
     private ServiceProcess? _userService;
 
     private TransportStack(BenchTransport transport, string results)
@@ -105,7 +106,8 @@ internal sealed class TransportStack : IAsyncDisposable
             var settings = ApprovalServiceSettings(connectionString, withDelivery, options.ServiceEnvironment);
             var build = await ServiceProcess.BuildAsync("ApprovalService", paths.Project("Approvals.Api"), "/readyz", cancellationToken);
             // Started first, the API process takes the event relay's lock (the workers' relays stand by).
-            _approvals = build.Create("ApprovalService", settings, rabbitMq ? ["--role", "api"] : [], LogPath("approval-service"));
+            _approvalsLaunch = new ApprovalsLaunch(build, settings, rabbitMq ? ["--role", "api"] : []);
+            _approvals = build.Create("ApprovalService", settings, _approvalsLaunch.Arguments, LogPath("approval-service"));
             await _approvals.StartAsync(cancellationToken);
             approvalsUrl = _approvals.BaseUrl;
             Console.WriteLine($"ApprovalService on {approvalsUrl} (pid {_approvals.ProcessId}, {(rabbitMq ? "--role api" : "role all")}, transport {_transport.Name()})");
@@ -135,6 +137,7 @@ internal sealed class TransportStack : IAsyncDisposable
             ApprovalsUrl = approvalsUrl,
             ApiKey = options.ApiKey ?? BenchApiKey,
             Approvals = _approvals,
+            ApprovalsLaunch = _approvalsLaunch,
             UserServiceUrl = withDelivery ? userServiceUrl : null,
             UserService = _userService,
             Postgres = postgres,
@@ -151,7 +154,9 @@ internal sealed class TransportStack : IAsyncDisposable
 
     /// <summary>
     /// Configuration of the ApprovalService under test: production defaults plus the bench API key, rate limiting off,
-    /// day-long tokens, the transport. The delivery side runs when a scenario needs it (its jobs would otherwise go nowhere).
+    /// day-long tokens, the transport, and telemetry off (so that figures stay comparable with the runs before it
+    /// existed; get-otel and create-otel measure what it costs, and --service-env Telemetry__Enabled=true turns it
+    /// on everywhere). The delivery side runs when a scenario needs it (its jobs would otherwise go nowhere).
     /// </summary>
     private Dictionary<string, string> ApprovalServiceSettings(string connectionString, bool withDelivery, IReadOnlyDictionary<string, string> extra)
     {
@@ -172,6 +177,7 @@ internal sealed class TransportStack : IAsyncDisposable
             // The bench's UserService listens on 127.0.0.1, where webhooks may not go by default.
             ["Delivery__AllowPrivateNetworks"] = "true",
             ["Messaging__Transport"] = _transport.Name(),
+            ["Telemetry__Enabled"] = "false",
         };
         if (_broker is not null)
         {
@@ -194,5 +200,6 @@ internal sealed class TransportStack : IAsyncDisposable
         ["UserService__ApiKey"] = DataSet.DownstreamApiKey,
         ["UserService__SigningSecret"] = DataSet.DownstreamSigningSecret,
         ["UserService__MigrateOnStartup"] = "true",
+        ["Telemetry__Enabled"] = "false",
     };
 }

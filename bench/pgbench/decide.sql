@@ -67,6 +67,7 @@ BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 -- with: requested_status = :requested_status::smallint
 -- with: created_at = :due_at::timestamptz
 -- with: lease_owner = NULL
+-- with: trace_parent = NULL
 -- include: DeliveryJobsInsert
 -- with: ids = ARRAY[(:event_prefix || lpad(to_hex(:k::bigint * 4 + 1), 12, '0'))::uuid]
 -- with: approval_ids = ARRAY[(:pool_prefix || lpad(to_hex(:k::bigint), 12, '0'))::uuid]

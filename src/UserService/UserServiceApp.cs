@@ -70,6 +70,7 @@ public static partial class UserServiceApp
 
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, UserServiceJsonContext.Default));
         services.AddProblemDetails();
+        builder.AddUserServiceTelemetry();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -79,6 +80,7 @@ public static partial class UserServiceApp
             StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        app.MapUserServiceMetrics();
         app.MapApprovalEndpoints();
         app.MapFaultEndpoints();
         if (app.Services.GetRequiredService<IOptions<UserServiceOptions>>().Value.ApprovalEvents.IsEnabled)

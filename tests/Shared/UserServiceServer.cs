@@ -67,6 +67,9 @@ public sealed class UserServiceServer : IAsyncDisposable
             ["ConnectionStrings:UserService"] = connectionString,
             ["UserService:ApiKey"] = ApiKey,
             ["UserService:SigningSecret"] = signingSecret,
+
+            // Off unless a test turns it on, as ApprovalService's tests have it (ApprovalsApiFactory says why).
+            ["Telemetry:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -2,6 +2,7 @@ using Approvals.Api.Http.Endpoints;
 using Approvals.Api.Outbox;
 using Approvals.Api.Persistence;
 using Approvals.Api.Persistence.Data;
+using Approvals.Api.Telemetry;
 using Approvals.Domain;
 
 namespace Approvals.Api.Features;
@@ -13,7 +14,8 @@ namespace Approvals.Api.Features;
 /// (<see cref="ApprovalStore.SaveAsync"/>), which its owner commits. Every rule is the aggregate's. Both API versions
 /// call it.
 /// </summary>
-public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, TimerSignal timers, PeopleDirectory people)
+public sealed class ApprovalWorkflow(
+    UnitOfWork unit, TimeProvider clock, DeliveryHandOff handOff, TimerSignal timers, PeopleDirectory people, ApprovalsMetrics metrics)
 {
     public async Task<Result<ApprovalRecord>> UpdateAsync(Guid id, ApprovalChange change, Caller caller, CancellationToken cancellationToken)
     {
@@ -110,6 +112,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
         if (approval.DecisionTaken is { } decision)
         {
             QueueDeliveries(write, decision, now);
+            metrics.CountOnCommit(unit, decision);
         }
 
         // A decision's jobs go straight to this process's dispatcher when it has the slots; they start once the unit
@@ -141,11 +144,13 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
 
     /// <summary>
     /// The outbox: one job per service rule, written with the decision (due after the first step of the rule's retry
-    /// schedule); older open jobs stop counting. Decisions taken by a deadline queue theirs the same way.
+    /// schedule); older open jobs stop counting. Decisions taken by a deadline queue theirs the same way. The jobs carry
+    /// the current span's trace context, which their attempts continue.
     /// </summary>
     internal static void QueueDeliveries(ApprovalChangeSet write, DecisionTaken decision, DateTimeOffset now)
     {
         now = Timestamps.ToStoredPrecision(now);
+        var traceParent = ApprovalsTelemetry.CurrentTraceParent();
         if (decision.SupersedesEarlier)
         {
             // Jobs exist only for an earlier decision: the first one (the usual case) has none to supersede.
@@ -164,6 +169,7 @@ public sealed class ApprovalWorkflow(UnitOfWork unit, TimeProvider clock, Delive
                 State = DeliveryState.Pending,
                 NextAttemptAt = now,
                 CreatedAt = now,
+                TraceParent = traceParent,
             };
             write.NewJobs.Add(job);
             write.Record.DeliveryJobs.Add(job);

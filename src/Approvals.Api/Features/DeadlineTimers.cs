@@ -1,4 +1,5 @@
 using Approvals.Api.Persistence;
+using Approvals.Api.Telemetry;
 using Approvals.Domain;
 
 namespace Approvals.Api.Features;
@@ -13,7 +14,7 @@ public sealed record TimerPass(int Approvals, int Acted, int Stale, int NothingT
 /// fire them, and writes what they did: the new state, the events, a deadline decision's delivery jobs. The timers'
 /// deletion and their effects commit together or not at all, so each timer fires exactly once.
 /// </summary>
-public sealed partial class DeadlineTimers(UnitOfWork unit, TimeProvider clock, ILogger<DeadlineTimers> logger)
+public sealed partial class DeadlineTimers(UnitOfWork unit, TimeProvider clock, ApprovalsMetrics metrics, ILogger<DeadlineTimers> logger)
 {
     /// <param name="claimed">Filled with the claimed approvals as soon as they are locked, so a caller whose pass
     /// fails knows which approvals it was about.</param>
@@ -55,6 +56,7 @@ public sealed partial class DeadlineTimers(UnitOfWork unit, TimeProvider clock, 
             if (approval.DecisionTaken is { } decision)
             {
                 ApprovalWorkflow.QueueDeliveries(write, decision, now);
+                metrics.CountOnCommit(unit, decision);
             }
 
             changes.Add(write);

@@ -1,6 +1,7 @@
 using Approvals.Api.Http.Endpoints;
 using Approvals.Api.Persistence;
 using Approvals.Api.Persistence.Data;
+using Approvals.Api.Telemetry;
 using Approvals.Domain;
 
 namespace Approvals.Api.Features;
@@ -40,7 +41,7 @@ public sealed class Redelivery(UnitOfWork unit, DeliveryJobStore jobs, TimeProvi
         }
 
         await ApprovalStore.SaveAsync(unit, new ApprovalChangeSet(record, approval), cancellationToken);
-        await jobs.RedeliverAsync(unit, job.JobId, now, cancellationToken);
+        await jobs.RedeliverAsync(unit, job.JobId, now, ApprovalsTelemetry.CurrentTraceParent(), cancellationToken);
 
         // The answer shows the approval as this unit leaves it: read after the commit, a fast delivery may already
         // have resolved it.

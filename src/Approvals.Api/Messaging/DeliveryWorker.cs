@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Approvals.Api.Http;
 using Approvals.Api.Outbox;
 using Approvals.Api.Persistence;
+using Approvals.Api.Telemetry;
 using Approvals.Api.Webhooks;
 using Approvals.Domain;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public sealed partial class DeliveryWorker(
     RabbitMqConnection connection,
     ApprovalStore approvals,
     IServiceScopeFactory scopes,
+    ApprovalsMetrics metrics,
     IOptions<MessagingOptions> options,
     IOptions<DeliveryOptions> delivery,
     TimeProvider clock,
@@ -231,7 +233,7 @@ public sealed partial class DeliveryWorker(
             if (attemptsMade == message.Attempt - 1)
             {
                 var claimed = new ClaimedJob(message.JobId, message.ApprovalId, job.Job.DecisionId, job.Rule.Id, job.RequestedStatus,
-                    message.Attempt, job.ScheduleStep + 1, DateTimeOffset.MaxValue);
+                    message.Attempt, job.ScheduleStep + 1, DateTimeOffset.MaxValue, job.Job.TraceParent);
                 if (received.Dead)
                 {
                     var now = clock.GetUtcNow();
@@ -272,7 +274,9 @@ public sealed partial class DeliveryWorker(
         {
             await using var scope = scopes.CreateAsyncScope();
             var sender = scope.ServiceProvider.GetRequiredService<WebhookSender>();
+            using var span = ApprovalsTelemetry.StartDeliveryAttempt(job);
             var outcome = await sender.SendAsync(request, stoppingToken);
+            metrics.Attempted(job, outcome, span);
             Interlocked.Increment(ref _attemptsMade);
             _finished.Writer.TryWrite((received, new AttemptToRecord(job, schedule, outcome)));
         }

@@ -2,6 +2,7 @@ using Approvals.Api.Features;
 using Approvals.Api.Http.Endpoints;
 using Approvals.Api.Persistence;
 using Approvals.Api.Persistence.Data;
+using Approvals.Api.Telemetry;
 using Approvals.Api.Webhooks;
 using Approvals.Domain;
 
@@ -12,15 +13,17 @@ public sealed record PreparedDelivery(ServiceRule Rule, WebhookRequest Request);
 
 /// <summary>
 /// Runs one claimed job: prepare the request, send it, record the outcome. One scope per job, whose unit of work this
-/// runner owns: it commits what the recorder wrote.
+/// runner owns: it commits what the recorder wrote. The attempt is a span of the decision's trace (docs/observability.md).
 /// </summary>
 public sealed partial class DeliveryJobRunner(
-    ApprovalStore approvals, WebhookSender sender, DeliveryRecorder recorder, UnitOfWork unit, TimeProvider clock, ILogger<DeliveryJobRunner> logger)
+    ApprovalStore approvals, WebhookSender sender, DeliveryRecorder recorder, UnitOfWork unit, ApprovalsMetrics metrics, TimeProvider clock,
+    ILogger<DeliveryJobRunner> logger)
 {
     /// <summary>Runs the job; true when it is due again later (a retry was scheduled, or it was handed back).</summary>
     /// <param name="abort">Fires when the dispatcher must stop now; the job is then handed back rather than recorded.</param>
     public async Task<bool> RunAsync(ClaimedJob job, string owner, CancellationToken abort)
     {
+        using var activity = ApprovalsTelemetry.StartDeliveryAttempt(job);
         var prepared = await PrepareAsync(job, abort);
         if (prepared is null)
         {
@@ -42,6 +45,7 @@ public sealed partial class DeliveryJobRunner(
             else
             {
                 outcome = await sender.SendAsync(prepared.Request, abort);
+                metrics.Attempted(job, outcome, activity);
             }
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)

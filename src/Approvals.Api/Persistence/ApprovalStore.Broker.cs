@@ -32,6 +32,7 @@ public sealed partial class ApprovalStore
         var found = new Dictionary<Guid, ApprovalForDelivery>();
         const int job = ApprovalColumnCount + 1;
         const int rule = job + 9;
+        const int traceParent = rule + 12;
         Dictionary<Guid, JobForDelivery>? jobs = null;
         ApprovalRecord? approval = null;
         while (await reader.ReadAsync(cancellationToken))
@@ -49,6 +50,7 @@ public sealed partial class ApprovalStore
             }
 
             var row = ReadCurrentJobRow(reader, approval);
+            row.TraceParent = reader.IsDBNull(traceParent) ? null : reader.GetString(traceParent);
             approval.DeliveryJobs.Add(row);
             jobs![row.Id] = new JobForDelivery(row, reader.GetInt32(job + 7), (ApprovalStatus)reader.GetInt16(job + 8), ServiceRuleStore.ReadRow(reader, rule));
         }

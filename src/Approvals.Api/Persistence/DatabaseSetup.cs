@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -48,6 +49,7 @@ internal static class DatabaseSetup
     public static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString, int maxPoolSize, bool notifyDeliveryJobs = true)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        TraceOnlyWithinSpans(builder);
         var given = GivenKeys(connectionString);
         if (!given.Contains("MaxPoolSize") && !given.Contains("MaximumPoolSize"))
         {
@@ -81,10 +83,21 @@ internal static class DatabaseSetup
     public static NpgsqlDataSourceBuilder CreateSessionDataSourceBuilder(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        TraceOnlyWithinSpans(builder);
         builder.ConnectionStringBuilder.Multiplexing = false;
         builder.ConnectionStringBuilder.Pooling = false;
         return builder;
     }
+
+    /// <summary>
+    /// When traced at all (Telemetry:Enabled), a command is traced only as part of a traced operation: a request, a
+    /// delivery attempt. The background loops' own statements (claims, the relay's reads, timer passes, LISTEN
+    /// sessions) would otherwise each start a trace of one span, every few seconds, in every process.
+    /// </summary>
+    private static void TraceOnlyWithinSpans(NpgsqlDataSourceBuilder builder) => builder.ConfigureTracing(tracing => tracing
+        .ConfigureCommandFilter(_ => Activity.Current is not null)
+        .ConfigureBatchFilter(_ => Activity.Current is not null)
+        .EnableFirstResponseEvent(false));
 
     private static HashSet<string> GivenKeys(string connectionString) =>
         new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()

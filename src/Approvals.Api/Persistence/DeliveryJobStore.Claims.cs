@@ -9,7 +9,10 @@ using static Approvals.Api.Persistence.Sql.SqlValues;
 
 namespace Approvals.Api.Persistence;
 
-/// <summary>A job this dispatcher has claimed: its lease is held until <see cref="LeaseExpiresAt"/>.</summary>
+/// <summary>
+/// A job this dispatcher has claimed: its lease is held until <see cref="LeaseExpiresAt"/>. <see cref="TraceParent"/>
+/// is the trace context of what queued it, which its attempt continues.
+/// </summary>
 public sealed record ClaimedJob(
     Guid Id,
     Guid ApprovalId,
@@ -18,7 +21,8 @@ public sealed record ClaimedJob(
     ApprovalStatus RequestedStatus,
     int Attempt,
     int ScheduleStep,
-    DateTimeOffset LeaseExpiresAt);
+    DateTimeOffset LeaseExpiresAt,
+    string? TraceParent = null);
 
 /// <summary>
 /// What one claim took, and when the next job not taken falls due (null when none is waiting). The jobs just claimed
@@ -68,7 +72,8 @@ public sealed partial class DeliveryJobStore
                 (ApprovalStatus)reader.GetInt16(4),
                 reader.GetInt32(5),
                 reader.GetInt32(6),
-                reader.GetFieldValue<DateTimeOffset>(7)));
+                reader.GetFieldValue<DateTimeOffset>(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
 
         await reader.NextResultAsync(cancellationToken);

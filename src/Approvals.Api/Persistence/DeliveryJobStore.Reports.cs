@@ -19,15 +19,29 @@ public sealed record FailedJobRow(Guid JobId, int ServiceRuleId, string ServiceR
 public sealed record FailedApprovalRow(
     Guid ApprovalId, string Title, DateTimeOffset UpdatedAt, string? ErrorCode, string? ErrorMessage, IReadOnlyList<FailedJobRow> Jobs);
 
+/// <summary>The outbox's open jobs (pending or being sent), and when the oldest of them was queued (null when none is).</summary>
+public sealed record OutboxBacklog(long OpenJobs, DateTimeOffset? OldestCreatedAt);
+
 /// <summary>
-/// The delivery job store's reports for the admins, read through the data source outside any unit of work (each is
-/// one statement): the delivery health of the service rules from the attempt log (Sql/DeliveryHealth.sql) and the
-/// approvals in ERROR with their failed jobs (Sql/DeliveryJobsFailed.sql).
+/// The delivery job store's reports for the admins and the metrics, read through the data source outside any unit of
+/// work (each is one statement): the delivery health of the service rules from the attempt log (Sql/DeliveryHealth.sql),
+/// the approvals in ERROR with their failed jobs (Sql/DeliveryJobsFailed.sql), and the outbox's backlog
+/// (Sql/DeliveryJobsBacklog.sql).
 /// </summary>
 public sealed partial class DeliveryJobStore
 {
     private static readonly SqlStatement HealthSql = SqlStatement.Get("DeliveryHealth");
     private static readonly SqlStatement FailedSql = SqlStatement.Get("DeliveryJobsFailed");
+    private static readonly SqlStatement BacklogSql = SqlStatement.Get("DeliveryJobsBacklog");
+
+    /// <summary>The outbox's backlog, for the metrics' gauges (Telemetry/ApprovalsMetrics.cs reads it at most once per interval).</summary>
+    public async Task<OutboxBacklog> BacklogAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(BacklogSql.Text);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new OutboxBacklog(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
+    }
 
     /// <summary>
     /// The figures of the service rule <paramref name="serviceRuleId"/> (every rule when null, by id) over the

@@ -47,7 +47,8 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
             ("service_rules", Value<int[]>([.. jobs.Select(j => j.ServiceRuleId)])),
             ("lease_owner", Text(handOff?.Owner)),
             ("lease_duration", Value(handOff?.Duration ?? TimeSpan.Zero)),
-            ("lease_margin", Value(LeaseMargin)));
+            ("lease_margin", Value(LeaseMargin)),
+            ("trace_parent", Text(first.TraceParent)));
     }
 
     /// <summary>
@@ -71,7 +72,7 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
                 job.LeaseOwner = handOff?.Owner;
                 job.LeaseExpiresAt = reader.GetFieldValue<DateTimeOffset>(3);
                 handedOff.Add(new ClaimedJob(job.Id, job.ApprovalId, job.DecisionId, job.ServiceRuleId, job.RequestedStatus,
-                    job.Attempts, job.ScheduleStep, job.LeaseExpiresAt.Value));
+                    job.Attempts, job.ScheduleStep, job.LeaseExpiresAt.Value, job.TraceParent));
             }
         }
 
@@ -147,10 +148,10 @@ public sealed partial class DeliveryJobStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Makes a failed job due now at the start of a new round of its retry schedule, and wakes the dispatchers on commit.</summary>
-    public async Task RedeliverAsync(UnitOfWork unit, Guid jobId, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task RedeliverAsync(UnitOfWork unit, Guid jobId, DateTimeOffset now, string? traceParent, CancellationToken cancellationToken)
     {
         await using var batch = await unit.CreateBatchAsync(cancellationToken,
-            RedeliverSql.BatchCommand(("now", Value(now)), ("job_id", Value(jobId))),
+            RedeliverSql.BatchCommand(("now", Value(now)), ("job_id", Value(jobId)), ("trace_parent", Text(traceParent))),
             WakeSql.BatchCommand(("channel", Value(NotificationChannels.DeliveryJobs))));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -95,6 +95,7 @@ public static class ApprovalsApiSetup
         services.AddOpenApi("v1", options => options
             .AddDocumentTransformer<SecuritySchemeTransformer>()
             .AddOperationTransformer<SecuritySchemeTransformer>());
+        builder.AddApprovalsTelemetry();
         return builder;
     }
 
@@ -122,6 +123,7 @@ public static class ApprovalsApiSetup
             Predicate = check => check.Tags.Contains("ready"),
             ResponseWriter = HealthReportWriter.WriteAsync,
         }).AllowAnonymous();
+        app.MapApprovalsMetrics();
 
         // A dispatcher-only process (--role dispatcher) answers the health checks and nothing else.
         if (HostRoles.Of(app.Configuration) == HostRole.Worker)

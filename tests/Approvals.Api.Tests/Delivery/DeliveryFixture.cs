@@ -28,10 +28,13 @@ public class DeliveryFixture : ApprovalsApiFactory
     /// <summary>The clock both services run on; the fake one unless a fixture measures real time.</summary>
     public virtual TimeProvider ServicesClock => Clock;
 
+    /// <summary>Settings of the UserService on top of its test defaults.</summary>
+    protected virtual IDictionary<string, string?>? UserServiceSettings => null;
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        UserService = await UserServiceServer.StartAsync(ServicesClock);
+        UserService = await UserServiceServer.StartAsync(ServicesClock, settings: UserServiceSettings);
     }
 
     public override async Task DisposeAsync()
@@ -86,6 +89,7 @@ public sealed class DispatcherHost(
         builder.UseSetting("Role", "dispatcher");
         builder.UseSetting("ConnectionStrings:Approvals", connectionString);
         builder.UseSetting("Database:MigrateOnStartup", "false");
+        builder.UseSetting("Telemetry:Enabled", "false"); // as ApprovalsApiFactory has it
         builder.UseSetting("Delivery:OwnerId", ownerId);
         builder.UseSetting("Delivery:SweepInterval", "00:00:05");
         builder.UseSetting("Delivery:AllowPrivateNetworks", "true"); // the test UserService is on 127.0.0.1

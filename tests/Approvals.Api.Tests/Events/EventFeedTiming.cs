@@ -23,6 +23,7 @@ public sealed class SecondApiHost(string connectionString, TimeProvider clock) :
         builder.UseSetting("ConnectionStrings:Approvals", connectionString);
         builder.UseSetting("Delivery:AllowPrivateNetworks", "true"); // as every test host: the test UserService is on 127.0.0.1
         builder.UseSetting("Database:MigrateOnStartup", "false");
+        builder.UseSetting("Telemetry:Enabled", "false"); // as ApprovalsApiFactory has it
         builder.UseSetting("Database:SeedDemoData", "false");
         builder.UseSetting("Auth:ApiKeys:0:Name", "test");
         builder.UseSetting("Auth:ApiKeys:0:Key", ApprovalsApiFactory.ApiKey);

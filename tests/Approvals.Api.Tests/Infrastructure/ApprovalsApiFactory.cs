@@ -98,6 +98,11 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("Auth:ApiKeys:1:Name", "other");
         builder.UseSetting("Auth:ApiKeys:1:Key", OtherApiKey);
         builder.UseSetting("RateLimiting:Enabled", "false");
+
+        // Traces and metrics are process-wide (listeners subscribe to sources and meters by name), so services of
+        // test classes running side by side would record into each other's; they are on only in the telemetry tests,
+        // which run alone (tests/Approvals.Api.Tests/Telemetry).
+        builder.UseSetting("Telemetry:Enabled", "false");
         foreach (var (key, value) in ExtraSettings)
         {
             builder.UseSetting(key, value);

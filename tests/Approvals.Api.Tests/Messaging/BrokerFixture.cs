@@ -168,6 +168,7 @@ public sealed class BrokerWorkerHost(
         builder.UseSetting("Role", runsDelivery ? "worker" : "api");
         builder.UseSetting("ConnectionStrings:Approvals", connectionString);
         builder.UseSetting("Database:MigrateOnStartup", "false");
+        builder.UseSetting("Telemetry:Enabled", "false"); // as ApprovalsApiFactory has it
         builder.UseSetting("Delivery:AllowPrivateNetworks", "true"); // the test UserService is on 127.0.0.1
         foreach (var (key, value) in BrokerFixture.BrokerSettings(brokerUri, deliveryLimit).Concat(settings ?? []))
         {

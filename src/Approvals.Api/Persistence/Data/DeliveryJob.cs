@@ -44,6 +44,12 @@ public sealed class DeliveryJob
 
     public DateTimeOffset? CompletedAt { get; set; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of what queued the job (the deciding request's span, or a redelivery's), so that its
+    /// attempts continue that trace when they run later (docs/observability.md); null when nothing was being traced.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     public List<DeliveryAttempt> AttemptLog { get; set; } = [];
 }
 

@@ -49,4 +49,5 @@ SET state = {DeliveryState.Sending},
     schedule_step = j.schedule_step + 1
 FROM due, service_rules r, approvals a
 WHERE j.id = due.id AND r.id = j.service_rule_id AND a.id = j.approval_id AND a.current_decision_id = j.decision_id
-RETURNING j.id, j.approval_id, j.decision_id, j.service_rule_id, j.requested_status, j.attempts, j.schedule_step, j.lease_expires_at
+RETURNING j.id, j.approval_id, j.decision_id, j.service_rule_id, j.requested_status, j.attempts, j.schedule_step, j.lease_expires_at,
+          j.trace_parent

@@ -17,6 +17,7 @@ internal sealed class DeliveryJobConfiguration : IEntityTypeConfiguration<Delive
         builder.Property(j => j.LeaseOwner).HasMaxLength(200);
         builder.Property(j => j.LastError).HasMaxLength(2000);
         builder.Property(j => j.LastErrorCode).HasMaxLength(100);
+        builder.Property(j => j.TraceParent).HasMaxLength(55);
         builder.HasOne<ServiceRule>().WithMany().HasForeignKey(j => j.ServiceRuleId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(j => j.AttemptLog).WithOne().HasForeignKey(a => a.JobId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(j => new { j.ApprovalId, j.DecisionId });

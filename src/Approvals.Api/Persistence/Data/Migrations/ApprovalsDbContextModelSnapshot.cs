@@ -486,6 +486,11 @@ namespace Approvals.Api.Persistence.Data.Migrations
                         .HasColumnType("smallint")
                         .HasColumnName("state");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("character varying(55)")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Id")
                         .HasName("pk_delivery_jobs");
 
