@@ -1,6 +1,9 @@
 using Approvals.Api.Auth;
 using Approvals.Api.Http;
+using Approvals.Api.Persistence;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -34,6 +37,11 @@ public static class WebSetup
             options.Conventions.AllowAnonymousToPage("/SignIn");
             options.Conventions.AllowAnonymousToPage("/Error");
         });
+        // The session, antiforgery and notice cookies are protected with keys kept in PostgreSQL, so any instance
+        // behind one address reads what another wrote, and they survive restarts (docs/security.md).
+        services.AddDataProtection().SetApplicationName("approvals");
+        services.AddSingleton<DataProtectionKeyStore>();
+        services.AddOptions<KeyManagementOptions>().Configure<DataProtectionKeyStore>((keys, store) => keys.XmlRepository = store);
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = AntiforgeryCookieName;

@@ -32,6 +32,9 @@ public sealed class ApprovalsDbContext(DbContextOptions<ApprovalsDbContext> opti
 
     public DbSet<DelegationRecord> Delegations => Set<DelegationRecord>();
 
+    /// <summary>The key ring of ASP.NET Core Data Protection (session and antiforgery cookies), shared by every instance.</summary>
+    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ApprovalsDbContext).Assembly);
 }

@@ -329,6 +329,30 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.ToTable("approval_timers", (string)null);
                 });
 
+            modelBuilder.Entity("Approvals.Api.Persistence.Data.DataProtectionKeyRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Approvals.Api.Persistence.Data.DelegationRecord", b =>
                 {
                     b.Property<Guid>("DelegatorId")
