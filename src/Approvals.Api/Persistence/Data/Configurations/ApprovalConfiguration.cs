@@ -46,5 +46,9 @@ internal sealed class ApprovalConfiguration : IEntityTypeConfiguration<ApprovalR
         builder.HasIndex(a => new { a.Status, a.Deadline, a.Id });
         builder.HasIndex(a => new { a.Deadline, a.Id });
         builder.HasIndex(a => new { a.CreatedAt, a.Id });
+
+        // A requester reads only their own (and "My requests" is everyone's own): those first, newest first, rather than
+        // walking everyone's approvals in date order for the few that are theirs.
+        builder.HasIndex(a => new { a.CreatedBy, a.CreatedAt, a.Id });
     }
 }

@@ -246,6 +246,9 @@ namespace Approvals.Api.Persistence.Data.Migrations
                     b.HasIndex("Deadline", "Id")
                         .HasDatabaseName("ix_approvals_deadline_id");
 
+                    b.HasIndex("CreatedBy", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_approvals_created_by_created_at_id");
+
                     b.HasIndex("Status", "Deadline", "Id")
                         .HasDatabaseName("ix_approvals_status_deadline_id");
 
