@@ -21,7 +21,8 @@ internal static class RequestSchemas
 
     private static readonly Func<OpenApiSchema> Decisions = () => ParameterTypes.Enum(["approve", "reject", "cancel"]);
     private static readonly Func<OpenApiSchema> Votes = () => ParameterTypes.Enum(["approve", "reject"]);
-    private static readonly Func<OpenApiSchema> OnDeadline = () => ParameterTypes.Enum(Enum.GetValues<DeadlineAction>().Select(a => a.ToWireName()));
+    private static readonly Func<OpenApiSchema> OnDeadline = () => ParameterTypes.Enum(DeadlineActions.All.Select(a => a.ToWireName()));
+    private static readonly Func<OpenApiSchema> RuleOnDeadline = () => ParameterTypes.Enum(DeadlineActions.All.Where(a => a.CanBeRuleDefault()).Select(a => a.ToWireName()));
     private static readonly Func<OpenApiSchema> Uuid = () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" };
 
     private static readonly Dictionary<string, Body> Bodies = new(StringComparer.Ordinal)
@@ -37,14 +38,14 @@ internal static class RequestSchemas
         ["TokenRequest"] = new(["username", "password"], []),
         ["ChangePasswordRequest"] = new(["currentPassword", "newPassword"], []),
         ["DelegationRequest"] = new(["to", "until"], ["from"]),
-        ["CreateUserRequest"] = new(["username", "roles"], ["groups"]),
+        ["CreateUserRequest"] = new(["username"], ["groups"]),
         ["UpdateUserRequest"] = new([], ["roles", "groups", "disabled"]),
         ["CreateGroupRequest"] = new(["name"], ["members"]),
         ["GroupMembersRequest"] = new(["members"], []),
         ["CreateApiClientRequest"] = new(["name", "scopes"], []),
         ["ServiceRuleRequest"] = new(["name", "url"], ["apiKey", "enabled", "timeoutSeconds", "retrySchedule", "allowSelfApproval", "onDeadline"])
         {
-            Values = { ["onDeadline"] = OnDeadline },
+            Values = { ["onDeadline"] = RuleOnDeadline },
         },
     };
 
@@ -91,6 +92,11 @@ internal static class RequestSchemas
             }
         }
 
+        // Statuses are names in API v1.
+        var approval = (OpenApiSchema)schemas["ApprovalResponse"];
+        approval.Properties!["status"] = ParameterTypes.Enum(StatusNames());
+        approval.Properties["previousStatus"] = Nullable(ParameterTypes.Enum(StatusNames()));
+
         schemas["ApprovalPatch"] = ApprovalPatch(document);
         foreach (var media in document.Paths.Values.SelectMany(p => p.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>()).SelectMany(o => o.RequestBody?.Content?.Values ?? []))
         {
@@ -118,12 +124,15 @@ internal static class RequestSchemas
         };
     }
 
+    private static IEnumerable<string> StatusNames() => Enum.GetValues<ApprovalStatus>().Select(s => s.ToWireName());
+
     private static bool IsOmittedWhenNull(PropertyInfo property) =>
         property.GetCustomAttribute<JsonIgnoreAttribute>() is { Condition: JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault };
 
     private static IOpenApiSchema Nullable(IOpenApiSchema schema) => schema switch
     {
-        OpenApiSchema { Type: { } type } plain when plain.OneOf is null => WithType(plain, type | JsonSchemaType.Null),
+        // An enum lists its values: null is added beside it rather than to its type, which the enum would still refuse.
+        OpenApiSchema { Type: { } type } plain when plain.OneOf is null && plain.Enum is not { Count: > 0 } => WithType(plain, type | JsonSchemaType.Null),
         OpenApiSchema { OneOf: [OpenApiSchema { Type: JsonSchemaType.Null }, _] } already => already,
         _ => new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, schema] },
     };
