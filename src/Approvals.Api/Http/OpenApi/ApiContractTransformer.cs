@@ -54,6 +54,8 @@ internal sealed class ApiContractTransformer(IConfiguration configuration) : IOp
             }
         }
 
+        HealthDocumentation.Add(document);
+        HealthDocumentation.AddTag(document);
         return Task.CompletedTask;
     }
 
