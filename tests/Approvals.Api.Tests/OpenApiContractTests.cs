@@ -96,6 +96,21 @@ public class OpenApiContractTests(ApprovalsApiFactory factory) : ApiTestBase<App
     }
 
     [Fact]
+    public void Every_problem_code_of_the_service_is_documented_on_some_response()
+    {
+        // The codes that describe why a delivery failed (an approval's lastError) are no problem's; 405 is no operation's.
+        string[] notProblems = [ErrorCodes.MethodNotAllowed, .. CodesStartingWith("delivery.").Except([ErrorCodes.DeliveryJobNotFound, ErrorCodes.DeliveryNotRetryable])];
+        var document = JsonNode.Parse(File.ReadAllText(RepositoryFiles.PathOf(OpenApiDocumentTests.DocumentPath)))!;
+        var documented = Descendants(document).OfType<JsonObject>()
+            .Where(o => o["code"] is JsonObject { } code && code["enum"] is JsonArray)
+            .SelectMany(o => o["code"]!["enum"]!.AsArray().Select(c => (string)c!))
+            .ToHashSet();
+
+        var undocumented = CodesStartingWith("").Except(notProblems).Where(code => !documented.Contains(code)).ToList();
+        Assert.True(undocumented.Count == 0, $"No response of docs/openapi/v1.json lists: {string.Join(", ", undocumented)}.");
+    }
+
+    [Fact]
     public async Task The_document_lints_clean_with_spectral_oas()
     {
         var tools = RepositoryFiles.PathOf("tools/spectral");
@@ -111,6 +126,17 @@ public class OpenApiContractTests(ApprovalsApiFactory factory) : ApiTestBase<App
         Assert.True(exit == 0, $"Spectral (spectral:oas) found problems in docs/openapi/v1.json:\n{output}");
         Assert.Contains("No results with a severity of 'hint' or higher found", output);
     }
+
+    private static IEnumerable<string> CodesStartingWith(string prefix) =>
+        typeof(ErrorCodes).GetFields().Select(f => (string)f.GetValue(null)!).Where(c => c.StartsWith(prefix, StringComparison.Ordinal));
+
+    private static IEnumerable<JsonNode> Descendants(JsonNode? node) => node switch
+    {
+        JsonObject o => o.Select(p => p.Value).SelectMany(Descendants).Prepend(o),
+        JsonArray a => a.SelectMany(Descendants).Prepend(a),
+        null => [],
+        _ => [node],
+    };
 
     private static RecordedResponse Problem(string method, string path, int status, string code) =>
         new(method, path, status, Correlated, "application/problem+json", ProblemBody(status, code));

@@ -67,6 +67,8 @@ internal sealed class ApiContractTransformer(IConfiguration configuration) : IOp
         operation.Summary = contract.Summary;
         operation.Description = contract.Description;
 
+        // What the route validates: its ids and query, its conditional and idempotency headers, its body.
+        var validates = operation.Parameters is { Count: > 0 } || contract.RequestHeaders.Length > 0 || operation.RequestBody is not null;
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
         {
             var type = contract.Parameters.GetValueOrDefault(parameter.Name!)
@@ -114,8 +116,11 @@ internal sealed class ApiContractTransformer(IConfiguration configuration) : IOp
             codes.Add(ErrorCodes.UnknownQueryParameter);
         }
 
-        // Every route validates something: its ids, its query, its headers or its body.
-        codes.Add(ErrorCodes.ValidationFailed);
+        if (validates)
+        {
+            codes.Add(ErrorCodes.ValidationFailed);
+        }
+
         if (operation.RequestBody is not null)
         {
             codes.Add(ErrorCodes.MalformedJson);
