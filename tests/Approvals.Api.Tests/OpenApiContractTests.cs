@@ -111,6 +111,19 @@ public class OpenApiContractTests(ApprovalsApiFactory factory) : ApiTestBase<App
     }
 
     [Fact]
+    public void No_nullable_schema_lets_null_match_both_of_its_branches()
+    {
+        var document = JsonNode.Parse(File.ReadAllText(RepositoryFiles.PathOf(OpenApiDocumentTests.DocumentPath)))!;
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        var ambiguous = Descendants(document).OfType<JsonObject>()
+            .Where(o => o["oneOf"] is JsonArray branches && branches.Any(IsNullType) && branches.Count(b => TakesNull(b, schemas)) > 1)
+            .Select(o => o.GetPath())
+            .ToList();
+
+        Assert.True(ambiguous.Count == 0, $"oneOf with two branches that take null: {string.Join(", ", ambiguous)}");
+    }
+
+    [Fact]
     public async Task The_document_lints_clean_with_spectral_oas()
     {
         var tools = RepositoryFiles.PathOf("tools/spectral");
@@ -125,6 +138,24 @@ public class OpenApiContractTests(ApprovalsApiFactory factory) : ApiTestBase<App
 
         Assert.True(exit == 0, $"Spectral (spectral:oas) found problems in docs/openapi/v1.json:\n{output}");
         Assert.Contains("No results with a severity of 'hint' or higher found", output);
+    }
+
+    private static bool IsNullType(JsonNode? schema) => schema?["type"]?.ToJsonString() == "\"null\"";
+
+    /// <summary>Whether a schema accepts null: no type at all (anything), or a type that lists null.</summary>
+    private static bool TakesNull(JsonNode? schema, JsonObject schemas)
+    {
+        if (schema?["$ref"] is { } reference)
+        {
+            return TakesNull(schemas[((string)reference!).Split('/')[^1]], schemas);
+        }
+
+        return schema?["type"] switch
+        {
+            null => schema?["oneOf"] is null && schema?["allOf"] is null && schema?["anyOf"] is null && schema?["enum"] is null,
+            JsonArray types => types.Any(t => (string?)t == "null"),
+            var type => (string?)type == "null",
+        };
     }
 
     private static IEnumerable<string> CodesStartingWith(string prefix) =>

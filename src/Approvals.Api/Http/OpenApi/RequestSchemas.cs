@@ -43,6 +43,13 @@ internal static class RequestSchemas
         ["CreateGroupRequest"] = new(["name"], ["members"]),
         ["GroupMembersRequest"] = new(["members"], []),
         ["CreateApiClientRequest"] = new(["name", "scopes"], []),
+        ["LegacyCreateRequest"] = new(["title", "description", "service_rule", "deadline"], ["comment"]),
+
+        // The original's update: clients send the whole object back, and a null or absent field stays as it is.
+        ["LegacyUpdateRequest"] = new(["id"], ["title", "description", "service_rule", "deadline", "comment", "status"])
+        {
+            Values = { ["id"] = Uuid, ["status"] = () => ParameterTypes.Integer(0, 8) },
+        },
         ["ServiceRuleRequest"] = new(["name", "url"], ["apiKey", "enabled", "timeoutSeconds", "retrySchedule", "allowSelfApproval", "onDeadline"])
         {
             Values = { ["onDeadline"] = RuleOnDeadline },
