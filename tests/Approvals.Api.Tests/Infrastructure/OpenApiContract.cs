@@ -38,6 +38,7 @@ public sealed class OpenApiContract
     private readonly Uri _baseUri = new($"https://approvals.test/openapi/{Guid.NewGuid():N}.json");
     private readonly EvaluationOptions _options;
     private readonly List<(string Template, string[] Segments)> _paths;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonSchema> _compiled = new(StringComparer.Ordinal);
 
     public OpenApiContract(JsonObject document)
     {
@@ -92,6 +93,44 @@ public sealed class OpenApiContract
         }
 
         return problems.Count == 0 ? null : $"{where} does not match {operationName}:\n  {string.Join("\n  ", problems)}{Describe(response)}";
+    }
+
+    /// <summary>What is wrong with a webhook request the service sent, for the document's <c>webhooks</c> entry; null when nothing is.</summary>
+    public string? CheckWebhook(string webhook, IReadOnlyDictionary<string, string> headers, byte[] body)
+    {
+        if (_document["webhooks"]?[webhook]?["post"] is not JsonObject operation)
+        {
+            return $"The OpenAPI document has no webhook '{webhook}'.";
+        }
+
+        var problems = new List<string>();
+        foreach (var parameter in operation["parameters"]?.AsArray().Select(p => Resolve(p)!.AsObject()) ?? [])
+        {
+            var name = (string)parameter["name"]!;
+            if (!headers.TryGetValue(name, out var value))
+            {
+                if (parameter["required"]?.GetValue<bool>() == true)
+                {
+                    problems.Add($"required header {name} is missing.");
+                }
+            }
+            else if (parameter["schema"] is JsonObject schema && Evaluate(HeaderValue(value, schema), schema) is { } error)
+            {
+                problems.Add($"header {name} ({value}) does not match its schema: {error}");
+            }
+        }
+
+        var media = operation["requestBody"]?["content"]?["application/json"]?["schema"]?.AsObject();
+        if (media is null)
+        {
+            problems.Add("the webhook's body is not described as application/json.");
+        }
+        else if (Evaluate(JsonNode.Parse(body), media) is { } error)
+        {
+            problems.Add($"the body does not match the schema: {error}");
+        }
+
+        return problems.Count == 0 ? null : $"webhook {webhook}:\n  {string.Join("\n  ", problems)}\n  body: {Truncate(System.Text.Encoding.UTF8.GetString(body))}";
     }
 
     private void CheckHeaders(RecordedResponse response, JsonObject documented, List<string> problems)
@@ -170,7 +209,7 @@ public sealed class OpenApiContract
     {
         // The document's references (#/components/...) are resolved in the registered document.
         var text = schema.ToJsonString().Replace("\"$ref\":\"#/", $"\"$ref\":\"{_baseUri}#/", StringComparison.Ordinal);
-        var results = JsonSchema.FromText(text).Evaluate(instance, _options);
+        var results = _compiled.GetOrAdd(text, JsonSchema.FromText).Evaluate(instance, _options);
         if (results.IsValid)
         {
             return null;
