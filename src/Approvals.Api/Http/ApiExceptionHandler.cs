@@ -42,6 +42,13 @@ internal sealed partial class ApiExceptionHandler(
         }
 
         httpContext.Response.StatusCode = status;
+
+        // The exception handler cleared the response's headers; the correlation id is echoed on every response.
+        if (CorrelationId.Get(httpContext) is { } correlationId)
+        {
+            httpContext.Response.Headers[CorrelationId.HeaderName] = correlationId;
+        }
+
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

@@ -1,6 +1,7 @@
 using Approvals.Api.Auth;
 using Approvals.Api.Features;
 using Approvals.Api.Http;
+using Approvals.Api.Http.OpenApi;
 using Approvals.Api.Http.Endpoints;
 using Approvals.Api.Messaging;
 using Approvals.Api.Outbox;
@@ -94,7 +95,8 @@ public static class ApprovalsApiSetup
             .AddCheck<BrokerHealthCheck>("broker", tags: ["ready"]);
         services.AddOpenApi("v1", options => options
             .AddDocumentTransformer<SecuritySchemeTransformer>()
-            .AddOperationTransformer<SecuritySchemeTransformer>());
+            .AddOperationTransformer<SecuritySchemeTransformer>()
+            .AddDocumentTransformer<ApiContractTransformer>());
         builder.AddApprovalsTelemetry();
         return builder;
     }

@@ -112,6 +112,9 @@ public class ApprovalsApiFactory : WebApplicationFactory<Program>, IAsyncLifetim
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+
+            // First of all: every answer is checked against the committed OpenAPI document before it leaves.
+            services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter, OpenApiContractCheck>());
         });
     }
 
