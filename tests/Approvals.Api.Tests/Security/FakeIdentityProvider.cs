@@ -28,6 +28,13 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
     /// <summary>Who the authorization endpoint signs in next, and how it misbehaves if asked to.</summary>
     public SignInAs? NextSignIn { get; set; }
 
+    /// <summary>What points the service at this provider (over plain http, on loopback).</summary>
+    public IEnumerable<KeyValuePair<string, string?>> ServiceSettings =>
+    [
+        new("Auth:Jwt:Authority", Authority),
+        new("Auth:Jwt:RequireHttpsMetadata", "false"),
+    ];
+
     /// <summary>The client secret the token endpoint requires; null: a public client.</summary>
     public string? ClientSecret { get; set; }
 

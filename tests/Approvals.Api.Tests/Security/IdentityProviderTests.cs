@@ -16,8 +16,7 @@ public class IdentityProviderApiFactory : ApprovalsApiFactory, IAsyncLifetime
 
     protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
     [
-        new("Auth:Jwt:Authority", Provider.Authority),
-        new("Auth:Jwt:RequireHttpsMetadata", "false"),
+        .. Provider.ServiceSettings,
         new("Auth:Jwt:Audience", Audience),
     ];
 

@@ -21,8 +21,7 @@ public sealed class ProviderWebAppFactory : WebAppFactory, IAsyncLifetime
     protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
     [
         .. base.ExtraSettings.Where(s => s.Key is not ("Auth:Jwt:SigningKey" or "Auth:Jwt:Issuer")),
-        new("Auth:Jwt:Authority", Provider.Authority),
-        new("Auth:Jwt:RequireHttpsMetadata", "false"),
+        .. Provider.ServiceSettings,
         new("Web:Oidc:ClientId", ClientId),
         new("Web:Oidc:ClientSecret", ClientSecret),
     ];
