@@ -27,6 +27,10 @@ public sealed class BrokerOutageTests(DedicatedBrokerFixture fixture) : Delivery
         }
 
         await WaitUntilAsync(() => Task.FromResult(tap.Events.Count >= 10), describe: () => "the created events");
+
+        // The relay marks its checkpoint after the broker confirms, which may be after the tap has the events: wait
+        // for the mark, or it would move during the outage for events published before it.
+        await WaitUntilAsync(async () => (await CheckpointAsync()).Position >= await LastPositionAsync(), describe: () => "the relay's checkpoint");
         var checkpointBefore = await CheckpointAsync();
 
         await Factory.Broker.StopAsync();
