@@ -77,7 +77,8 @@ internal static class RateLimiting
     public static IApplicationBuilder UseApprovalsRateLimiting(this IApplicationBuilder app) =>
         app.ApplicationServices.GetRequiredService<IOptions<RateLimitingOptions>>().Value.Enabled ? app.UseRateLimiter() : app;
 
-    private static bool IsHealthProbe(PathString path) =>
+    /// <summary>The liveness and readiness probes (<c>/healthz</c>, <c>/readyz</c>).</summary>
+    internal static bool IsHealthProbe(PathString path) =>
         path.Equals("/healthz", StringComparison.OrdinalIgnoreCase) || path.Equals("/readyz", StringComparison.OrdinalIgnoreCase);
 
     private static string PartitionKey(HttpContext context) => context.User.FindFirstValue(Caller.ActorClaim) ?? AddressKey(context);

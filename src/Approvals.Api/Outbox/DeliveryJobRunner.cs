@@ -23,7 +23,6 @@ public sealed partial class DeliveryJobRunner(
     /// <param name="abort">Fires when the dispatcher must stop now; the job is then handed back rather than recorded.</param>
     public async Task<bool> RunAsync(ClaimedJob job, string owner, CancellationToken abort)
     {
-        using var activity = ApprovalsTelemetry.StartDeliveryAttempt(job);
         var prepared = await PrepareAsync(job, abort);
         if (prepared is null)
         {
@@ -31,6 +30,9 @@ public sealed partial class DeliveryJobRunner(
             LogStale(logger, job.Id, job.ApprovalId);
             return false;
         }
+
+        // Only what is attempted is a span of the decision's trace; a superseded job is none.
+        using var activity = ApprovalsTelemetry.StartDeliveryAttempt(job);
 
         var startedAt = clock.GetUtcNow();
         DeliveryAttemptOutcome outcome;
@@ -41,6 +43,7 @@ public sealed partial class DeliveryJobRunner(
                 // Disabled since the decision: nothing is sent, and the job fails (docs/events.md, "Disabled service rules").
                 LogRuleDisabled(logger, job.Id, job.ApprovalId, job.ServiceRuleId);
                 outcome = DeliveryAttemptOutcome.RuleDisabled(job.ServiceRuleId, startedAt);
+                ApprovalsTelemetry.Finish(activity, outcome);
             }
             else
             {

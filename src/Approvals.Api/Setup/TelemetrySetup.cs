@@ -1,3 +1,4 @@
+using Approvals.Api.Http;
 using Approvals.Api.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -86,7 +87,5 @@ public static class TelemetrySetup
 
     /// <summary>Probes and scrapes, which are not traced: they would bury the requests worth looking at.</summary>
     public static bool IsOperatorEndpoint(PathString path) =>
-        path.Equals("/healthz", StringComparison.OrdinalIgnoreCase)
-        || path.Equals("/readyz", StringComparison.OrdinalIgnoreCase)
-        || path.Equals(MetricsPath, StringComparison.OrdinalIgnoreCase);
+        RateLimiting.IsHealthProbe(path) || path.Equals(MetricsPath, StringComparison.OrdinalIgnoreCase);
 }

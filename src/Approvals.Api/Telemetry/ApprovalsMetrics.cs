@@ -58,19 +58,12 @@ public sealed partial class ApprovalsMetrics
         _ => "permanent",
     };
 
-    public static string OutcomeName(Decision decision) => decision switch
-    {
-        Decision.Approve => "approved",
-        Decision.Reject => "rejected",
-        _ => "cancelled",
-    };
-
     /// <summary>Counts <paramref name="decision"/> once <paramref name="unit"/> has committed it (a rolled-back one never was).</summary>
     public void CountOnCommit(UnitOfWork unit, DecisionTaken decision)
     {
         if (_decisions.Enabled)
         {
-            var outcome = OutcomeName(decision.Decision);
+            var outcome = decision.Decision.PastTense();
             unit.AfterCommit(() => _decisions.Add(1, new KeyValuePair<string, object?>("outcome", outcome)));
         }
     }
@@ -79,6 +72,11 @@ public sealed partial class ApprovalsMetrics
     public void Attempted(ClaimedJob job, DeliveryAttemptOutcome outcome, Activity? span)
     {
         ApprovalsTelemetry.Finish(span, outcome);
+        if (!_deliveries.Enabled && !_deliveryDuration.Enabled)
+        {
+            return;
+        }
+
         var tags = new TagList
         {
             { "outcome", OutcomeName(outcome.Verdict) },

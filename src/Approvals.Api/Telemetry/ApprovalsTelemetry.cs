@@ -25,8 +25,8 @@ public static class ApprovalsTelemetry
     /// <summary>
     /// Starts the span of a job's attempt as a child of the span that queued the job, so that the webhook call (its
     /// HTTP client span, whose <c>traceparent</c> the downstream service continues) is in the decision's trace. A job
-    /// queued untraced starts a trace of its own, never a child of whatever span happens to be ambient (a job handed
-    /// off from a request runs in that request's execution context after the request has ended).
+    /// queued untraced starts a trace of its own, never a child of whatever span happens to be ambient on the thread
+    /// that runs it (handed-off jobs start without the request's execution context, but nothing else guarantees it).
     /// </summary>
     public static Activity? StartDeliveryAttempt(ClaimedJob job)
     {

@@ -59,7 +59,7 @@ public static class ApprovalTimeline
             ApprovalEventType.Edited => "edited the request",
             ApprovalEventType.CommentEdited => "changed the comment",
             ApprovalEventType.Decided when DecisionExtensions.TryParse(Text("decision"), out var decision) =>
-                Text("deadline") is null ? $"{ApprovalWords.Decision(decision)} the request" : $"{ApprovalWords.Decision(decision)} the request: its deadline passed",
+                Text("deadline") is null ? $"{decision.PastTense()} the request" : $"{decision.PastTense()} the request: its deadline passed",
             ApprovalEventType.Decided => "decided the request",
             ApprovalEventType.VoteCast => Voted(detail, Text("stageName"), names, out comment),
             ApprovalEventType.DeliverySucceeded => $"delivered the decision to {Service()}",

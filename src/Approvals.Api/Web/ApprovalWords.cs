@@ -60,13 +60,6 @@ public static class ApprovalWords
         _ => "status-pending",
     };
 
-    public static string Decision(Decision decision) => decision switch
-    {
-        Domain.Decision.Approve => "approved",
-        Domain.Decision.Reject => "rejected",
-        _ => "cancelled",
-    };
-
     /// <summary>"2 days 3 hours", "45 minutes": a duration to the minute (a reminder's lead, an escalation's extension).</summary>
     public static string Duration(TimeSpan span)
     {

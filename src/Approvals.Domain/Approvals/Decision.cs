@@ -27,6 +27,15 @@ public static class DecisionExtensions
         _ => throw new ArgumentOutOfRangeException(nameof(decision), decision, null),
     };
 
+    /// <summary>"approved", "rejected", "cancelled": the decision as words say it and as the metrics label it.</summary>
+    public static string PastTense(this Decision decision) => decision switch
+    {
+        Decision.Approve => "approved",
+        Decision.Reject => "rejected",
+        Decision.Cancel => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(decision), decision, null),
+    };
+
     public static bool TryParse(string? value, out Decision decision)
     {
         switch (value?.Trim().ToUpperInvariant())

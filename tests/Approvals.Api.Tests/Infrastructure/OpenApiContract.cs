@@ -32,7 +32,6 @@ public sealed class OpenApiContract
         "Cross-Origin-Resource-Policy", "Content-Security-Policy", "Strict-Transport-Security",
     };
 
-    private static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options"];
 
     private readonly JsonObject _document;
     private readonly Uri _baseUri = new($"https://approvals.test/openapi/{Guid.NewGuid():N}.json");

@@ -6,7 +6,7 @@ using Approvals.Api.Auth;
 using Approvals.Api.Features;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Api.Tests.Security;
-using System.Text.RegularExpressions;
+using Approvals.Api.Tests.Web;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 
@@ -144,15 +144,7 @@ public class InboxCountsTests(SecurityApiFactory factory) : ApiTestBase<Security
     {
         // Over https, as the session cookie is Secure outside development.
         var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("https://localhost") });
-        var form = await client.GetStringAsync("/sign-in");
-        var token = Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        using var signedIn = await client.PostAsync("/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["username"] = username,
-            ["password"] = SecurityApiFactory.Password,
-            ["__RequestVerificationToken"] = token,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        await WebForms.SignInAsync(client, username);
         return client;
     }
 }

@@ -223,7 +223,7 @@ public class ApprovalDetailTests(WebAppFactory factory) : WebTestBase<WebAppFact
         {
             BaseAddress = new Uri(Factory.BaseUrl),
         };
-        await WebPageMatrixTests.SignInAsync(olga, "olga");
+        await WebForms.SignInAsync(olga, "olga");
 
         // Past half of the 480-minute idle timeout, any request of the person's renews the session.
         Factory.Clock.Advance(TimeSpan.FromMinutes(300));

@@ -136,7 +136,7 @@ public class ApprovalLiveTests(WebDeliveryAppFactory factory) : WebTestBase<WebD
             BaseAddress = new Uri(Factory.BaseUrl),
             Timeout = TimeSpan.FromSeconds(60),
         };
-        await WebPageMatrixTests.SignInAsync(client, username);
+        await WebForms.SignInAsync(client, username);
         return client;
     }
 

@@ -145,24 +145,10 @@ public class WebPageMatrixTests(WebAppFactory factory) : IClassFixture<WebAppFac
             default:
                 var username = $"matrix-{caller.ToString().ToLowerInvariant()}";
                 await factory.UserAsync(username, caller.ToString().ToLowerInvariant());
-                await SignInAsync(client, username);
+                await WebForms.SignInAsync(client, username);
                 break;
         }
 
         return client;
-    }
-
-    /// <summary>Signs in through the form, as a browser does: the antiforgery token from the page, the session cookie kept.</summary>
-    internal static async Task SignInAsync(HttpClient client, string username, string password = SecurityApiFactory.Password)
-    {
-        var form = await (await client.GetAsync("/sign-in")).Content.ReadAsStringAsync();
-        var token = Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        var response = await client.PostAsync("/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["username"] = username,
-            ["password"] = password,
-            ["__RequestVerificationToken"] = token,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
     }
 }

@@ -135,7 +135,7 @@ public class WebSessionCookieDefaultsTests(SecurityApiFactory factory) : IClassF
 
         var form = await client.GetAsync("/sign-in");
         var html = await form.Content.ReadAsStringAsync();
-        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var token = WebForms.Token(html);
         var signedIn = await client.PostAsync("/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["username"] = "web-secure",

@@ -43,7 +43,7 @@ internal sealed class ApiContractTransformer(IConfiguration configuration) : IOp
 
         foreach (var (path, item) in document.Paths)
         {
-            foreach (var (method, operation) in item.Operations ?? [])
+            foreach (var operation in (item.Operations ?? []).Values)
             {
                 Describe(document, path, operation);
             }

@@ -19,8 +19,8 @@ internal static class RequestSchemas
         public Dictionary<string, Func<OpenApiSchema>> Values { get; init; } = [];
     }
 
-    private static readonly Func<OpenApiSchema> Decisions = () => ParameterTypes.Enum(["approve", "reject", "cancel"]);
-    private static readonly Func<OpenApiSchema> Votes = () => ParameterTypes.Enum(["approve", "reject"]);
+    private static readonly Func<OpenApiSchema> Decisions = () => ParameterTypes.Enum(Enum.GetValues<Decision>().Select(d => d.ToCommand().ToWireName()));
+    private static readonly Func<OpenApiSchema> Votes = () => ParameterTypes.Enum(Enum.GetValues<VoteChoice>().Select(v => v.ToWireName()));
     private static readonly Func<OpenApiSchema> OnDeadline = () => ParameterTypes.Enum(DeadlineActions.All.Select(a => a.ToWireName()));
     private static readonly Func<OpenApiSchema> RuleOnDeadline = () => ParameterTypes.Enum(DeadlineActions.All.Where(a => a.CanBeRuleDefault()).Select(a => a.ToWireName()));
     private static readonly Func<OpenApiSchema> Uuid = () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" };

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Approvals.Api.Webhooks;
 using Approvals.Domain;
 using Microsoft.OpenApi;
 
@@ -12,6 +13,9 @@ internal static class WebhookDocumentation
 {
     public const string PayloadSchema = "WebhookPayload";
     public const string AnswerSchema = "WebhookAnswer";
+
+    /// <summary>What a delivery reports: the final statuses, as the status names say.</summary>
+    private static readonly ApprovalStatus[] FinalStatuses = [.. ApprovalStatusNames.All.Where(s => s.IsFinal())];
 
     public static void Add(OpenApiDocument document)
     {
@@ -28,9 +32,9 @@ internal static class WebhookDocumentation
                 {
                     Type = JsonSchemaType.Integer,
                     Description = "The decided status: 3 approved, 4 rejected, 5 cancelled.",
-                    Enum = [.. new[] { ApprovalStatus.Approved, ApprovalStatus.Rejected, ApprovalStatus.Cancelled }.Select(s => (JsonNode)JsonValue.Create((int)s))],
+                    Enum = [.. FinalStatuses.Select(s => (JsonNode)JsonValue.Create((int)s))],
                 },
-                ["event"] = ParameterTypes.Enum(["approval.approved", "approval.rejected", "approval.cancelled"]),
+                ["event"] = ParameterTypes.Enum([.. FinalStatuses.Select(WebhookPayload.EventName)]),
                 ["approval"] = new OpenApiSchemaReference("ApprovalResponse", document),
             },
         };
