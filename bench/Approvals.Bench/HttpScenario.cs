@@ -43,6 +43,7 @@ internal sealed class HttpScenario(string name, string description, HttpLoad loa
         IReadOnlyList<StatementStats>? ceilingStatements = null;
         var serviceCpu = TimeSpan.Zero;
         var wrkCpu = TimeSpan.Zero;
+        TimeSpan? databaseCpu = TimeSpan.Zero;
         long statementRequests = 0;
         long ceilingStatementTransactions = 0;
         for (var round = 1; round <= options.Rounds; round++)
@@ -51,9 +52,12 @@ internal sealed class HttpScenario(string name, string description, HttpLoad loa
             var arguments = await load.ArgumentsAsync(context, roundSeconds, cancellationToken);
             await context.Statements.ResetAsync(cancellationToken);
             var cpuBefore = context.Approvals?.CpuTime();
+            var databaseCpuBefore = await context.ClusterCpu.ReadAsync(cancellationToken);
             var wrkCpuBefore = ProcStatus.FinishedChildrenCpuTime();
             var measured = await context.Wrk.RunAsync(context.ApprovalsUrl, script, roundSeconds, arguments, cancellationToken);
             wrkCpu += ProcStatus.FinishedChildrenCpuTime() - wrkCpuBefore;
+            var roundDatabaseCpu = await context.ClusterCpu.ReadAsync(cancellationToken) - databaseCpuBefore;
+            databaseCpu += roundDatabaseCpu;
             load.Finished(measured);
             loads.Add(measured);
             serviceCpu += context.Approvals?.CpuTime() - cpuBefore ?? TimeSpan.Zero;
@@ -64,7 +68,8 @@ internal sealed class HttpScenario(string name, string description, HttpLoad loa
                 await StatementLog.SaveAsync(StatementFile(context, "service"), serviceStatements, measured.Requests, cancellationToken);
             }
 
-            var line = $"[{name}] round {round}: {measured.RequestsPerSecond:0} requests/s, p50 {Report.Milliseconds(measured.P50)}, p99 {Report.Milliseconds(measured.P99)}, {measured.Errors} errors, service CPU {Report.Microseconds(CpuPerRequest(context, cpuBefore, measured))}/request";
+            var line = $"[{name}] round {round}: {measured.RequestsPerSecond:0} requests/s, p50 {Report.Milliseconds(measured.P50)}, p99 {Report.Milliseconds(measured.P99)}, {measured.Errors} errors, service CPU {Report.Microseconds(CpuPerRequest(context, cpuBefore, measured))}/request, " +
+                $"PostgreSQL CPU {Report.Microseconds(PerUnit(roundDatabaseCpu, measured.Requests))}/request";
             if (pgbench is not null)
             {
                 await context.Statements.ResetAsync(cancellationToken);
@@ -77,7 +82,9 @@ internal sealed class HttpScenario(string name, string description, HttpLoad loa
                     await StatementLog.SaveAsync(StatementFile(context, "ceiling"), ceilingStatements, ceiling.Transactions, cancellationToken);
                 }
 
-                line += $"; ceiling {ceiling.TransactionsPerSecond:0} tps ({measured.RequestsPerSecond / ceiling.TransactionsPerSecond:P0})";
+                line += $"; ceiling {ceiling.TransactionsPerSecond:0} tps ({measured.RequestsPerSecond / ceiling.TransactionsPerSecond:P0}), " +
+                    $"PostgreSQL CPU {Report.Microseconds(PerUnit(ceiling.DatabaseCpu, ceiling.Transactions))}/transaction, " +
+                    $"pgbench {Report.Microseconds(PerUnit(ceiling.ClientCpu, ceiling.Transactions))}/transaction";
             }
 
             Console.WriteLine(line);
@@ -85,19 +92,20 @@ internal sealed class HttpScenario(string name, string description, HttpLoad loa
 
         await load.CheckAfterAsync(context, cancellationToken);
         var combined = LoadResult.Combine(loads);
+        var ceilingCombined = ceilings.Count > 0 ? CeilingResult.Combine(ceilings) : null;
         return new ScenarioResult(
             name,
             combined,
             context.Approvals?.PeakMemoryBytes(),
             context.Approvals is null || combined.Requests == 0 ? null : serviceCpu / combined.Requests,
             serviceStatements,
-            ceilings.Count > 0 ? CeilingResult.Combine(ceilings) : null,
+            ceilingCombined,
             ceilingStatements)
         {
             Warmup = warmup,
             StatementRequests = statementRequests,
             CeilingStatementTransactions = ceilingStatementTransactions,
-            Notes = combined.Requests == 0 ? [] : [$"{name}: wrk used {Report.Microseconds(wrkCpu / combined.Requests)} of CPU per request."],
+            Notes = combined.Requests == 0 ? [] : [CpuNote(name, wrkCpu / combined.Requests, PerUnit(databaseCpu, combined.Requests), ceilingCombined)],
             Checks = load.TargetP99 is { } target
                 ? [new TargetCheck($"{name}: p99 {Report.Milliseconds(combined.P99)} (worst round) under {Report.Milliseconds(target)}, no errors", combined.P99 < target && combined.Errors == 0)]
                 : [],
@@ -144,6 +152,26 @@ internal sealed class HttpScenario(string name, string description, HttpLoad loa
         Console.WriteLine($"[{name}] warmed up for {elapsed} s; service CPU {Report.Microseconds(progress.Best)}/request at best");
         return TimeSpan.FromSeconds(elapsed);
     }
+
+    /// <summary>Where the rest of the two cores went: to the load tool and PostgreSQL, for the service and for its ceiling.</summary>
+    private static string CpuNote(string name, TimeSpan wrkPerRequest, TimeSpan? databasePerRequest, CeilingResult? ceiling)
+    {
+        var note = $"{name}: wrk used {Report.Microseconds(wrkPerRequest)} of CPU per request";
+        if (databasePerRequest is not null)
+        {
+            note += $", PostgreSQL {Report.Microseconds(databasePerRequest)}";
+        }
+
+        if (ceiling is { Transactions: > 0 })
+        {
+            note += $"; in the ceiling, pgbench used {Report.Microseconds(ceiling.ClientCpu / ceiling.Transactions)} per transaction" +
+                (ceiling.DatabaseCpu is { } database ? $", PostgreSQL {Report.Microseconds(database / ceiling.Transactions)}" : "");
+        }
+
+        return note + ".";
+    }
+
+    private static TimeSpan? PerUnit(TimeSpan? total, long count) => count > 0 ? total / count : null;
 
     private static TimeSpan? CpuPerRequest(BenchContext context, TimeSpan? before, LoadResult load) =>
         load.Requests > 0 ? (context.Approvals?.CpuTime() - before) / load.Requests : null;

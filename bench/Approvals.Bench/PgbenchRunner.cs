@@ -5,12 +5,23 @@ using Npgsql;
 
 namespace Approvals.Bench;
 
-/// <summary>What pgbench measured: transactions per second and failed transactions.</summary>
+/// <summary>
+/// What pgbench measured: transactions per second and failed transactions; and the CPU time PostgreSQL (null when it
+/// cannot be read) and pgbench itself spent while it ran.
+/// </summary>
 internal sealed record CeilingResult(double TransactionsPerSecond, long Transactions, long Failed)
 {
+    public TimeSpan? DatabaseCpu { get; init; }
+
+    public TimeSpan ClientCpu { get; init; }
+
     /// <summary>Rounds of equal length as one: their mean rate.</summary>
     public static CeilingResult Combine(IReadOnlyList<CeilingResult> rounds) =>
-        new(rounds.Average(r => r.TransactionsPerSecond), rounds.Sum(r => r.Transactions), rounds.Sum(r => r.Failed));
+        new(rounds.Average(r => r.TransactionsPerSecond), rounds.Sum(r => r.Transactions), rounds.Sum(r => r.Failed))
+        {
+            DatabaseCpu = rounds.All(r => r.DatabaseCpu is not null) ? rounds.Aggregate(TimeSpan.Zero, (sum, r) => sum + r.DatabaseCpu!.Value) : null,
+            ClientCpu = rounds.Aggregate(TimeSpan.Zero, (sum, r) => sum + r.ClientCpu),
+        };
 }
 
 /// <summary>
@@ -18,7 +29,7 @@ internal sealed record CeilingResult(double TransactionsPerSecond, long Transact
 /// at the same concurrency, with prepared statements (<c>-M prepared</c>), as fast as PostgreSQL can. The script is
 /// expanded from its template first (<see cref="PgbenchScript"/>: the service's own statements) into bench/results.
 /// </summary>
-internal sealed partial class PgbenchRunner(BenchPaths paths, string connectionString, int clients, int threads)
+internal sealed partial class PgbenchRunner(BenchPaths paths, string connectionString, int clients, int threads, ClusterCpu clusterCpu)
 {
     private readonly string _pgbench = FindPgbench();
 
@@ -50,20 +61,44 @@ internal sealed partial class PgbenchRunner(BenchPaths paths, string connectionS
 
         arguments.Add(database.Database ?? "postgres");
         var environment = database.Password is { } password ? new Dictionary<string, string> { ["PGPASSWORD"] = password } : null;
+        // Around pgbench alone: a load's own preparation (VoteCeiling's pool) stays out of the figures.
+        var databaseCpuBefore = await clusterCpu.ReadAsync(cancellationToken);
+        var clientCpuBefore = ProcStatus.FinishedChildrenCpuTime();
         var result = await Commands.RunAsync(_pgbench, arguments, TimeSpan.FromSeconds(seconds + 60), cancellationToken, environment);
+        var clientCpu = ProcStatus.FinishedChildrenCpuTime() - clientCpuBefore;
+        await WaitForBackendsToEndAsync(cancellationToken);
+        var databaseCpu = await clusterCpu.ReadAsync(cancellationToken) - databaseCpuBefore;
         await File.WriteAllTextAsync(Path.ChangeExtension(file, ".log"), $"{result.Error}\n{result.Output}", cancellationToken);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"pgbench failed, {result.Describe()}");
         }
 
-        var measured = Parse(result.Output);
+        var measured = Parse(result.Output) with { DatabaseCpu = databaseCpu, ClientCpu = clientCpu };
         if (measured.Failed > 0)
         {
             Console.WriteLine($"pgbench {script}: {measured.Failed:N0} of {measured.Transactions:N0} transactions failed (see {Path.ChangeExtension(file, ".log")}).");
         }
 
         return measured;
+    }
+
+    /// <summary>
+    /// pgbench's backends end after pgbench itself; until the postmaster has reaped one, its CPU time is neither a
+    /// live child's nor among the finished children's, so <see cref="ClusterCpu"/> would miss it.
+    /// </summary>
+    private async Task WaitForBackendsToEndAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var count = new NpgsqlCommand("/* bench */ SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'", connection);
+        for (var attempt = 0; attempt < 250 && (long)(await count.ExecuteScalarAsync(cancellationToken))! > 0; attempt++)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+
+        // A backend leaves pg_stat_activity just before it exits, and the postmaster reaps it just after.
+        await Task.Delay(100, cancellationToken);
     }
 
     /// <summary><paramref name="variables"/> and the ones every run gets: the run number and the start of the per-client counter.</summary>

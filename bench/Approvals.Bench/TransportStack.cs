@@ -129,6 +129,7 @@ internal sealed class TransportStack : IAsyncDisposable
         // The service has applied its migrations by the time it is ready, so the schema exists.
         await DataSet.EnsureLoadedAsync(connectionString, options.Approvals, userServiceUrl, cancellationToken);
 
+        var clusterCpu = new ClusterCpu(connectionString);
         Context = new BenchContext
         {
             Options = options,
@@ -143,12 +144,12 @@ internal sealed class TransportStack : IAsyncDisposable
             Postgres = postgres,
             Wrk = wrk,
             // The decide ceiling mirrors the postgres transport's statements: it runs with that transport only.
-            Pgbench = options.Ceiling && !rabbitMq ? new PgbenchRunner(paths, connectionString, options.Connections, options.Threads) : null,
+            Pgbench = options.Ceiling && !rabbitMq ? new PgbenchRunner(paths, connectionString, options.Connections, options.Threads, clusterCpu) : null,
             Statements = new StatementLog(connectionString),
             Transport = _transport,
             Workers = _workers,
             Broker = _broker,
-            ClusterCpu = new ClusterCpu(connectionString),
+            ClusterCpu = clusterCpu,
         };
     }
 
