@@ -1,6 +1,6 @@
 namespace Approvals.Domain;
 
-/// <summary>How a failure is classified; the API maps each kind to one HTTP status.</summary>
+/// <summary>How a failure is classified (each error code has one, <see cref="ErrorCodes.KindOf"/>); the API maps each kind to one HTTP status.</summary>
 public enum ErrorKind
 {
     Validation,
@@ -16,14 +16,16 @@ public enum ErrorKind
     Gone,
 }
 
-/// <summary>A named, expected failure. <see cref="Code"/> is stable and part of the API contract.</summary>
-public sealed record DomainError(ErrorKind Kind, string Code, string Message)
+/// <summary>A named, expected failure. <see cref="Code"/> is stable and part of the API contract; its kind follows from it.</summary>
+public sealed record DomainError(string Code, string Message)
 {
+    public ErrorKind Kind => ErrorCodes.KindOf(Code);
+
     /// <summary>Per-field messages for validation failures, keyed by the field's JSON name.</summary>
     public IReadOnlyDictionary<string, string[]>? FieldErrors { get; init; }
 
     public static DomainError Validation(IReadOnlyDictionary<string, string[]> fieldErrors) =>
-        new(ErrorKind.Validation, ErrorCodes.ValidationFailed, "One or more fields are invalid.") { FieldErrors = fieldErrors };
+        new(ErrorCodes.ValidationFailed, "One or more fields are invalid.") { FieldErrors = fieldErrors };
 
     public static DomainError Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
@@ -98,4 +100,70 @@ public static class ErrorCodes
     public const string DeliveryRuleDisabled = "delivery.rule_disabled";
     public const string ServiceUnavailable = "service.unavailable";
     public const string Internal = "server.internal_error";
+
+    /// <summary>
+    /// The kind of every code a <see cref="DomainError"/> may carry, written once: errors take it from here, and the
+    /// API derives each code's HTTP status from it (the response and the OpenAPI document alike). The codes that only
+    /// the HTTP layer raises (a body too large, a rate limit, an unexpected failure) and the delivery outcomes have none.
+    /// </summary>
+    private static readonly Dictionary<string, ErrorKind> Kinds = new(StringComparer.Ordinal)
+    {
+        [MalformedJson] = ErrorKind.Validation,
+        [ValidationFailed] = ErrorKind.Validation,
+        [UnknownQueryParameter] = ErrorKind.Validation,
+        [EventsInvalidCursor] = ErrorKind.Validation,
+        [Unauthenticated] = ErrorKind.Unauthenticated,
+        [InvalidCredentials] = ErrorKind.Unauthenticated,
+        [Forbidden] = ErrorKind.Forbidden,
+        [PasswordChangeRequired] = ErrorKind.Forbidden,
+        [SelfApprovalForbidden] = ErrorKind.Forbidden,
+        [NotAnApprover] = ErrorKind.Forbidden,
+        [RouteNotFound] = ErrorKind.NotFound,
+        [ApprovalNotFound] = ErrorKind.NotFound,
+        [DeliveryJobNotFound] = ErrorKind.NotFound,
+        [ServiceRuleNotFound] = ErrorKind.NotFound,
+        [ApiClientNotFound] = ErrorKind.NotFound,
+        [UserNotFound] = ErrorKind.NotFound,
+        [GroupNotFound] = ErrorKind.NotFound,
+        [DelegationNotFound] = ErrorKind.NotFound,
+        [AwaitingDelivery] = ErrorKind.Conflict,
+        [CommentOnly] = ErrorKind.Conflict,
+        [InvalidTransition] = ErrorKind.Conflict,
+        [AlreadyVoted] = ErrorKind.Conflict,
+        [NoApprovers] = ErrorKind.Conflict,
+        [VotesCast] = ErrorKind.Conflict,
+        [StageClosed] = ErrorKind.Conflict,
+        [ServiceRuleInUse] = ErrorKind.Conflict,
+        [ServiceRuleNameTaken] = ErrorKind.Conflict,
+        [ServiceRuleDisabled] = ErrorKind.Conflict,
+        [ApiClientNameTaken] = ErrorKind.Conflict,
+        [UsernameTaken] = ErrorKind.Conflict,
+        [UserSelfLockout] = ErrorKind.Conflict,
+        [GroupNameTaken] = ErrorKind.Conflict,
+        [IdempotencyInProgress] = ErrorKind.Conflict,
+        [DeliveryNotRetryable] = ErrorKind.Conflict,
+        [EventsCursorExpired] = ErrorKind.Gone,
+        [VersionMismatch] = ErrorKind.PreconditionFailed,
+        [DeadlineInPast] = ErrorKind.Unprocessable,
+        [InvalidReminders] = ErrorKind.Unprocessable,
+        [UnknownApprover] = ErrorKind.Unprocessable,
+        [PolicyUnmeetable] = ErrorKind.Unprocessable,
+        [ServiceRuleUnknown] = ErrorKind.Unprocessable,
+        [ServiceRuleUrlForbidden] = ErrorKind.Unprocessable,
+        [UnknownUsers] = ErrorKind.Unprocessable,
+        [UnknownGroups] = ErrorKind.Unprocessable,
+        [WrongPassword] = ErrorKind.Unprocessable,
+        [DelegationToSelf] = ErrorKind.Unprocessable,
+        [DelegationUnknownUser] = ErrorKind.Unprocessable,
+        [DelegationChain] = ErrorKind.Unprocessable,
+        [DelegationCycle] = ErrorKind.Unprocessable,
+        [IdempotencyKeyReused] = ErrorKind.Unprocessable,
+        [ServiceUnavailable] = ErrorKind.Unavailable,
+    };
+
+    /// <summary>The kind of <paramref name="code"/>; throws for a code without one (a programming error).</summary>
+    public static ErrorKind KindOf(string code) =>
+        TryKindOf(code, out var kind) ? kind : throw new ArgumentException($"The error code '{code}' has no kind.", nameof(code));
+
+    public static bool TryKindOf(string code, out ErrorKind kind) => Kinds.TryGetValue(code, out kind);
 }

@@ -89,7 +89,7 @@ public sealed class UserAccounts(PeopleStore store, IPasswordHasher<User> hasher
         var user = await store.FindAccountAsync(userId, cancellationToken);
         if (user?.PasswordHash is not { } hash || hasher.VerifyHashedPassword(user, hash, currentPassword) == PasswordVerificationResult.Failed)
         {
-            return new DomainError(ErrorKind.Unprocessable, ErrorCodes.WrongPassword, "The current password is wrong.");
+            return new DomainError(ErrorCodes.WrongPassword, "The current password is wrong.");
         }
 
         if (string.Equals(currentPassword, newPassword, StringComparison.Ordinal))

@@ -89,7 +89,7 @@ public sealed class ApiClientAdministration(ApprovalsDbContext db, ApiKeyDirecto
         var client = await db.ApiClients.FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (client is null)
         {
-            return new DomainError(ErrorKind.NotFound, ErrorCodes.ApiClientNotFound, $"API client '{id}' does not exist.");
+            return new DomainError(ErrorCodes.ApiClientNotFound, $"API client '{id}' does not exist.");
         }
 
         client.RevokedAt ??= clock.GetUtcNow();
@@ -99,5 +99,5 @@ public sealed class ApiClientAdministration(ApprovalsDbContext db, ApiKeyDirecto
     }
 
     private static DomainError NameTaken(string name) =>
-        new(ErrorKind.Conflict, ErrorCodes.ApiClientNameTaken, $"An API client named '{name}' exists or existed; choose another name.");
+        new(ErrorCodes.ApiClientNameTaken, $"An API client named '{name}' exists or existed; choose another name.");
 }

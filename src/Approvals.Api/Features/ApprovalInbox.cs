@@ -102,7 +102,7 @@ public sealed class ApprovalInbox(ApprovalStore approvals, PeopleDirectory peopl
 
         if (VotingPerson.Of(caller) is not { } self)
         {
-            return new DomainError(ErrorKind.Forbidden, ErrorCodes.Forbidden, "Only people have an inbox; service keys do not vote.");
+            return new DomainError(ErrorCodes.Forbidden, "Only people have an inbox; service keys do not vote.");
         }
 
         var now = clock.GetUtcNow();

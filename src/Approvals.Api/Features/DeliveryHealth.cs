@@ -49,7 +49,7 @@ public sealed class DeliveryHealth(DeliveryJobStore jobs, TimeProvider clock)
     }
 
     internal static DomainError ServiceRuleNotFound(int id) =>
-        new(ErrorKind.NotFound, ErrorCodes.ServiceRuleNotFound, $"Service rule {id} does not exist.");
+        new(ErrorCodes.ServiceRuleNotFound, $"Service rule {id} does not exist.");
 
     private static ServiceRuleHealthResponse Describe(ServiceRuleFigures rule, DateTimeOffset now)
     {

@@ -32,7 +32,7 @@ public sealed class EventFeed(
         var (mayRead, createdBy) = ApprovalAccessRules.ReadFilter(caller);
         if (!mayRead)
         {
-            return new DomainError(ErrorKind.Forbidden, ErrorCodes.Forbidden, "The caller may not read approvals.");
+            return new DomainError(ErrorCodes.Forbidden, "The caller may not read approvals.");
         }
 
         var windowStart = clock.GetUtcNow() - options.Value.FeedRetention;
@@ -41,13 +41,13 @@ public sealed class EventFeed(
             var occurredAt = await reader.FindAsync(after, cancellationToken);
             if (occurredAt is null)
             {
-                return new DomainError(ErrorKind.Validation, ErrorCodes.EventsInvalidCursor,
+                return new DomainError(ErrorCodes.EventsInvalidCursor,
                     "The cursor names no event of this feed; send a nextCursor this API returned, or start without one.");
             }
 
             if (occurredAt < windowStart)
             {
-                return new DomainError(ErrorKind.Gone, ErrorCodes.EventsCursorExpired,
+                return new DomainError(ErrorCodes.EventsCursorExpired,
                     "The cursor's event is older than the feed serves; start again without a cursor (at the oldest event served).");
             }
         }

@@ -169,10 +169,10 @@ public sealed class GroupAdministration(PeopleStore store, PersonResolver resolv
         return unknown.Count > 0 ? UnknownUsers(unknown) : ids.Values.Select(u => u.Id).ToList();
     }
 
-    internal static DomainError NotFound(string name) => new(ErrorKind.NotFound, ErrorCodes.GroupNotFound, $"There is no group '{name}'.");
+    internal static DomainError NotFound(string name) => new(ErrorCodes.GroupNotFound, $"There is no group '{name}'.");
 
-    private static DomainError NameTaken(string name) => new(ErrorKind.Conflict, ErrorCodes.GroupNameTaken, $"A group named '{name}' exists already.");
+    private static DomainError NameTaken(string name) => new(ErrorCodes.GroupNameTaken, $"A group named '{name}' exists already.");
 
     private static DomainError UnknownUsers(IEnumerable<string> usernames) =>
-        new(ErrorKind.Unprocessable, ErrorCodes.UnknownUsers, $"No such user: {string.Join(", ", usernames)}.");
+        new(ErrorCodes.UnknownUsers, $"No such user: {string.Join(", ", usernames)}.");
 }

@@ -129,8 +129,8 @@ public sealed class MyAccount(PeopleStore store, UserAccounts accounts, UnitOfWo
     private static bool IsActive(DelegationRow row, DateTimeOffset now) => row.From <= now && now < row.Until;
 
     /// <summary>The person was removed between their token's check and now: nothing to act on.</summary>
-    private static DomainError Gone() => new(ErrorKind.NotFound, ErrorCodes.UserNotFound, "The signed-in user no longer exists.");
+    private static DomainError Gone() => new(ErrorCodes.UserNotFound, "The signed-in user no longer exists.");
 
     private static DomainError NoDelegation() =>
-        new(ErrorKind.NotFound, ErrorCodes.DelegationNotFound, "You have no delegation (or it has ended).");
+        new(ErrorCodes.DelegationNotFound, "You have no delegation (or it has ended).");
 }

@@ -99,7 +99,7 @@ public sealed class UserAdministration(PeopleStore store, UserAccounts accounts,
         // Whoever administers people must not be able to shut themselves out by mistake; another admin can.
         if (caller.IsPerson && caller.Username == user.Username && (disabled == true || (roles is not null && !roles.Contains(Roles.Admin))))
         {
-            return new DomainError(ErrorKind.Conflict, ErrorCodes.UserSelfLockout,
+            return new DomainError(ErrorCodes.UserSelfLockout,
                 "Admins cannot disable themselves or take away their own admin role; another admin can.");
         }
 
@@ -143,7 +143,7 @@ public sealed class UserAdministration(PeopleStore store, UserAccounts accounts,
     }
 
     internal static DomainError NotFound(string username) =>
-        new(ErrorKind.NotFound, ErrorCodes.UserNotFound, $"There is no user '{username}'.");
+        new(ErrorCodes.UserNotFound, $"There is no user '{username}'.");
 
     /// <summary>
     /// Locally: the rules of <see cref="UserAccounts.CheckUsername"/>. With a provider: the subject it sends, printable
@@ -188,8 +188,8 @@ public sealed class UserAdministration(PeopleStore store, UserAccounts accounts,
     private static string[] Distinct(IEnumerable<string> values) => [.. values.Distinct(StringComparer.Ordinal)];
 
     private static DomainError UnknownGroups(IEnumerable<string> groups) =>
-        new(ErrorKind.Unprocessable, ErrorCodes.UnknownGroups, $"No such group: {string.Join(", ", groups)}. Create groups first (/api/v1/groups).");
+        new(ErrorCodes.UnknownGroups, $"No such group: {string.Join(", ", groups)}. Create groups first (/api/v1/groups).");
 
     private static DomainError UsernameTaken(string username) =>
-        new(ErrorKind.Conflict, ErrorCodes.UsernameTaken, $"A user named '{username}' (in any letter case) exists already.");
+        new(ErrorCodes.UsernameTaken, $"A user named '{username}' (in any letter case) exists already.");
 }

@@ -105,8 +105,8 @@ public static class Problems
     }
 
     public static DomainError ApprovalNotFound(Guid id) =>
-        new(ErrorKind.NotFound, ErrorCodes.ApprovalNotFound, $"Approval '{id}' does not exist.");
+        new(ErrorCodes.ApprovalNotFound, $"Approval '{id}' does not exist.");
 
     public static DomainError ApprovalNotFound(string id) =>
-        new(ErrorKind.NotFound, ErrorCodes.ApprovalNotFound, $"Approval '{id}' does not exist.");
+        new(ErrorCodes.ApprovalNotFound, $"Approval '{id}' does not exist.");
 }

@@ -62,7 +62,7 @@ public static class ApprovalAccessRules
 
         if (NeedsSelfApprovalCheck(caller, createdBy, decided) && !selfApprovalAllowed)
         {
-            return new DomainError(ErrorKind.Forbidden, ErrorCodes.SelfApprovalForbidden,
+            return new DomainError(ErrorCodes.SelfApprovalForbidden,
                 "The creator of an approval cannot approve or reject it; someone else has to decide.");
         }
 
@@ -78,17 +78,17 @@ public static class ApprovalAccessRules
     {
         if (delegated && (voter.Actor == createdBy || caller.Actor == createdBy))
         {
-            return new DomainError(ErrorKind.Forbidden, ErrorCodes.SelfApprovalForbidden,
+            return new DomainError(ErrorCodes.SelfApprovalForbidden,
                 "Nobody votes on their own request through a delegation.");
         }
 
         return !delegated && voter.Actor == createdBy && !selfApprovalAllowed
-            ? new DomainError(ErrorKind.Forbidden, ErrorCodes.SelfApprovalForbidden,
+            ? new DomainError(ErrorCodes.SelfApprovalForbidden,
                 $"The creator of an approval cannot {(choice == VoteChoice.Approve ? "approve" : "reject")} it; someone else has to vote.")
             : null;
     }
 
     private static bool Owns(Caller caller, string createdBy) => createdBy == caller.Actor;
 
-    private static DomainError Forbidden(string message) => new(ErrorKind.Forbidden, ErrorCodes.Forbidden, message);
+    private static DomainError Forbidden(string message) => new(ErrorCodes.Forbidden, message);
 }

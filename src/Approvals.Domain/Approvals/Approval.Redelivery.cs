@@ -24,7 +24,7 @@ public sealed partial class Approval
 
         if (job.DecisionId != CurrentDecisionId || job.State != DeliveryState.Failed)
         {
-            return new DomainError(ErrorKind.Conflict, ErrorCodes.DeliveryNotRetryable, job.DecisionId != CurrentDecisionId
+            return new DomainError(ErrorCodes.DeliveryNotRetryable, job.DecisionId != CurrentDecisionId
                 ? "The job belongs to a superseded decision; decide again instead."
                 : $"Only a failed job can be retried; this one is {job.State.ToString().ToLowerInvariant()}.");
         }
@@ -32,7 +32,7 @@ public sealed partial class Approval
         if (!job.RuleEnabled)
         {
             // Sent again now, it would only fail again at once (delivery.rule_disabled).
-            return new DomainError(ErrorKind.Conflict, ErrorCodes.ServiceRuleDisabled,
+            return new DomainError(ErrorCodes.ServiceRuleDisabled,
                 $"Service rule {job.ServiceRule} is disabled; enable it first, or edit the approval's service rules and decide again.");
         }
 

@@ -90,7 +90,7 @@ public static class ApprovalRules
     public static DomainError? CheckDeadline(DateTimeOffset deadline, DateTimeOffset now) =>
         deadline > now
             ? null
-            : new DomainError(ErrorKind.Unprocessable, ErrorCodes.DeadlineInPast, "The deadline must be in the future.");
+            : new DomainError(ErrorCodes.DeadlineInPast, "The deadline must be in the future.");
 
     private static void CheckText(string field, string value, FieldErrors errors)
     {

@@ -11,10 +11,10 @@ public static class ApprovalStateMachine
     /// <summary>Every new approval starts here.</summary>
     public const ApprovalStatus InitialStatus = ApprovalStatus.Pending;
 
-    private static readonly DomainError AwaitingDelivery = new(ErrorKind.Conflict, ErrorCodes.AwaitingDelivery,
+    private static readonly DomainError AwaitingDelivery = new(ErrorCodes.AwaitingDelivery,
         "The decision is being delivered to the downstream services; the approval is locked until delivery completes.");
 
-    private static readonly DomainError CommentOnly = new(ErrorKind.Conflict, ErrorCodes.CommentOnly,
+    private static readonly DomainError CommentOnly = new(ErrorCodes.CommentOnly,
         "The approval is final; only its comment can change.");
 
     private static readonly FrozenDictionary<(ApprovalStatus From, ApprovalCommand Command), Transition> Table = Build();
@@ -95,6 +95,6 @@ public static class ApprovalStateMachine
     }
 
     private static DomainError InvalidTransition(ApprovalStatus from, ApprovalCommand command) =>
-        new(ErrorKind.Conflict, ErrorCodes.InvalidTransition,
+        new(ErrorCodes.InvalidTransition,
             $"'{command.ToWireName()}' is not allowed while the approval is {from.ToWireName()}.");
 }

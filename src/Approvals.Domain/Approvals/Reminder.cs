@@ -133,7 +133,7 @@ public readonly record struct Reminder(string Text, TimeSpan Before)
 
         return messages.Count == 0
             ? reminders
-            : new DomainError(ErrorKind.Unprocessable, ErrorCodes.InvalidReminders, "remindBefore holds invalid reminders.")
+            : new DomainError(ErrorCodes.InvalidReminders, "remindBefore holds invalid reminders.")
             {
                 FieldErrors = new Dictionary<string, string[]> { ["remindBefore"] = [.. messages] },
             };

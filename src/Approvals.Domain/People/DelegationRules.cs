@@ -57,12 +57,12 @@ public static class DelegationRules
     {
         if (string.Equals(proposed.Delegator, proposed.Delegate, StringComparison.Ordinal))
         {
-            return new DomainError(ErrorKind.Unprocessable, ErrorCodes.DelegationToSelf, "Nobody can delegate to themselves.");
+            return new DomainError(ErrorCodes.DelegationToSelf, "Nobody can delegate to themselves.");
         }
 
         if (!delegateIsEnabledUser)
         {
-            return new DomainError(ErrorKind.Unprocessable, ErrorCodes.DelegationUnknownUser,
+            return new DomainError(ErrorCodes.DelegationUnknownUser,
                 $"'{proposed.Delegate}' is not a user who can act: delegate to an existing, enabled user.");
         }
 
@@ -72,19 +72,19 @@ public static class DelegationRules
             .ToList();
         if (overlapping.Any(d => d.Delegator == proposed.Delegate && d.Delegate == proposed.Delegator))
         {
-            return new DomainError(ErrorKind.Unprocessable, ErrorCodes.DelegationCycle,
+            return new DomainError(ErrorCodes.DelegationCycle,
                 $"'{proposed.Delegate}' has delegated to you for part of this period; two people cannot stand in for each other.");
         }
 
         if (overlapping.FirstOrDefault(d => d.Delegator == proposed.Delegate) is { } onward)
         {
-            return new DomainError(ErrorKind.Unprocessable, ErrorCodes.DelegationChain,
+            return new DomainError(ErrorCodes.DelegationChain,
                 $"'{proposed.Delegate}' has delegated to '{onward.Delegate}' for part of this period; delegations do not pass on.");
         }
 
         if (overlapping.FirstOrDefault(d => d.Delegate == proposed.Delegator) is { } inward)
         {
-            return new DomainError(ErrorKind.Unprocessable, ErrorCodes.DelegationChain,
+            return new DomainError(ErrorCodes.DelegationChain,
                 $"'{inward.Delegator}' has delegated to you for part of this period; you cannot pass that on.");
         }
 

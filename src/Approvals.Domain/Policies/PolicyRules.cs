@@ -123,7 +123,7 @@ public static class PolicyRules
 
         return errors.Count == 0
             ? null
-            : new DomainError(ErrorKind.Unprocessable, ErrorCodes.PolicyUnmeetable, "The policy can never be met with the approvers it names.")
+            : new DomainError(ErrorCodes.PolicyUnmeetable, "The policy can never be met with the approvers it names.")
             {
                 FieldErrors = errors,
             };

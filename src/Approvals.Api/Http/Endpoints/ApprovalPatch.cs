@@ -127,7 +127,7 @@ internal static class ApprovalPatch
         }
     }
 
-    private static DomainError MalformedBody(string message) => new(ErrorKind.Validation, ErrorCodes.MalformedJson, message);
+    private static DomainError MalformedBody(string message) => new(ErrorCodes.MalformedJson, message);
 
     private static string? ReadString(JsonElement value, string field, FieldErrors errors, bool nullable)
     {

@@ -62,7 +62,7 @@ public static class EventEndpoints
         {
             if (!EventCursor.TryDecode(after, out var decoded))
             {
-                return new DomainError(ErrorKind.Validation, ErrorCodes.EventsInvalidCursor,
+                return new DomainError(ErrorCodes.EventsInvalidCursor,
                     "Not a cursor of this feed; send a nextCursor this API returned, or start without one.").ToProblem();
             }
 

@@ -109,7 +109,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
     {
         if (stored.RequestHash != requestHash)
         {
-            return new DomainError(ErrorKind.Unprocessable, ErrorCodes.IdempotencyKeyReused,
+            return new DomainError(ErrorCodes.IdempotencyKeyReused,
                 "This Idempotency-Key was already used with a different request.").ToProblem();
         }
 
@@ -125,7 +125,7 @@ internal sealed class IdempotencyFilter<TBody>(TimeProvider clock, IOptions<Json
         result?.GetType().GetProperty("Location", typeof(string))?.GetValue(result) as string;
 
     private static IResult InProgress() =>
-        new DomainError(ErrorKind.Conflict, ErrorCodes.IdempotencyInProgress,
+        new DomainError(ErrorCodes.IdempotencyInProgress,
             "A request with this Idempotency-Key is still being processed; retry shortly.").ToProblem();
 
     /// <summary>Hash of what identifies the request: method, path and the bound body (so formatting does not matter).</summary>

@@ -133,7 +133,7 @@ public static class LegacyEndpoints
 
             if (!DecisionExtensions.TryFromFinalStatus((ApprovalStatus)status, out var decided))
             {
-                return new DomainError(ErrorKind.Conflict, ErrorCodes.InvalidTransition,
+                return new DomainError(ErrorCodes.InvalidTransition,
                     "The status can only be set to 3 (approve), 4 (reject) or 5 (cancel).").ToProblem();
             }
 

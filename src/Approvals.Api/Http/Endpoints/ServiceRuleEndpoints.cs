@@ -272,14 +272,14 @@ public static class ServiceRuleEndpoints
     /// <summary>Refuses a URL whose host is not public, unless <see cref="DeliveryOptions.AllowPrivateNetworks"/>.</summary>
     private static async Task<DomainError?> CheckTargetAsync(string url, DeliveryOptions delivery, CancellationToken cancellationToken) =>
         !delivery.AllowPrivateNetworks && await WebhookTargetGuard.CheckAsync(new Uri(url, UriKind.Absolute), cancellationToken) is { } reason
-            ? new DomainError(ErrorKind.Unprocessable, ErrorCodes.ServiceRuleUrlForbidden,
+            ? new DomainError(ErrorCodes.ServiceRuleUrlForbidden,
                 $"{reason} Webhooks go to public addresses only (Delivery:AllowPrivateNetworks is off).")
                 { FieldErrors = new Dictionary<string, string[]> { ["url"] = [reason] } }
             : null;
 
-    private static DomainError InUse() => new(ErrorKind.Conflict, ErrorCodes.ServiceRuleInUse,
+    private static DomainError InUse() => new(ErrorCodes.ServiceRuleInUse,
         "Approvals use this service rule; disable it instead of deleting it.");
 
     private static DomainError NameTaken(string name) =>
-        new(ErrorKind.Conflict, ErrorCodes.ServiceRuleNameTaken, $"A service rule named '{name}' already exists.");
+        new(ErrorCodes.ServiceRuleNameTaken, $"A service rule named '{name}' already exists.");
 }

@@ -45,7 +45,7 @@ public static class TokenEndpoints
         {
             // One answer for an unknown name and a wrong password, so names cannot be probed.
             AuthResponses.AddChallenges(context.Response, invalidBearerToken: false);
-            return new DomainError(ErrorKind.Unauthenticated, ErrorCodes.InvalidCredentials, "The username or password is wrong.").ToProblem();
+            return new DomainError(ErrorCodes.InvalidCredentials, "The username or password is wrong.").ToProblem();
         }
 
         var (token, expiresAt) = issuer.Issue(user);

@@ -32,68 +32,23 @@ internal sealed record ParameterType(string Description, Func<Microsoft.OpenApi.
     public bool CommaSeparated { get; init; }
 }
 
-/// <summary>The statuses of the problem codes: the one status each code is always answered with.</summary>
+/// <summary>
+/// The statuses of the problem codes: the one status each code is always answered with. A code with a kind takes its
+/// kind's status (<see cref="ErrorCodes.KindOf"/>, <see cref="Problems.StatusFor"/>); the few that only the HTTP layer
+/// raises are listed here.
+/// </summary>
 internal static class ProblemCodes
 {
-    private static readonly Dictionary<string, int> Statuses = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, int> HttpOnlyStatuses = new(StringComparer.Ordinal)
     {
-        [ErrorCodes.MalformedJson] = 400,
-        [ErrorCodes.ValidationFailed] = 400,
-        [ErrorCodes.UnknownQueryParameter] = 400,
-        [ErrorCodes.EventsInvalidCursor] = 400,
-        [ErrorCodes.Unauthenticated] = 401,
-        [ErrorCodes.InvalidCredentials] = 401,
-        [ErrorCodes.Forbidden] = 403,
-        [ErrorCodes.PasswordChangeRequired] = 403,
-        [ErrorCodes.SelfApprovalForbidden] = 403,
-        [ErrorCodes.NotAnApprover] = 403,
-        [ErrorCodes.RouteNotFound] = 404,
-        [ErrorCodes.ApprovalNotFound] = 404,
-        [ErrorCodes.DeliveryJobNotFound] = 404,
-        [ErrorCodes.ServiceRuleNotFound] = 404,
-        [ErrorCodes.ApiClientNotFound] = 404,
-        [ErrorCodes.UserNotFound] = 404,
-        [ErrorCodes.GroupNotFound] = 404,
-        [ErrorCodes.DelegationNotFound] = 404,
-        [ErrorCodes.AwaitingDelivery] = 409,
-        [ErrorCodes.CommentOnly] = 409,
-        [ErrorCodes.InvalidTransition] = 409,
-        [ErrorCodes.AlreadyVoted] = 409,
-        [ErrorCodes.NoApprovers] = 409,
-        [ErrorCodes.VotesCast] = 409,
-        [ErrorCodes.StageClosed] = 409,
-        [ErrorCodes.ServiceRuleInUse] = 409,
-        [ErrorCodes.ServiceRuleNameTaken] = 409,
-        [ErrorCodes.ServiceRuleDisabled] = 409,
-        [ErrorCodes.ApiClientNameTaken] = 409,
-        [ErrorCodes.UsernameTaken] = 409,
-        [ErrorCodes.UserSelfLockout] = 409,
-        [ErrorCodes.GroupNameTaken] = 409,
-        [ErrorCodes.IdempotencyInProgress] = 409,
-        [ErrorCodes.DeliveryNotRetryable] = 409,
-        [ErrorCodes.EventsCursorExpired] = 410,
-        [ErrorCodes.VersionMismatch] = 412,
-        [ErrorCodes.PayloadTooLarge] = 413,
-        [ErrorCodes.UnsupportedMediaType] = 415,
-        [ErrorCodes.DeadlineInPast] = 422,
-        [ErrorCodes.InvalidReminders] = 422,
-        [ErrorCodes.UnknownApprover] = 422,
-        [ErrorCodes.PolicyUnmeetable] = 422,
-        [ErrorCodes.ServiceRuleUnknown] = 422,
-        [ErrorCodes.ServiceRuleUrlForbidden] = 422,
-        [ErrorCodes.UnknownUsers] = 422,
-        [ErrorCodes.UnknownGroups] = 422,
-        [ErrorCodes.WrongPassword] = 422,
-        [ErrorCodes.DelegationToSelf] = 422,
-        [ErrorCodes.DelegationUnknownUser] = 422,
-        [ErrorCodes.DelegationChain] = 422,
-        [ErrorCodes.DelegationCycle] = 422,
-        [ErrorCodes.IdempotencyKeyReused] = 422,
-        [ErrorCodes.RateLimited] = 429,
-        [ErrorCodes.Internal] = 500,
-        [ErrorCodes.ServiceUnavailable] = 503,
+        [ErrorCodes.PayloadTooLarge] = StatusCodes.Status413PayloadTooLarge,
+        [ErrorCodes.UnsupportedMediaType] = StatusCodes.Status415UnsupportedMediaType,
+        [ErrorCodes.RateLimited] = StatusCodes.Status429TooManyRequests,
+        [ErrorCodes.Internal] = StatusCodes.Status500InternalServerError,
     };
 
     public static int StatusOf(string code) =>
-        Statuses.TryGetValue(code, out var status) ? status : throw new InvalidOperationException($"No status is known for the problem code '{code}'.");
+        ErrorCodes.TryKindOf(code, out var kind) ? Problems.StatusFor(kind)
+        : HttpOnlyStatuses.TryGetValue(code, out var status) ? status
+        : throw new InvalidOperationException($"No status is known for the problem code '{code}'.");
 }
