@@ -14,8 +14,8 @@ namespace Approvals.Api.Http.Endpoints;
 /// <summary>API v1: <c>/api/v1/approvals</c>.</summary>
 public static class ApprovalEndpoints
 {
-    private const int DefaultPageSize = 50;
-    private const int MaxPageSize = 200;
+    internal const int DefaultPageSize = 50;
+    internal const int MaxPageSize = 200;
 
     public static IEndpointRouteBuilder MapApprovalEndpoints(this IEndpointRouteBuilder app)
     {

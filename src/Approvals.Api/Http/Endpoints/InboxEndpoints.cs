@@ -16,8 +16,8 @@ public sealed record InboxPage(IReadOnlyList<ApprovalResponse> Items, long Await
 /// <summary><c>GET /api/v1/inbox</c>: what waits for the caller's vote (docs/policies.md).</summary>
 public static class InboxEndpoints
 {
-    private const int DefaultPageSize = 50;
-    private const int MaxPageSize = 200;
+    internal const int DefaultPageSize = 50;
+    internal const int MaxPageSize = 200;
 
     public static IEndpointRouteBuilder MapInboxEndpoints(this IEndpointRouteBuilder app)
     {

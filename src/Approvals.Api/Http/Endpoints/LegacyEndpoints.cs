@@ -15,8 +15,8 @@ namespace Approvals.Api.Http.Endpoints;
 /// </summary>
 public static class LegacyEndpoints
 {
-    private const int DefaultLimit = 100;
-    private const int MaxLimit = 1000;
+    internal const int DefaultLimit = 100;
+    internal const int MaxLimit = 1000;
 
     /// <summary>What the legacy routes with a body accept besides JSON: anything, read as JSON (<see cref="UseLegacyBodies"/>).</summary>
     private const string AnyContentType = "*/*";

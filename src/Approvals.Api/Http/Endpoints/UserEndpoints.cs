@@ -14,8 +14,8 @@ namespace Approvals.Api.Http.Endpoints;
 /// </summary>
 public static class UserEndpoints
 {
-    private const int DefaultPageSize = 50;
-    private const int MaxPageSize = 200;
+    internal const int DefaultPageSize = 50;
+    internal const int MaxPageSize = 200;
 
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {

@@ -1,3 +1,4 @@
+using Approvals.Api.Http.Endpoints;
 using static Approvals.Domain.ErrorCodes;
 
 namespace Approvals.Api.Http.OpenApi;
@@ -92,7 +93,7 @@ internal static partial class OperationContracts
         },
         ["ListUsers"] = new("List people", "Every person, by username, one page at a time. Admins only.")
         {
-            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(200, 50) },
+            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(UserEndpoints.MaxPageSize, UserEndpoints.DefaultPageSize) },
         },
         ["GetUser"] = new("Read a person", "One person's roles, groups and state. Admins only.")
         {
@@ -115,7 +116,7 @@ internal static partial class OperationContracts
         },
         ["ListGroups"] = new("List groups", "Every group with its member count, by name, one page at a time. Admins only.")
         {
-            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(200, 50) },
+            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(UserEndpoints.MaxPageSize, UserEndpoints.DefaultPageSize) },
         },
         ["GetGroup"] = new("Read a group", "One group with its members. Admins only.")
         {

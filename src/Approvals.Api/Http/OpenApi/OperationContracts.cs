@@ -1,3 +1,4 @@
+using Approvals.Api.Http.Endpoints;
 using Approvals.Domain;
 using static Approvals.Domain.ErrorCodes;
 
@@ -28,7 +29,7 @@ internal static partial class OperationContracts
         ["ListApprovals"] = new("List approvals",
             "The approvals the caller may read, filtered and ordered, one page at a time (keyset pagination: pass `nextCursor` back as `cursor`).")
         {
-            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(200, 50) },
+            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(ApprovalEndpoints.MaxPageSize, ApprovalEndpoints.DefaultPageSize) },
         },
         ["GetApproval"] = new("Read an approval",
             "One approval with its `ETag` (its version). With `If-None-Match` holding the current version (weak comparison, `*` matches any), "
@@ -73,7 +74,7 @@ internal static partial class OperationContracts
             "The approvals waiting for the caller's vote (or a delegator's), by deadline, with counts of the whole inbox (`awaitingMe`, `overdue`) "
             + "and of what the filters let through (`matching`).")
         {
-            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(200, 50) },
+            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(InboxEndpoints.MaxPageSize, InboxEndpoints.DefaultPageSize) },
         },
         ["VoteInBulk"] = new("Vote on many approvals",
             "1 to 100 votes, each in its own transaction: one failing does not undo the others. Each item answers with its own status, and its "
@@ -88,7 +89,7 @@ internal static partial class OperationContracts
             + "`wait` long-polls: with nothing new, the answer waits up to that many seconds for the next event.")
         {
             Codes = [EventsInvalidCursor, EventsCursorExpired],
-            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(1000, 100) },
+            Parameters = new Dictionary<string, ParameterType> { ["limit"] = ParameterTypes.Limit(EventEndpoints.MaxLimit, EventEndpoints.DefaultLimit) },
         },
         ["ListDeliveries"] = new("List an approval's deliveries",
             "The delivery jobs of every decision of the approval (one per service rule), with all their attempts.")
@@ -119,7 +120,7 @@ internal static partial class OperationContracts
         {
             Parameters = new Dictionary<string, ParameterType>
             {
-                ["limit"] = ParameterTypes.Limit(1000, 100),
+                ["limit"] = ParameterTypes.Limit(LegacyEndpoints.MaxLimit, LegacyEndpoints.DefaultLimit),
                 ["offset"] = new("How many to skip.", () => ParameterTypes.Integer(0, int.MaxValue, 0)),
                 ["default"] = new("1: every status; 0 or absent: PENDING only.", () => ParameterTypes.Integer(0, 1, 0)),
             },
