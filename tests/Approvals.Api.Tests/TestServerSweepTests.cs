@@ -46,6 +46,26 @@ public sealed class TestServerSweepTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cluster_is_stopped_and_removed_by_its_lifeline_when_its_process_ends_without_cleaning_up()
+    {
+        using var cluster = await PostgresServer.StartDedicatedAsync(_root, TestServerOwner.Current);
+        var server = cluster.ServerProcessId!.Value;
+        await AssertAcceptsConnectionsAsync(cluster);
+
+        // What the test process's end does to the pipe, whatever way it ends: the cluster was never stopped here.
+        cluster.ReleaseLifeline();
+
+        var clock = Stopwatch.StartNew();
+        while ((Directory.Exists(cluster.Folder) || TestServerOwner.Of(server) is not null) && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Null(TestServerOwner.Of(server));
+        Assert.False(Directory.Exists(cluster.Folder));
+    }
+
+    [Fact]
     public async Task A_node_whose_owner_is_gone_is_killed_with_its_epmd_and_removed()
     {
         await using var orphan = await RabbitMqServer.StartDedicatedAsync(_root, await DeadOwnerAsync());

@@ -10,9 +10,12 @@ namespace Approvals.Testing;
 /// cluster started once per test run on a free loopback port (as the <c>postgres</c> OS user when running as root,
 /// since initdb refuses root) and removed when the run ends. Each test class gets its own database.
 /// A test that must stop the server starts a dedicated cluster (<see cref="StartDedicatedAsync"/>) and disposes it,
-/// so the classes running in parallel on the shared one never notice. Clusters left behind by killed processes are
-/// stopped and removed when the next one starts (<see cref="RemoveOrphanedClusters"/>): each cluster's folder names
-/// its owning process (<see cref="TestServerOwner"/>).
+/// so the classes running in parallel on the shared one never notice. Every cluster has a
+/// <see cref="TestProcessLifeline"/> that stops it and removes its folder once the test process has ended, however it
+/// ended: a test host the runner kills while its exit handler still stops the shared cluster would otherwise leave
+/// the server running. Clusters left behind all the same (the lifeline killed too) are stopped and removed when the
+/// next one starts (<see cref="RemoveOrphanedClusters"/>): each cluster's folder names its owning process
+/// (<see cref="TestServerOwner"/>).
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
@@ -21,6 +24,7 @@ public sealed class PostgresServer : IDisposable
     private static int _orphansSwept;
     private readonly string? _dataDirectory;
     private readonly string? _binDirectory;
+    private TestProcessLifeline? _lifeline;
 
     private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory)
     {
@@ -100,6 +104,25 @@ public sealed class PostgresServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// After the test process ends ($1 = the cluster's folder): an immediate shutdown (SIGQUIT) of the postmaster named in
+    /// postmaster.pid if its command line still names the folder, then the folder removed.
+    /// </summary>
+    private const string LifelineScript = """
+        exec >/dev/null 2>&1
+        folder=$1
+        cat >/dev/null # returns at end of file: the test process released the cluster or died
+        pid=$(head -n 1 "$folder/data/postmaster.pid" 2>/dev/null)
+        if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$folder/"; then
+          kill -QUIT "$pid"
+          for _ in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+          done
+        fi
+        rm -rf "$folder"
+        """;
+
     private static async Task<PostgresServer> StartSharedAsync()
     {
         var configured = Environment.GetEnvironmentVariable("APPROVALS_TEST_CONNECTION");
@@ -124,6 +147,7 @@ public sealed class PostgresServer : IDisposable
         var dataDirectory = Path.Combine(root, $"{ClusterDirectoryPrefix}{owner.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(dataDirectory);
         owner.WriteTo(dataDirectory);
+        var lifeline = TestProcessLifeline.Start("postgres-cluster-lifeline", LifelineScript, dataDirectory);
         var asRoot = Environment.UserName == "root";
         if (asRoot)
         {
@@ -134,7 +158,8 @@ public sealed class PostgresServer : IDisposable
         var server = new PostgresServer(
             $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50;Timeout=15",
             dataDirectory,
-            bin);
+            bin)
+        { _lifeline = lifeline };
 
         RunAs(asRoot, Path.Combine(bin, "initdb"), "-D", Path.Combine(dataDirectory, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8");
         var options = $"-p {port} -k {dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
@@ -224,22 +249,25 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Stops the throwaway cluster and deletes its files; it also runs when the process exits.</summary>
     private void Destroy()
     {
-        if (_dataDirectory is null || !Directory.Exists(_dataDirectory))
+        if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
         {
-            return;
+            try
+            {
+                RunPgCtl("stop", "-m", "immediate");
+            }
+            catch (InvalidOperationException)
+            {
+                // Already stopped.
+            }
+
+            DeleteDirectory(_dataDirectory);
         }
 
-        try
-        {
-            RunPgCtl("stop", "-m", "immediate");
-        }
-        catch (InvalidOperationException)
-        {
-            // Already stopped.
-        }
-
-        DeleteDirectory(_dataDirectory);
+        _lifeline?.Release();
     }
+
+    /// <summary>For a test: lets the lifeline go without stopping the cluster, as the test process's end would.</summary>
+    internal void ReleaseLifeline() => _lifeline?.Release();
 
     private void RunPgCtl(params string[] arguments)
     {

@@ -5,11 +5,9 @@ namespace Approvals.Testing;
 
 /// <summary>
 /// Makes sure a test RabbitMQ node never outlives the test process. A detached node (and epmd) is no child of the test
-/// process, so nothing stops it when that process is killed. Each node therefore gets a watchdog: a small shell
-/// started in its own session (<c>setsid -f</c>, so neither Ctrl+C nor a kill of the test process tree reaches it)
-/// that starts the node's epmd and then blocks reading a pipe whose only writer is the test process. The kernel closes
-/// that pipe however the test process ends (disposal, normal exit, crash, SIGKILL), so the watchdog wakes up and kills
-/// the node and epmd and deletes the node's folder; no polling, no pid that could be reused.
+/// process, so nothing stops it when that process is killed. Each node therefore gets a watchdog, a
+/// <see cref="TestProcessLifeline"/> that starts the node's epmd and, once the test process has ended however it did,
+/// kills the node and epmd and deletes the node's folder.
 /// As a second line, a node folder whose owning process is gone (its watchdog was killed too) is cleaned when the next
 /// node starts (<see cref="CleanOrphans"/>). A pid is killed only if its command line still names the folder (the node)
 /// or epmd.
@@ -46,34 +44,16 @@ internal sealed class RabbitMqNodeWatchdog
         rm -rf "$folder"
         """;
 
-    private readonly StreamWriter _lifeline;
+    private readonly TestProcessLifeline _lifeline;
 
-    private RabbitMqNodeWatchdog(StreamWriter lifeline) => _lifeline = lifeline;
+    private RabbitMqNodeWatchdog(TestProcessLifeline lifeline) => _lifeline = lifeline;
 
     /// <summary>Starts the watchdog, which starts the node's epmd on 127.0.0.1:<paramref name="epmdPort"/>.</summary>
-    public static RabbitMqNodeWatchdog Start(string folder, int epmdPort, bool epmdAsRabbitMq)
-    {
-        var start = new ProcessStartInfo("setsid")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            // Redirected (and never read) so the watchdog does not hold the test host's output open.
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = "/",
-        };
-        foreach (var argument in new[] { "-f", "sh", "-c", Script, "rabbitmq-node-watchdog", "watch", folder, epmdPort.ToString(CultureInfo.InvariantCulture), epmdAsRabbitMq ? "1" : "0" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The Process object (and with it the pipe's write end) lives as long as this watchdog, which the node holds.
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the RabbitMQ node's watchdog (setsid).");
-        return new RabbitMqNodeWatchdog(process.StandardInput);
-    }
+    public static RabbitMqNodeWatchdog Start(string folder, int epmdPort, bool epmdAsRabbitMq) =>
+        new(TestProcessLifeline.Start("rabbitmq-node-watchdog", Script, "watch", folder, epmdPort.ToString(CultureInfo.InvariantCulture), epmdAsRabbitMq ? "1" : "0"));
 
     /// <summary>Lets the watchdog go: it cleans what is left (nothing after <see cref="Clean"/>) and exits.</summary>
-    public void Release() => _lifeline.Close();
+    public void Release() => _lifeline.Release();
 
     /// <summary>Kills the node and its epmd and deletes the folder, now; waits until they are gone.</summary>
     public static void Clean(string folder)
