@@ -86,12 +86,7 @@ public abstract class DeliveryTraceTests<TFixture>(TFixture fixture) : DeliveryT
         await WaitForStatusAsync(id, "REJECTED", runSchedule: true);
 
         var traceId = ActivityTraceId.CreateFromString(response.Headers.GetValues("X-Correlation-Id").Single());
-        List<Activity> attempts = [];
-        await WaitUntilAsync(() =>
-        {
-            attempts = Factory.Spans.Where(s => s.OperationName == ApprovalsTelemetry.DeliveryAttemptSpan && (string?)s.GetTagItem("approvals.approval.id") == id.ToString());
-            return Task.FromResult(attempts.Count == 2);
-        }, describe: () => $"two attempts of {id}; {attempts.Count} exported");
+        var attempts = await TwoAttemptSpansOfAsync(id);
 
         var request = Assert.Single(Factory.Spans.OfTrace(traceId), s => s.Kind == ActivityKind.Server && s.ParentSpanId == default);
         Assert.All(attempts, a => Assert.Equal((traceId, request.SpanId), (a.TraceId, a.ParentSpanId)));
@@ -115,12 +110,7 @@ public abstract class DeliveryTraceTests<TFixture>(TFixture fixture) : DeliveryT
 
         var decisionTrace = ActivityTraceId.CreateFromString(decided.Headers.GetValues("X-Correlation-Id").Single());
         var redeliveryTrace = ActivityTraceId.CreateFromString(redelivered.Headers.GetValues("X-Correlation-Id").Single());
-        List<Activity> attempts = [];
-        await WaitUntilAsync(() =>
-        {
-            attempts = Factory.Spans.Where(s => s.OperationName == ApprovalsTelemetry.DeliveryAttemptSpan && (string?)s.GetTagItem("approvals.approval.id") == id.ToString());
-            return Task.FromResult(attempts.Count == 2);
-        }, describe: () => $"two attempts of {id}; {attempts.Count} exported");
+        var attempts = await TwoAttemptSpansOfAsync(id);
 
         var first = attempts.MinBy(a => a.StartTimeUtc)!;
         var second = attempts.MaxBy(a => a.StartTimeUtc)!;
@@ -128,6 +118,18 @@ public abstract class DeliveryTraceTests<TFixture>(TFixture fixture) : DeliveryT
         var retry = Assert.Single(Factory.Spans.OfTrace(redeliveryTrace), s => s.Kind == ActivityKind.Server && s.ParentSpanId == default);
         Assert.Equal("/api/v1/approvals/{id}/deliveries/{jobId}/retry", retry.GetTagItem("http.route"));
         Assert.Equal((redeliveryTrace, retry.SpanId, "succeeded"), (second.TraceId, second.ParentSpanId, second.GetTagItem("approvals.delivery.outcome")));
+    }
+
+    /// <summary>The two delivery attempt spans of approval <paramref name="id"/>, once both are exported.</summary>
+    private async Task<List<Activity>> TwoAttemptSpansOfAsync(Guid id)
+    {
+        List<Activity> attempts = [];
+        await WaitUntilAsync(() =>
+        {
+            attempts = Factory.Spans.Where(s => s.OperationName == ApprovalsTelemetry.DeliveryAttemptSpan && (string?)s.GetTagItem("approvals.approval.id") == id.ToString());
+            return Task.FromResult(attempts.Count == 2);
+        }, describe: () => $"two attempts of {id}; {attempts.Count} exported");
+        return attempts;
     }
 
     private static bool IsServerSpan(Activity span, string path, int port) =>
