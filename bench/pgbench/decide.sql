@@ -1,7 +1,7 @@
 -- decide: every statement ApprovalService sends for one decision with an Idempotency-Key, from the request to the
 -- final status (see bench/results/statements-decide-service.sql after a run), for an approval naming one service
 -- rule. Round trips as Npgsql makes them: Npgsql batches are one \startpipeline block each, and a transaction's BEGIN
--- goes out with the statement after it.
+-- is the first statement of its first batch (UnitOfWork).
 -- A template: the tool expands it into bench/results/pgbench-decide.sql before pgbench runs it (PgbenchScript.cs).
 --   -- include: Name        the service's statement src/Approvals.Api/Persistence/Sql/Name.sql, as the service sends it
 --   -- bind: param = expr   from here on, the included statements' parameter :param is expr
@@ -48,7 +48,7 @@
 -- bind: votes = NULL
 -- 1. The decision.
 \startpipeline
-BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
+-- include: TransactionBegin
 -- include: IdempotencyFind
 \endpipeline
 \startpipeline
@@ -83,7 +83,7 @@ BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 -- with: expired_before = (:now::timestamptz - interval '24 hours')
 -- with: abandoned_before = (:now::timestamptz - interval '2 minutes')
 -- include: IdempotencyStore
-COMMIT;
+-- include: TransactionCommit
 -- 2. The claim and the preparation.
 \startpipeline
 -- with: now = :due_at::timestamptz
@@ -98,7 +98,7 @@ COMMIT;
 \endpipeline
 -- 3. The recording.
 \startpipeline
-BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
+-- include: TransactionBegin
 -- include: ApprovalLock
 -- with: last_error_code = NULL
 -- with: next_attempt_at = NULL::timestamptz
@@ -124,4 +124,4 @@ BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
 -- with: datas = :recorded_datas
 -- include: ApprovalEventsAppend
 \endpipeline
-COMMIT;
+-- include: TransactionCommit

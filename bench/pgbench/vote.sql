@@ -1,7 +1,7 @@
 -- vote: every statement ApprovalService sends for POST /api/v1/approvals/{id}/votes {"vote":"approve"} by a named
 -- approver whose vote leaves the approval PENDING (the first of three votes its policy needs; see
 -- bench/results/statements-vote-service.sql after a run), in the round trips Npgsql makes: an Npgsql batch is one
--- \startpipeline block, and the transaction's BEGIN goes out with the statement after it.
+-- \startpipeline block, and the transaction's BEGIN is the first statement of its first batch (UnitOfWork).
 -- A template: the tool expands it into bench/results/pgbench-vote.sql before pgbench runs it (PgbenchScript.cs).
 --   -- include: Name        the service's statement src/Approvals.Api/Persistence/Sql/Name.sql, as the service sends it
 --   -- bind: param = expr   from here on, the included statements' parameter :param is expr
@@ -30,7 +30,7 @@
 -- bind: escalation = NULL
 -- 1. The lock, with who the voter is (the people who delegated to them).
 \startpipeline
-BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED;
+-- include: TransactionBegin
 -- include: ApprovalLock
 -- include: ApprovalServiceRules
 -- include: DelegatorsActive

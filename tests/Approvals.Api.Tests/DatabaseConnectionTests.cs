@@ -11,8 +11,9 @@ using Npgsql;
 namespace Approvals.Api.Tests;
 
 /// <summary>
-/// The host's two data sources: the main one multiplexes (unless the connection string says otherwise), the session
-/// one never does, because LISTEN and the migrations' lock belong to one physical connection.
+/// The host's data sources: the main one multiplexes (unless the connection string says otherwise); the transactions'
+/// one never does, because a unit of work sends its own BEGIN with its first statements; nor does the session one,
+/// because LISTEN and the migrations' lock belong to one physical connection.
 /// </summary>
 public class DatabaseConnectionTests(ApprovalsApiFactory factory) : ApiTestBase<ApprovalsApiFactory>(factory)
 {
@@ -43,6 +44,17 @@ public class DatabaseConnectionTests(ApprovalsApiFactory factory) : ApiTestBase<
     }
 
     [Fact]
+    public void The_transactions_data_source_has_the_main_settings_but_never_multiplexes_whatever_the_connection_string_says()
+    {
+        var settings = DatabaseSetup.CreateTransactionDataSourceBuilder(Given + ";Multiplexing=true", 12).ConnectionStringBuilder;
+
+        Assert.False(settings.Multiplexing);
+        Assert.True(settings.NoResetOnClose);
+        Assert.True(settings.MaxAutoPrepare > 0);
+        Assert.Equal(12, settings.MaxPoolSize);
+    }
+
+    [Fact]
     public void The_session_data_source_never_multiplexes_whatever_the_connection_string_says()
     {
         var settings = DatabaseSetup.CreateSessionDataSourceBuilder(Given + ";Multiplexing=true").ConnectionStringBuilder;
@@ -58,6 +70,8 @@ public class DatabaseConnectionTests(ApprovalsApiFactory factory) : ApiTestBase<
         var session = Factory.Services.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseSetup.SessionDataSource);
         Assert.True(new NpgsqlConnectionStringBuilder(main.ConnectionString).Multiplexing);
         Assert.False(new NpgsqlConnectionStringBuilder(session.ConnectionString).Multiplexing);
+        var transactions = Factory.Services.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseSetup.TransactionDataSource);
+        Assert.False(new NpgsqlConnectionStringBuilder(transactions.ConnectionString).Multiplexing);
 
         // Many concurrent reads outside transactions share the multiplexed connections, each with its own answer.
         var created = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => CreateApprovalAsync($"Multiplexed {i}")));
@@ -107,8 +121,9 @@ public sealed class TwoConnectionPoolApiFactory : ApprovalsApiFactory
 }
 
 /// <summary>
-/// <c>Database:MaxPoolSize</c> bounds the connections the host opens; requests beyond them wait for a connection
-/// instead of failing, whether they need a transaction of their own (a keyed create) or not.
+/// <c>Database:MaxPoolSize</c> bounds the connections the host opens in each of its pools (the multiplexed one and the
+/// transactions' one); requests beyond them wait for a connection instead of failing, whether they need a transaction
+/// of their own (a keyed create) or not.
 /// </summary>
 public class ConnectionPoolSizeTests(TwoConnectionPoolApiFactory factory) : ApiTestBase<TwoConnectionPoolApiFactory>(factory)
 {
@@ -116,7 +131,9 @@ public class ConnectionPoolSizeTests(TwoConnectionPoolApiFactory factory) : ApiT
     public async Task Many_concurrent_requests_share_the_configured_number_of_connections()
     {
         var main = Factory.Services.GetRequiredService<NpgsqlDataSource>();
+        var transactions = Factory.Services.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseSetup.TransactionDataSource);
         Assert.Equal(TwoConnectionPoolApiFactory.PoolSize, new NpgsqlConnectionStringBuilder(main.ConnectionString).MaxPoolSize);
+        Assert.Equal(TwoConnectionPoolApiFactory.PoolSize, new NpgsqlConnectionStringBuilder(transactions.ConnectionString).MaxPoolSize);
 
         var rule = await ServiceRuleAsync();
         var toDecide = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => CreateApprovalIdAsync($"To decide {i}", rule)));
@@ -141,11 +158,11 @@ public class ConnectionPoolSizeTests(TwoConnectionPoolApiFactory factory) : ApiT
         Assert.Equal(24, responses.Count(response => response.StatusCode == HttpStatusCode.Created));
         Assert.Equal(8, responses.Count(response => response.StatusCode == HttpStatusCode.Accepted));
 
-        // The host's connections to its database.
+        // The host's connections to its database: at most the pool size in each of its two pools.
         await using (var count = main.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"))
         {
             count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = TwoConnectionPoolApiFactory.ApplicationName });
-            Assert.InRange((long)(await count.ExecuteScalarAsync())!, 1, TwoConnectionPoolApiFactory.PoolSize);
+            Assert.InRange((long)(await count.ExecuteScalarAsync())!, 1, 2 * TwoConnectionPoolApiFactory.PoolSize);
         }
 
         await using var db = Factory.CreateDbContext();

@@ -34,10 +34,9 @@ public sealed partial class ApprovalStore
     public static async Task<List<ApprovalWithDueTimers>> ClaimDueTimersAsync(
         UnitOfWork unit, DateTimeOffset now, int limit, int scan, IReadOnlyCollection<Guid> exclude, CancellationToken cancellationToken)
     {
-        await unit.TransactionAsync(cancellationToken);
         var locked = new List<Guid>(limit);
-        await using (var claim = TimersClaimSql.Bind(unit.CreateCommand(TimersClaimSql.Text),
-            ("now", Value(now)), ("limit", Value(limit)), ("scan", Value(scan)), ("exclude", Value<Guid[]>([.. exclude]))))
+        await using (var claim = await unit.CreateBatchAsync(cancellationToken, TimersClaimSql.BatchCommand(
+            ("now", Value(now)), ("limit", Value(limit)), ("scan", Value(scan)), ("exclude", Value<Guid[]>([.. exclude])))))
         {
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

@@ -13,11 +13,12 @@ public sealed class DatabaseOptions
     public bool SeedDemoData { get; set; }
 
     /// <summary>
-    /// Connections to PostgreSQL the service opens at most (Npgsql's <c>Maximum Pool Size</c>), unless the connection
-    /// string sets it. Few on purpose: PostgreSQL runs as many statements at once as it has cores, so connections
-    /// beyond two or three per core add context switches and contention, not throughput, while multiplexing lets a few
-    /// connections carry every statement outside a transaction. Requests beyond them wait in the service. The default
-    /// suits a database server with two or three cores; raise it with the database's cores (docs/benchmarks.md).
+    /// Connections to PostgreSQL the service opens at most in each of its two pools (Npgsql's <c>Maximum Pool Size</c>),
+    /// unless the connection string sets it: the multiplexed one that carries every statement outside a transaction,
+    /// and the one for transactions (<see cref="DatabaseSetup.TransactionDataSource"/>). Few on purpose: PostgreSQL
+    /// runs as many statements at once as it has cores, so connections beyond two or three per core add context
+    /// switches and contention, not throughput. Requests beyond them wait in the service. The default suits a
+    /// database server with two or three cores; raise it with the database's cores (docs/benchmarks.md).
     /// </summary>
     [Range(1, 1000)]
     public int MaxPoolSize { get; set; } = 6;

@@ -36,6 +36,13 @@ internal static class DatabaseSetup
     public const string SessionDataSource = "session";
 
     /// <summary>
+    /// The key of the data source for units of work's transactions (<see cref="UnitOfWork"/>): the main one's settings
+    /// and pool size, without multiplexing, so that a transaction has its physical connection from its first statement
+    /// and can send its own BEGIN with it.
+    /// </summary>
+    public const string TransactionDataSource = "transactions";
+
+    /// <summary>
     /// The host's connection settings, each unless the connection string sets it (see docs/benchmarks.md for what
     /// they are worth): no <c>DISCARD ALL</c> each time a connection returns to the pool, since the service keeps no
     /// session state; server-side prepared statements for the SQL it sends again and again, so PostgreSQL parses
@@ -76,6 +83,14 @@ internal static class DatabaseSetup
             builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c approvals.notify_delivery_jobs=off".Trim();
         }
 
+        return builder;
+    }
+
+    /// <summary>The main data source's settings (<see cref="CreateDataSourceBuilder"/>), never multiplexing: a transaction's connections.</summary>
+    public static NpgsqlDataSourceBuilder CreateTransactionDataSourceBuilder(string connectionString, int maxPoolSize, bool notifyDeliveryJobs = true)
+    {
+        var builder = CreateDataSourceBuilder(connectionString, maxPoolSize, notifyDeliveryJobs);
+        builder.ConnectionStringBuilder.Multiplexing = false;
         return builder;
     }
 

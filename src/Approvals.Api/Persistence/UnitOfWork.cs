@@ -7,39 +7,54 @@ namespace Approvals.Api.Persistence;
 /// One per request or job (a scoped service): owns the connection, the transaction and the after-commit actions.
 /// Stores run their statements through it; only its owner — <see cref="UnitOfWorkFilter"/> for a request, the job's
 /// runner for a job — commits it, and nothing else begins or commits a transaction. The transaction begins when a
-/// participant first needs one (<see cref="TransactionAsync"/>). A unit that never needs one may run a single
-/// statement on its own instead (<see cref="CreateCommandAsync"/> without a transaction): one statement is atomic by
-/// itself, and going through the data source shares its multiplexed connections, which is measurably cheaper on the
-/// hottest write (creating; docs/benchmarks.md). Disposing an uncommitted unit rolls it back.
-/// A use case's last write may carry the COMMIT in its own round trip when the owner allows it
-/// (<see cref="LetLastWriteCommit"/>): a vote is then two round trips instead of three (docs/benchmarks.md, issue 18).
+/// participant first needs one (<see cref="CreateBatchAsync"/>, <see cref="BeginAsync"/>). A unit that never needs one
+/// may run a single statement on its own instead (<see cref="CreateCommand"/> without a transaction): one statement
+/// is atomic by itself, and going through the main data source shares its multiplexed connections, which is
+/// measurably cheaper on the hottest write (creating; docs/benchmarks.md). Disposing an uncommitted unit rolls it back.
+/// <para>
+/// A transaction takes a connection of the transactions' data source, which does not multiplex, and the unit writes
+/// its BEGIN and COMMIT itself: the BEGIN goes out as the first statement of the transaction's first batch, in the
+/// extended protocol like the rest, and a use case's last write may carry the COMMIT (<see cref="LetLastWriteCommit"/>).
+/// A vote is then two round trips, each answered by PostgreSQL in one send; Npgsql's own BeginTransaction sends its
+/// BEGIN as a simple query, which PostgreSQL parses each time and answers with a send of its own (docs/benchmarks.md,
+/// issue 18).
+/// </para>
 /// </summary>
-public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsCommittedObserver> eventObservers) : IAsyncDisposable
+public sealed class UnitOfWork(
+    NpgsqlDataSource dataSource,
+    [FromKeyedServices(DatabaseSetup.TransactionDataSource)] NpgsqlDataSource transactions,
+    IEnumerable<IEventsCommittedObserver> eventObservers) : IAsyncDisposable
 {
+    private static readonly SqlStatement BeginSql = SqlStatement.Get("TransactionBegin");
     private static readonly SqlStatement CommitSql = SqlStatement.Get("TransactionCommit");
 
     private readonly List<Action> _afterCommit = [];
     private NpgsqlConnection? _connection;
-    private NpgsqlTransaction? _transaction;
+
+    /// <summary>Begun, but no statement sent yet: the next batch starts with the BEGIN.</summary>
+    private bool _beginPending;
+
+    /// <summary>The BEGIN went out and no COMMIT after it.</summary>
+    private bool _open;
     private bool _ranOnItsOwn;
     private bool _committed;
     private bool _eventsAppended;
     private bool _lastWriteMayCommit;
     private bool _committedWithLastWrite;
 
-    public bool InTransaction => _transaction is not null;
+    public bool InTransaction => _connection is not null;
 
-    /// <summary>The unit's transaction, begun on first use; every later caller joins it.</summary>
-    public async ValueTask<NpgsqlTransaction> TransactionAsync(CancellationToken cancellationToken)
+    /// <summary>Begins the unit's transaction unless it has; its BEGIN goes out with the first batch (<see cref="CreateBatchAsync"/>).</summary>
+    public async ValueTask BeginAsync(CancellationToken cancellationToken)
     {
         if (_committedWithLastWrite)
         {
             throw new InvalidOperationException("This unit of work committed with its last write.");
         }
 
-        if (_transaction is not null)
+        if (_connection is not null)
         {
-            return _transaction;
+            return;
         }
 
         if (_ranOnItsOwn || _committed)
@@ -47,16 +62,26 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsC
             throw new InvalidOperationException("This unit of work has already written outside a transaction or committed.");
         }
 
-        _connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        _transaction = await _connection.BeginTransactionAsync(cancellationToken);
-        return _transaction;
+        _connection = await transactions.OpenConnectionAsync(cancellationToken);
+        _beginPending = true;
     }
 
-    /// <summary>A batch in the unit's transaction (begun if need be): several statements, one round trip.</summary>
+    /// <summary>
+    /// A batch in the unit's transaction (begun if need be): several statements, one round trip. The caller executes
+    /// it: the transaction's first batch carries its BEGIN.
+    /// </summary>
     public async ValueTask<NpgsqlBatch> CreateBatchAsync(CancellationToken cancellationToken, params NpgsqlBatchCommand[] commands)
     {
-        var transaction = await TransactionAsync(cancellationToken);
-        var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        await BeginAsync(cancellationToken);
+        var batch = new NpgsqlBatch(_connection);
+        if (_beginPending)
+        {
+            // Npgsql's reader skips statements that return no rows, so the batch's results are its callers' own.
+            batch.BatchCommands.Add(BeginSql.BatchCommand());
+            _beginPending = false;
+            _open = true;
+        }
+
         foreach (var command in commands)
         {
             batch.BatchCommands.Add(command);
@@ -66,8 +91,9 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsC
     }
 
     /// <summary>
-    /// A command in the unit's transaction when one is open; otherwise a single statement on its own, through the
-    /// data source, after which the unit takes no other statement (it could not be atomic with this one).
+    /// A command in the unit's transaction when one has sent its BEGIN; otherwise a single statement on its own,
+    /// through the main data source, after which the unit takes no other statement (it could not be atomic with this
+    /// one).
     /// </summary>
     public NpgsqlCommand CreateCommand(string sql)
     {
@@ -76,9 +102,14 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsC
             throw new InvalidOperationException("This unit of work committed with its last write.");
         }
 
-        if (_transaction is { } transaction)
+        if (_beginPending)
         {
-            return new NpgsqlCommand(sql, transaction.Connection, transaction);
+            throw new InvalidOperationException("A transaction's first statement goes in a batch (CreateBatchAsync), which carries its BEGIN.");
+        }
+
+        if (_connection is not null)
+        {
+            return new NpgsqlCommand(sql, _connection);
         }
 
         if (_ranOnItsOwn || _committed)
@@ -108,7 +139,7 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsC
     /// </summary>
     internal bool TryCommitWith(NpgsqlBatch batch)
     {
-        if (!_lastWriteMayCommit || _transaction is null)
+        if (!_lastWriteMayCommit || !_open)
         {
             return false;
         }
@@ -119,7 +150,11 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsC
     }
 
     /// <summary>The batch of <see cref="TryCommitWith"/> committed: no statement follows, and <see cref="CommitAsync"/> has nothing left to send.</summary>
-    internal void CommittedWithLastWrite() => _committedWithLastWrite = true;
+    internal void CommittedWithLastWrite()
+    {
+        _committedWithLastWrite = true;
+        _open = false;
+    }
 
     /// <summary>Stores call this when they append approval events: the observers are told once the unit commits.</summary>
     public void EventsAppended() => _eventsAppended = true;
@@ -135,9 +170,11 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsC
             throw new InvalidOperationException("The unit of work was committed already.");
         }
 
-        if (_transaction is not null && !_committedWithLastWrite)
+        if (_open)
         {
-            await _transaction.CommitAsync(cancellationToken);
+            await using var commit = new NpgsqlCommand(CommitSql.Text, _connection);
+            await commit.ExecuteNonQueryAsync(cancellationToken);
+            _open = false;
         }
 
         _committed = true;
@@ -172,14 +209,14 @@ public sealed class UnitOfWork(NpgsqlDataSource dataSource, IEnumerable<IEventsC
         await ReleaseAsync();
     }
 
+    /// <summary>
+    /// Returns the connection. Npgsql rolls back a transaction still open on a connection returning to its pool (with or
+    /// without its own transaction object, whatever No Reset On Close says), so an uncommitted unit ends here.
+    /// </summary>
     private async ValueTask ReleaseAsync()
     {
-        if (_transaction is not null)
-        {
-            await _transaction.DisposeAsync();
-            _transaction = null;
-        }
-
+        _beginPending = false;
+        _open = false;
         if (_connection is not null)
         {
             await _connection.DisposeAsync();

@@ -38,9 +38,9 @@ public static class ApprovalsApiSetup
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(serviceProvider => BuildDataSource(serviceProvider, connectionString => DatabaseSetup.CreateDataSourceBuilder(
-            connectionString,
-            serviceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize,
-            notifyDeliveryJobs: serviceProvider.GetRequiredService<IOptions<MessagingOptions>>().Value.Transport == MessagingTransport.Postgres)));
+            connectionString, MaxPoolSize(serviceProvider), NotifiesDeliveryJobs(serviceProvider))));
+        services.AddKeyedSingleton(DatabaseSetup.TransactionDataSource, (serviceProvider, _) => BuildDataSource(serviceProvider,
+            connectionString => DatabaseSetup.CreateTransactionDataSourceBuilder(connectionString, MaxPoolSize(serviceProvider), NotifiesDeliveryJobs(serviceProvider))));
         services.AddKeyedSingleton(DatabaseSetup.SessionDataSource, (serviceProvider, _) =>
             BuildDataSource(serviceProvider, DatabaseSetup.CreateSessionDataSourceBuilder));
         services.AddDbContextPool<ApprovalsDbContext>((serviceProvider, options) =>
@@ -154,6 +154,11 @@ public static class ApprovalsApiSetup
         app.MapApprovalsWeb();
         return app;
     }
+
+    private static int MaxPoolSize(IServiceProvider serviceProvider) => serviceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize;
+
+    private static bool NotifiesDeliveryJobs(IServiceProvider serviceProvider) =>
+        serviceProvider.GetRequiredService<IOptions<MessagingOptions>>().Value.Transport == MessagingTransport.Postgres;
 
     /// <summary>A data source on the configured connection string, logging through the host's loggers.</summary>
     internal static NpgsqlDataSource BuildDataSource(IServiceProvider serviceProvider, Func<string, NpgsqlDataSourceBuilder> create)

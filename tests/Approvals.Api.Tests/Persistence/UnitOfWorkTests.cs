@@ -4,6 +4,7 @@ using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Approvals.Api.Tests.Persistence;
 
@@ -102,7 +103,7 @@ public class UnitOfWorkTests(ApprovalsApiFactory factory) : ApiTestBase<Approval
             }
 
             // Nothing may be written after it; the owner's commit runs what follows a commit.
-            await Assert.ThrowsAsync<InvalidOperationException>(async () => await unit.TransactionAsync(CancellationToken.None));
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await unit.BeginAsync(CancellationToken.None));
             Assert.False(afterCommitRan);
             await unit.CommitAsync(CancellationToken.None);
             Assert.True(afterCommitRan);
@@ -174,17 +175,88 @@ public class UnitOfWorkTests(ApprovalsApiFactory factory) : ApiTestBase<Approval
 
         Assert.True(created.IsSuccess);
         Assert.False(unit.InTransaction);
-        await Assert.ThrowsAsync<InvalidOperationException>(async () => await unit.TransactionAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await unit.BeginAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_first_batch_begins_the_transaction_which_holds_its_locks_until_the_unit_ends_and_a_disposed_unit_leaves_its_connection_idle()
+    {
+        var id = Guid.Parse(await CreateApprovalIdAsync("Locked by a unit", await ServiceRuleAsync()));
+        var main = Factory.Services.GetRequiredService<NpgsqlDataSource>();
+
+        // One connection, so the next unit gets the connection the first one gave back.
+        await using var transactions = SingleConnectionTransactions();
+        await using (var unit = new UnitOfWork(main, transactions, []))
+        {
+            Assert.NotNull(await ApprovalStore.LockAsync(unit, id, CancellationToken.None));
+            Assert.True(await IsLockedAsync(main, id));
+
+            // A later statement of the unit runs in the same transaction: it sees the lock's transaction as its own.
+            await using var command = unit.CreateCommand("SELECT now() <> statement_timestamp()");
+            Assert.True((bool)(await command.ExecuteScalarAsync())!);
+        }
+
+        // Disposed without a commit: the transaction rolled back, its lock is gone and the connection is back in the pool idle.
+        Assert.False(await IsLockedAsync(main, id));
+        await using (var next = new UnitOfWork(main, transactions, []))
+        {
+            await using var batch = await next.CreateBatchAsync(CancellationToken.None, new NpgsqlBatchCommand("SELECT 1"));
+            await batch.ExecuteNonQueryAsync();
+            await next.CommitAsync(CancellationToken.None);
+        }
+
+        // The pool's one connection, as the next unit would get it: its backend is idle, not idle in a transaction.
+        await using var connection = await transactions.OpenConnectionAsync();
+        await using var state = main.CreateCommand("SELECT state FROM pg_stat_activity WHERE pid = $1");
+        state.Parameters.Add(new NpgsqlParameter<int> { TypedValue = connection.ProcessID });
+        Assert.Equal("idle", (string?)await state.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_failed_batch_aborts_the_transaction_and_the_unit_still_gives_its_connection_back_usable()
+    {
+        var main = Factory.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var transactions = SingleConnectionTransactions();
+        await using (var unit = new UnitOfWork(main, transactions, []))
+        {
+            await using var batch = await unit.CreateBatchAsync(CancellationToken.None, new NpgsqlBatchCommand("SELECT 1/0"));
+            await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync());
+        }
+
+        await using var again = new UnitOfWork(main, transactions, []);
+        await using var next = await again.CreateBatchAsync(CancellationToken.None, new NpgsqlBatchCommand("SELECT 2"));
+        Assert.Equal(2, (int)(await next.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task A_begun_transaction_takes_its_first_statement_in_a_batch_which_carries_the_begin()
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var unit = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+        await unit.BeginAsync(CancellationToken.None);
+
+        Assert.True(unit.InTransaction);
+        Assert.Throws<InvalidOperationException>(() => unit.CreateCommand("SELECT 1"));
+    }
+
+    /// <summary>The transactions' data source as the host builds it, with one connection.</summary>
+    private NpgsqlDataSource SingleConnectionTransactions() => DatabaseSetup.CreateTransactionDataSourceBuilder(
+        new NpgsqlConnectionStringBuilder(Factory.ConnectionString) { MaxPoolSize = 1 }.ConnectionString, maxPoolSize: 1).Build();
+
+    /// <summary>Whether another transaction holds the approval's row lock.</summary>
+    private static async Task<bool> IsLockedAsync(NpgsqlDataSource dataSource, Guid id)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM (SELECT 1 FROM approvals WHERE id = $1 FOR UPDATE SKIP LOCKED) AS free");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        return (long)(await command.ExecuteScalarAsync())! == 0;
     }
 
     /// <summary>The approval's events plus its jobs, as the unit's own transaction sees them.</summary>
     private static async Task<long> CountInUnitAsync(UnitOfWork unit, Guid id)
     {
-        var transaction = await unit.TransactionAsync(CancellationToken.None);
-        await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT (SELECT count(*) FROM approval_events WHERE approval_id = $1) + (SELECT count(*) FROM delivery_jobs WHERE approval_id = $1)",
-            transaction.Connection, transaction);
-        command.Parameters.Add(new Npgsql.NpgsqlParameter<Guid> { TypedValue = id });
+        await using var command = unit.CreateCommand(
+            "SELECT (SELECT count(*) FROM approval_events WHERE approval_id = $1) + (SELECT count(*) FROM delivery_jobs WHERE approval_id = $1)");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
