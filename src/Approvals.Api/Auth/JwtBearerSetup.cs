@@ -54,6 +54,10 @@ internal sealed class JwtBearerSetup(IOptions<JwtOptions> jwtOptions, LocalSigni
 
         // Nothing reads the token back from the authentication properties; storing it cost every request.
         options.SaveToken = false;
+
+        // A token found valid is remembered while it stays valid, so its signature is not checked on every request.
+        options.TokenHandlers.Clear();
+        options.TokenHandlers.Add(new RememberingTokenHandler());
         options.TimeProvider = clock;
         options.TokenValidationParameters = new TokenValidationParameters
         {
