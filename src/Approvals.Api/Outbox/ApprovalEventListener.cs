@@ -24,7 +24,7 @@ public sealed partial class ApprovalEventListener(
     {
         // Real time for the reconnect delay: it is about the network, and tests move their fake clock by days or not at all.
         await NotificationChannels.ListenUntilStoppedAsync(
-            dataSource, NotificationChannels.ApprovalEvents, signal.Wake, () => LogListening(logger),
+            dataSource, NotificationChannels.ApprovalEvents, signal.Notified, () => LogListening(logger),
             exception => LogListenFailed(logger, exception.GetType().Name, exception.Message),
             ReconnectDelay, TimeProvider.System, stoppingToken);
     }

@@ -10,7 +10,9 @@ namespace Approvals.Api.Outbox;
 /// <c>NOTIFY approval_events</c> on a connection of its own, outside any write transaction (a NOTIFY inside one
 /// would serialise the commits of every notifying transaction; see the NotifyOnlyForQueuedJobs migration). Those
 /// notifications are coalesced to at most one per <see cref="NotifyInterval"/>: a burst of commits costs one.
-/// Each process's <see cref="ApprovalEventListener"/> turns them into <see cref="Wake"/>.
+/// Each process's <see cref="ApprovalEventListener"/> turns them into <see cref="Wake"/>, except the process's own
+/// (<see cref="Notified"/>): its waiters were woken at its commit, and a second wake a few milliseconds later would
+/// only answer the feed's long polls twice and drop the inbox counts read in between (Features/InboxCountsCache.cs).
 /// </summary>
 public sealed partial class ApprovalEventSignal(NpgsqlDataSource dataSource, ILogger<ApprovalEventSignal> logger) : IEventsCommittedObserver
 {
@@ -21,6 +23,9 @@ public sealed partial class ApprovalEventSignal(NpgsqlDataSource dataSource, ILo
 
     // Real time, not the injected clock: the interval is about network traffic, and tests move their clock by days.
     private static readonly TimeProvider Wall = TimeProvider.System;
+
+    /// <summary>The payload of this process's notifications, so that its own listener can tell them from others'.</summary>
+    private readonly string _origin = Guid.NewGuid().ToString("N");
 
     private TaskCompletionSource _next = NewSource();
     private int _notifyScheduled;
@@ -45,6 +50,18 @@ public sealed partial class ApprovalEventSignal(NpgsqlDataSource dataSource, ILo
     /// <summary>Wakes this process's waiters (another process committed, or a notification may have been missed).</summary>
     public void Wake() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
 
+    /// <summary>
+    /// A notification on the channel arrived with <paramref name="payload"/> (null: the listener (re)connected, and
+    /// notifications may have been missed): wakes the waiters unless this process sent it.
+    /// </summary>
+    public void Notified(string? payload)
+    {
+        if (payload != _origin)
+        {
+            Wake();
+        }
+    }
+
     private async Task NotifyOthersAsync()
     {
         try
@@ -58,7 +75,7 @@ public sealed partial class ApprovalEventSignal(NpgsqlDataSource dataSource, ILo
             // From here on a commit schedules another notification: this one may be sent before that commit ended.
             Volatile.Write(ref _lastNotifiedAt, Wall.GetTimestamp());
             Volatile.Write(ref _notifyScheduled, 0);
-            await NotificationChannels.NotifyAsync(dataSource, Channel, CancellationToken.None);
+            await NotificationChannels.NotifyAsync(dataSource, Channel, _origin, CancellationToken.None);
         }
         catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException or InvalidOperationException or ObjectDisposedException)
         {

@@ -18,7 +18,7 @@ public sealed partial class DeliveryNotificationListener(
 
     public Task RunAsync(Action wake, CancellationToken stoppingToken) =>
         NotificationChannels.ListenUntilStoppedAsync(
-            dataSource, Channel, wake, () => LogListening(logger),
+            dataSource, Channel, _ => wake(), () => LogListening(logger),
             exception => LogListenFailed(logger, exception.GetType().Name, exception.Message),
             ReconnectDelay, clock, stoppingToken);
 

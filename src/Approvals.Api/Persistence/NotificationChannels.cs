@@ -23,13 +23,13 @@ public static class NotificationChannels
 
     /// <summary>
     /// Holds a LISTEN connection on <paramref name="channel"/> until <paramref name="stoppingToken"/> fires, calling
-    /// <paramref name="wake"/> on every notification and after every (re)connect (notifications sent while
-    /// disconnected are lost). A failed connection is retried after <paramref name="reconnectDelay"/>, measured on
+    /// <paramref name="notified"/> with every notification's payload, and with null after every (re)connect
+    /// (notifications sent while disconnected are lost). A failed connection is retried after <paramref name="reconnectDelay"/>, measured on
     /// <paramref name="delayClock"/>. <paramref name="dataSource"/> must give sessions of their own: LISTEN belongs to one
     /// physical connection, which a multiplexing data source does not promise.
     /// </summary>
     public static async Task ListenUntilStoppedAsync(
-        NpgsqlDataSource dataSource, string channel, Action wake, Action onListening, Action<Exception> onFailure,
+        NpgsqlDataSource dataSource, string channel, Action<string?> notified, Action onListening, Action<Exception> onFailure,
         TimeSpan reconnectDelay, TimeProvider delayClock, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -37,10 +37,10 @@ public static class NotificationChannels
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => wake();
+                connection.Notification += (_, notification) => notified(notification.Payload);
                 await ListenAsync(connection, channel, stoppingToken);
                 onListening();
-                wake();
+                notified(null);
                 while (true)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -65,10 +65,12 @@ public static class NotificationChannels
         }
     }
 
-    /// <summary>Notifies <paramref name="channel"/> on its own, outside any transaction.</summary>
-    public static async Task NotifyAsync(NpgsqlDataSource dataSource, string channel, CancellationToken cancellationToken)
+    /// <summary>Notifies <paramref name="channel"/> with <paramref name="payload"/>, on its own, outside any transaction.</summary>
+    public static async Task NotifyAsync(NpgsqlDataSource dataSource, string channel, string payload, CancellationToken cancellationToken)
     {
-        await using var notify = dataSource.CreateCommand($"NOTIFY {Checked(channel)}");
+        await using var notify = dataSource.CreateCommand("SELECT pg_notify($1, $2)");
+        notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Checked(channel) });
+        notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
         await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 

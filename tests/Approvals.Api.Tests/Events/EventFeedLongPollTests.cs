@@ -2,10 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using Approvals.Api.Outbox;
 using Approvals.Api.Persistence.Data;
 using Approvals.Api.Tests.Infrastructure;
 using Approvals.Domain;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace Approvals.Api.Tests.Events;
@@ -92,6 +95,44 @@ public class EventFeedLongPollTests(EventFeedApiFactory factory, ITestOutputHelp
         output.WriteLine("Wake latency after the change's response (ms): " +
             string.Join(", ", latencies.Select(l => $"{l.Key} {l.Value.ToString("F1", CultureInfo.InvariantCulture)}")));
         AssertWokenPromptly([.. latencies.Values]);
+    }
+
+    [Fact]
+    public async Task A_process_is_woken_at_its_own_commit_and_not_again_by_its_notification_but_by_another_processs()
+    {
+        var signal = Factory.Services.GetRequiredService<ApprovalEventSignal>();
+        await CreateApprovalIdAsync("Before the signal is watched", await ServiceRuleAsync());
+        await Task.Delay(500); // that create's notification has come and gone, and the listener is connected
+
+        // The test listens too, to see the process's notification go out.
+        await using var listener = new NpgsqlConnection(Factory.ConnectionString);
+        await listener.OpenAsync();
+        var sent = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.Notification += (_, notification) => sent.TrySetResult(notification.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN {ApprovalEventSignal.Channel}", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        var atCommit = signal.NextWake;
+        signal.EventsCommitted();
+        Assert.True(atCommit.IsCompleted, "A commit wakes its own process at once.");
+        var afterCommit = signal.NextWake;
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var waiting = listener.WaitAsync(timeout.Token);
+        Assert.NotEmpty(await sent.Task.WaitAsync(timeout.Token));
+        await waiting;
+        await Task.Delay(300); // the process's own listener has had it as long
+        Assert.False(afterCommit.IsCompleted, "The process's own notification woke it a second time.");
+
+        await using (var other = new NpgsqlConnection(Factory.ConnectionString))
+        {
+            await other.OpenAsync();
+            await EventWriters.NotifyAsync(other);
+        }
+
+        await afterCommit.WaitAsync(timeout.Token);
     }
 
     [Fact]
