@@ -39,12 +39,13 @@ internal sealed class RememberingTokenHandler : TokenHandler
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        var keys = await KeysOfAsync(validationParameters);
         if (validationParameters.LifetimeValidator is not { } lifetime)
         {
             // Without a lifetime rule of the service's own there is nothing to check a remembered token against.
             return await _inner.ValidateTokenAsync(token, validationParameters);
         }
+
+        var keys = await KeysOfAsync(validationParameters);
 
         if (_valid.TryGetValue(token, out var remembered))
         {

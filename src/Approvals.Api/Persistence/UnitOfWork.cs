@@ -7,7 +7,7 @@ namespace Approvals.Api.Persistence;
 /// One per request or job (a scoped service): owns the connection, the transaction and the after-commit actions.
 /// Stores run their statements through it; only its owner — <see cref="UnitOfWorkFilter"/> for a request, the job's
 /// runner for a job — commits it, and nothing else begins or commits a transaction. The transaction begins when a
-/// participant first needs one (<see cref="CreateBatchAsync"/>, <see cref="BeginAsync"/>). A unit that never needs one
+/// participant first needs one (<see cref="CreateBatchAsync"/>). A unit that never needs one
 /// may run a single statement on its own instead (<see cref="CreateCommand"/> without a transaction): one statement
 /// is atomic by itself, and going through the main data source shares its multiplexed connections, which is
 /// measurably cheaper on the hottest write (creating; docs/benchmarks.md). Disposing an uncommitted unit rolls it back.
@@ -29,13 +29,9 @@ public sealed class UnitOfWork(
     private static readonly SqlStatement CommitSql = SqlStatement.Get("TransactionCommit");
 
     private readonly List<Action> _afterCommit = [];
+
+    /// <summary>The transaction's connection, from its first batch (which carries the BEGIN) until it ends.</summary>
     private NpgsqlConnection? _connection;
-
-    /// <summary>Begun, but no statement sent yet: the next batch starts with the BEGIN.</summary>
-    private bool _beginPending;
-
-    /// <summary>The BEGIN went out and no COMMIT after it.</summary>
-    private bool _open;
     private bool _ranOnItsOwn;
     private bool _committed;
     private bool _eventsAppended;
@@ -44,27 +40,8 @@ public sealed class UnitOfWork(
 
     public bool InTransaction => _connection is not null;
 
-    /// <summary>Begins the unit's transaction unless it has; its BEGIN goes out with the first batch (<see cref="CreateBatchAsync"/>).</summary>
-    public async ValueTask BeginAsync(CancellationToken cancellationToken)
-    {
-        if (_committedWithLastWrite)
-        {
-            throw new InvalidOperationException("This unit of work committed with its last write.");
-        }
-
-        if (_connection is not null)
-        {
-            return;
-        }
-
-        if (_ranOnItsOwn || _committed)
-        {
-            throw new InvalidOperationException("This unit of work has already written outside a transaction or committed.");
-        }
-
-        _connection = await transactions.OpenConnectionAsync(cancellationToken);
-        _beginPending = true;
-    }
+    /// <summary>The BEGIN went out and no COMMIT after it.</summary>
+    private bool Open => _connection is not null && !_committedWithLastWrite;
 
     /// <summary>
     /// A batch in the unit's transaction (begun if need be): several statements, one round trip. The caller executes
@@ -72,14 +49,27 @@ public sealed class UnitOfWork(
     /// </summary>
     public async ValueTask<NpgsqlBatch> CreateBatchAsync(CancellationToken cancellationToken, params NpgsqlBatchCommand[] commands)
     {
-        await BeginAsync(cancellationToken);
-        var batch = new NpgsqlBatch(_connection);
-        if (_beginPending)
+        if (_committedWithLastWrite)
         {
+            throw new InvalidOperationException("This unit of work committed with its last write.");
+        }
+
+        NpgsqlBatch batch;
+        if (_connection is not null)
+        {
+            batch = new NpgsqlBatch(_connection);
+        }
+        else if (_ranOnItsOwn || _committed)
+        {
+            throw new InvalidOperationException("This unit of work has already written outside a transaction or committed.");
+        }
+        else
+        {
+            _connection = await transactions.OpenConnectionAsync(cancellationToken);
+
             // Npgsql's reader skips statements that return no rows, so the batch's results are its callers' own.
+            batch = new NpgsqlBatch(_connection);
             batch.BatchCommands.Add(BeginSql.BatchCommand());
-            _beginPending = false;
-            _open = true;
         }
 
         foreach (var command in commands)
@@ -91,7 +81,7 @@ public sealed class UnitOfWork(
     }
 
     /// <summary>
-    /// A command in the unit's transaction when one has sent its BEGIN; otherwise a single statement on its own,
+    /// A command in the unit's transaction when one is open; otherwise a single statement on its own,
     /// through the main data source, after which the unit takes no other statement (it could not be atomic with this
     /// one).
     /// </summary>
@@ -100,11 +90,6 @@ public sealed class UnitOfWork(
         if (_committedWithLastWrite)
         {
             throw new InvalidOperationException("This unit of work committed with its last write.");
-        }
-
-        if (_beginPending)
-        {
-            throw new InvalidOperationException("A transaction's first statement goes in a batch (CreateBatchAsync), which carries its BEGIN.");
         }
 
         if (_connection is not null)
@@ -139,7 +124,7 @@ public sealed class UnitOfWork(
     /// </summary>
     internal bool TryCommitWith(NpgsqlBatch batch)
     {
-        if (!_lastWriteMayCommit || !_open)
+        if (!_lastWriteMayCommit || !Open)
         {
             return false;
         }
@@ -150,11 +135,7 @@ public sealed class UnitOfWork(
     }
 
     /// <summary>The batch of <see cref="TryCommitWith"/> committed: no statement follows, and <see cref="CommitAsync"/> has nothing left to send.</summary>
-    internal void CommittedWithLastWrite()
-    {
-        _committedWithLastWrite = true;
-        _open = false;
-    }
+    internal void CommittedWithLastWrite() => _committedWithLastWrite = true;
 
     /// <summary>Stores call this when they append approval events: the observers are told once the unit commits.</summary>
     public void EventsAppended() => _eventsAppended = true;
@@ -170,11 +151,10 @@ public sealed class UnitOfWork(
             throw new InvalidOperationException("The unit of work was committed already.");
         }
 
-        if (_open)
+        if (Open)
         {
             await using var commit = new NpgsqlCommand(CommitSql.Text, _connection);
             await commit.ExecuteNonQueryAsync(cancellationToken);
-            _open = false;
         }
 
         _committed = true;
@@ -215,8 +195,6 @@ public sealed class UnitOfWork(
     /// </summary>
     private async ValueTask ReleaseAsync()
     {
-        _beginPending = false;
-        _open = false;
         if (_connection is not null)
         {
             await _connection.DisposeAsync();

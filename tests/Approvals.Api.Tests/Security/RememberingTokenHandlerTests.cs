@@ -18,7 +18,7 @@ namespace Approvals.Api.Tests.Security;
 public class RememberingTokenHandlerTests(SecurityApiFactory factory) : ApiTestBase<SecurityApiFactory>(factory)
 {
     [Fact]
-    public async Task The_scheme_validates_with_the_remembering_handler_alone()
+    public void The_scheme_validates_with_the_remembering_handler_alone()
     {
         var options = Factory.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
 
