@@ -109,7 +109,7 @@ public sealed class PostgresServer : IDisposable
     /// postmaster.pid if its command line still names the folder, then the folder removed.
     /// </summary>
     private const string LifelineScript = """
-        exec >/dev/null 2>&1
+        exec 2>/dev/null # standard output stays open until the end: it tells the test process the cleanup is done
         folder=$1
         cat >/dev/null # returns at end of file: the test process released the cluster or died
         pid=$(head -n 1 "$folder/data/postmaster.pid" 2>/dev/null)

@@ -31,11 +31,11 @@ internal sealed class RabbitMqNodeWatchdog
           done
         }
         if [ "$1" = watch ]; then
-          exec >/dev/null 2>&1
+          exec 2>/dev/null # standard output stays open until the end: it tells the test process the cleanup is done
           epmd=epmd
           [ "$4" = 1 ] && epmd="setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups epmd"
           # Loopback only; epmd always adds [::1] as well.
-          $epmd -port "$3" -address 127.0.0.1 </dev/null &
+          $epmd -port "$3" -address 127.0.0.1 </dev/null >/dev/null &
           echo $! >"$folder/epmd.pid"
           cat >/dev/null # returns at end of file: the test process closed its end or died
         fi
