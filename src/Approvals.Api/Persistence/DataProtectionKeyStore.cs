@@ -11,8 +11,8 @@ namespace Approvals.Api.Persistence;
 /// <c>data_protection_keys</c>, so every instance behind one address reads the cookies another wrote, and a restart
 /// signs nobody out. The framework reads the ring at start and about once a day, and adds a key every 90 days, through
 /// this synchronous interface: on a session data source without multiplexing, which cannot run synchronous commands.
-/// The keys are stored as the framework writes them, unencrypted: whoever can read the database can forge sessions,
-/// as whoever can read it can read every approval.
+/// The keys are stored as the framework hands them over: encrypted to a certificate when <c>Web:KeyRing</c> names one
+/// (<see cref="Web.KeyRingProtection"/>), otherwise unencrypted, and then whoever can read the database can forge sessions.
 /// </summary>
 public sealed class DataProtectionKeyStore([FromKeyedServices(DatabaseSetup.SessionDataSource)] NpgsqlDataSource dataSource) : IXmlRepository
 {

@@ -88,7 +88,7 @@ public static class ApprovalsApiSetup
 
         services.AddApprovalsAuth(builder.Configuration);
         services.AddApprovalsRateLimiting();
-        services.AddApprovalsWeb();
+        services.AddApprovalsWeb(builder.Configuration);
 
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])

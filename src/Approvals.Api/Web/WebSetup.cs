@@ -25,7 +25,7 @@ public static class WebSetup
     /// <summary>The header that the pages' scripts send the antiforgery token in (forms send it as a field).</summary>
     public const string AntiforgeryHeaderName = "X-CSRF-TOKEN";
 
-    public static IServiceCollection AddApprovalsWeb(this IServiceCollection services)
+    public static IServiceCollection AddApprovalsWeb(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRazorPages(options =>
         {
@@ -38,8 +38,9 @@ public static class WebSetup
             options.Conventions.AllowAnonymousToPage("/Error");
         });
         // The session, antiforgery and notice cookies are protected with keys kept in PostgreSQL, so any instance
-        // behind one address reads what another wrote, and they survive restarts (docs/security.md).
-        services.AddDataProtection().SetApplicationName("approvals");
+        // behind one address reads what another wrote, and they survive restarts; encrypted there with a certificate
+        // when one is configured (docs/web.md).
+        services.AddDataProtection().SetApplicationName("approvals").ProtectKeysAsConfigured(configuration);
         services.AddSingleton<DataProtectionKeyStore>();
         services.AddOptions<KeyManagementOptions>().Configure<DataProtectionKeyStore>((keys, store) => keys.XmlRepository = store);
         services.AddAntiforgery(options =>

@@ -13,8 +13,11 @@ public sealed class EventFeedTiming
     public const string Collection = "Event feed timing";
 }
 
-/// <summary>Another ApprovalService process (<c>--role api</c>) on the same database: its commits reach the first one only through NOTIFY.</summary>
-public sealed class SecondApiHost(string connectionString, TimeProvider clock) : WebApplicationFactory<Program>
+/// <summary>
+/// Another ApprovalService process (<c>--role api</c>) on the same database: its commits reach the first one only
+/// through NOTIFY. <paramref name="settings"/> come on top of its own.
+/// </summary>
+public sealed class SecondApiHost(string connectionString, TimeProvider clock, params KeyValuePair<string, string?>[] settings) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -28,6 +31,11 @@ public sealed class SecondApiHost(string connectionString, TimeProvider clock) :
         builder.UseSetting("Auth:ApiKeys:0:Name", "test");
         builder.UseSetting("Auth:ApiKeys:0:Key", ApprovalsApiFactory.ApiKey);
         builder.UseSetting("RateLimiting:Enabled", "false");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
