@@ -103,27 +103,20 @@ public sealed class KeyRingSettingsTests : IDisposable
 
     public void Dispose() => _certificates.Dispose();
 
-    [Fact]
-    public async Task A_missing_file_stops_the_start()
+    [Theory]
+    [InlineData("missing", "is no readable PEM file with a certificate and its private key")]
+    [InlineData("public-only", "is no readable PEM file with a certificate and its private key")]
+    [InlineData("elliptic", "holds no RSA private key")]
+    public async Task A_file_without_a_usable_certificate_stops_the_start(string file, string reason)
     {
-        var path = _certificates.Missing("nowhere");
+        var path = file switch
+        {
+            "missing" => _certificates.Missing(file),
+            "public-only" => _certificates.RsaWithoutKey(file),
+            _ => _certificates.Ecdsa(file),
+        };
         var failure = await ServiceStart.ValidationFailureAsync((CertificateSetting, path));
-        Assert.Contains(CertificateSetting, failure.Message, StringComparison.Ordinal);
-        Assert.Contains(path, failure.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_certificate_without_its_private_key_stops_the_start()
-    {
-        var failure = await ServiceStart.ValidationFailureAsync((CertificateSetting, _certificates.RsaWithoutKey("public-only")));
-        Assert.Contains("private key", failure.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_certificate_without_an_rsa_key_stops_the_start()
-    {
-        var failure = await ServiceStart.ValidationFailureAsync((CertificateSetting, _certificates.Ecdsa("elliptic")));
-        Assert.Contains("no RSA private key", failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"{CertificateSetting}: '{path}' {reason}", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
