@@ -67,7 +67,7 @@ internal static class KeyRingProtection
         try
         {
             var certificate = X509Certificate2.CreateFromPemFile(path);
-            // XML encryption wraps each key's secret with the certificate's RSA key (RSA-OAEP).
+            // Each key is encrypted with a fresh AES key, which the certificate's RSA public key wraps (XML Encryption).
             using var key = certificate.GetRSAPrivateKey();
             if (key is null)
             {

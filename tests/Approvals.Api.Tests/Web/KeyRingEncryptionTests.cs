@@ -67,7 +67,7 @@ public class KeyRingEncryptionTests(KeyRingApiFactory factory) : ApiTestBase<Key
             using var second = Browser(rotated, cookies);
             var (status, page) = await PageAsync(second);
             Assert.Equal(HttpStatusCode.OK, status);
-            Assert.Contains("ines", page, StringComparison.Ordinal);
+            Assert.Contains("Signed in as <strong>ines</strong>", page, StringComparison.Ordinal);
         }
 
         // Without the certificate the stored keys are of no use: the session is not read, the page asks to sign in.
