@@ -14,7 +14,7 @@ public sealed class WebProviderOptions
 {
     public const string Section = "Web:Oidc";
 
-    /// <summary>The client registered at the provider for the web pages (its redirect URI: <c>https://…/signin-oidc</c>); empty: no sign-in through the provider.</summary>
+    /// <summary>The client registered at the provider for the web pages (its redirect URI: <c>https://…/signin-oidc</c>, its post-logout redirect URI: <c>https://…/signout-callback-oidc</c>); empty: no sign-in through the provider.</summary>
     public string? ClientId { get; set; }
 
     /// <summary>The client's secret for a confidential client; empty for a public client (PKCE protects the code either way).</summary>
@@ -31,13 +31,17 @@ public sealed class WebProviderOptions
 /// ID token validated against the provider's keys (issuer, audience = the client, nonce, lifetime), its subject, roles
 /// and groups recorded exactly as a bearer token's are (<see cref="PersonResolver"/>: first seen, remembered, refused
 /// when disabled), then the same session as a local sign-in (<see cref="WebSession"/>): a cookie naming the subject
-/// alone, the person resolved on every request. Nothing of the provider's tokens is kept. Signing out ends this
-/// session, not the provider's.
+/// alone, the person resolved on every request. Of the provider's tokens only the ID token is kept, in the session
+/// cookie, to name the session when signing out: sign-out ends this session and then the provider's (RP-initiated
+/// logout), when the provider publishes an end-session endpoint.
 /// </summary>
 public static class WebProviderSignIn
 {
     public const string Scheme = "WebProvider";
     public const string CallbackPath = "/signin-oidc";
+
+    /// <summary>Where the provider sends the browser back after its sign-out (register it at the provider too).</summary>
+    public const string SignedOutCallbackPath = "/signout-callback-oidc";
 
     /// <summary>Why a sign-in through the provider was refused, on the sign-in page's address (<c>?failed=</c>).</summary>
     public const string RefusedPerson = "person";
@@ -46,7 +50,15 @@ public static class WebProviderSignIn
     /// <summary>Whether the pages sign people in through the provider: a provider (<c>Auth:Jwt:Authority</c>) and a client for the pages.</summary>
     public static bool IsEnabled(JwtOptions jwt, WebProviderOptions provider) => jwt.UsesAuthority && provider.IsConfigured;
 
-    /// <summary>The origin the sign-in form's post redirects to (the provider's), or null when people sign in with a password.</summary>
+    /// <summary>
+    /// Whether signing out of this session goes on to the provider: the pages sign in there and the session came from
+    /// it (it holds the ID token; a session started before this version kept the token does not).
+    /// </summary>
+    public static async Task<bool> SignsOutAtProviderAsync(HttpContext context) =>
+        await context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(Scheme) is not null
+        && await context.GetTokenAsync(WebSession.Scheme, OpenIdConnectParameterNames.IdToken) is not null;
+
+    /// <summary>The origin the sign-in and sign-out forms' posts redirect to (the provider's), or null when people sign in with a password.</summary>
     public static string? FormTarget(IServiceProvider services)
     {
         var jwt = services.GetRequiredService<IOptions<JwtOptions>>().Value;
@@ -79,6 +91,7 @@ public static class WebProviderSignIn
                 // the session's (a form_post from the provider's site would need SameSite=None).
                 oidc.ResponseMode = OpenIdConnectResponseMode.Query;
                 oidc.CallbackPath = CallbackPath;
+                oidc.SignedOutCallbackPath = SignedOutCallbackPath;
                 oidc.SignInScheme = WebSession.Scheme;
                 oidc.SaveTokens = false;
                 oidc.GetClaimsFromUserInfoEndpoint = false;
@@ -102,8 +115,29 @@ public static class WebProviderSignIn
                     cookie.SecurePolicy = web.Value.CookiePolicy(environment);
                 }
 
+                // The ID token alone is kept (SaveTokens would keep the access token too), as the sign-out's
+                // id_token_hint: the provider learns which of its sessions to end.
+                oidc.Events.OnTokenValidated = context =>
+                {
+                    context.Properties!.StoreTokens([new AuthenticationToken { Name = OpenIdConnectParameterNames.IdToken, Value = context.SecurityToken.RawData }]);
+                    return Task.CompletedTask;
+                };
+
                 // After every check (the nonce is checked after OnTokenValidated in the code flow), before the sign-in.
                 oidc.Events.OnTicketReceived = RecordPersonAsync;
+
+                // A provider without an end-session endpoint: the session here has ended, which is all there is to do.
+                oidc.Events.OnRedirectToIdentityProviderForSignOut = context =>
+                {
+                    if (string.IsNullOrEmpty(context.ProtocolMessage.IssuerAddress))
+                    {
+                        context.Response.Redirect(context.Properties.RedirectUri ?? WebSession.SignInPath);
+                        context.HandleResponse();
+                    }
+
+                    return Task.CompletedTask;
+                };
+
                 oidc.Events.OnRemoteFailure = context =>
                 {
                     context.Response.Redirect($"{WebSession.SignInPath}?failed={RefusedResponse}");

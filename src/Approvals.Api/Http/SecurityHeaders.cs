@@ -14,25 +14,25 @@ internal static class SecurityHeaders
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
 
     // The web pages load their own scripts and styles only: no inline script or style, no other origin, forms post
-    // back to this origin, and the live updates (EventSource) connect to it.
+    // back to this origin (and are redirected to the identity provider's, if any), and the live updates
+    // (EventSource) connect to it.
     private const string WebPagePolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-    /// <param name="signInPath">The web sign-in page.</param>
-    /// <param name="signInTarget">
-    /// The identity provider's origin when people sign in there: the sign-in form's post is answered with a redirect
-    /// to it, which form-action governs too; null otherwise.
+    /// <param name="providerOrigin">
+    /// The identity provider's origin when people sign in there: the sign-in form's post, and the sign-out form's on
+    /// every page, are answered with a redirect to it, which form-action governs too; null otherwise.
     /// </param>
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, PathString signInPath, string? signInTarget)
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, string? providerOrigin)
     {
-        var signInPolicy = signInTarget is null
+        var webPagePolicy = providerOrigin is null
             ? WebPagePolicy
-            : WebPagePolicy.Replace("form-action 'self'", $"form-action 'self' {signInTarget}", StringComparison.Ordinal);
-        return app.Use((context, next) => Apply(context, next, signInPath, signInPolicy));
+            : WebPagePolicy.Replace("form-action 'self'", $"form-action 'self' {providerOrigin}", StringComparison.Ordinal);
+        return app.Use((context, next) => Apply(context, next, webPagePolicy));
     }
 
-    private static Task Apply(HttpContext context, RequestDelegate next, PathString signInPath, string signInPolicy)
+    private static Task Apply(HttpContext context, RequestDelegate next, string webPagePolicy)
     {
         context.Response.OnStarting(() =>
         {
@@ -42,8 +42,7 @@ internal static class SecurityHeaders
             headers["Referrer-Policy"] = "no-referrer";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
             headers["Cross-Origin-Resource-Policy"] = "same-origin";
-            headers.ContentSecurityPolicy = WebPageMetadata.IsWebPage(context)
-                    ? context.Request.Path.StartsWithSegments(signInPath) ? signInPolicy : WebPagePolicy
+            headers.ContentSecurityPolicy = WebPageMetadata.IsWebPage(context) ? webPagePolicy
                 : context.Request.Path.StartsWithSegments("/swagger") ? SwaggerUiPolicy
                 : ApiPolicy;
             if (headers.CacheControl.Count == 0)

@@ -107,7 +107,7 @@ public static class ApprovalsApiSetup
         // below knows the endpoint (web page or API) it is working for.
         app.UseHeadAsGet();
         app.UseRouting();
-        app.UseSecurityHeaders(WebSession.SignInPath, WebProviderSignIn.FormTarget(app.Services));
+        app.UseSecurityHeaders(WebProviderSignIn.FormTarget(app.Services));
         app.UseExceptionHandler();
         app.UseStatusCodePages(Problems.WriteStatusCodePageAsync);
         app.UseWebErrorPages();

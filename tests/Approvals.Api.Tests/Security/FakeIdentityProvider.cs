@@ -17,7 +17,9 @@ namespace Approvals.Api.Tests.Security;
 /// is all the service needs to validate tokens. Tests mint tokens with the private key, or with a key it does not publish.
 /// For the web pages' sign-in it also runs the authorization code flow with PKCE: its authorization endpoint signs in
 /// at once whoever the test named (<see cref="NextSignIn"/>; no login form), and its token endpoint checks the code,
-/// the redirect URI, the client and the PKCE verifier before it answers with an ID token for the client.
+/// the redirect URI, the client and the PKCE verifier before it answers with an ID token for the client. Its
+/// end-session endpoint (RP-initiated logout; unpublished without <see cref="EndsSessions"/>) records each sign-out and
+/// sends the browser back.
 /// </summary>
 public sealed class FakeIdentityProvider : IAsyncDisposable
 {
@@ -40,25 +42,22 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
 
     public string Authority { get; private set; } = "";
 
+    /// <summary>Whether the discovery document names an end-session endpoint.</summary>
+    public bool EndsSessions { get; init; } = true;
+
+    /// <summary>The sign-outs the end-session endpoint took, in order.</summary>
+    public ConcurrentQueue<EndedSession> EndedSessions { get; } = new();
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
         var publicKey = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_signingKey.ExportParameters(false)) { KeyId = "idp-key" });
-        _app.MapGet("/.well-known/openid-configuration", (HttpContext context) => Results.Json(new Dictionary<string, object>
-        {
-            ["issuer"] = Authority,
-            ["jwks_uri"] = $"{Authority}/jwks",
-            ["authorization_endpoint"] = $"{Authority}/authorize",
-            ["token_endpoint"] = $"{Authority}/token",
-            ["response_types_supported"] = new[] { "code" },
-            ["subject_types_supported"] = new[] { "public" },
-            ["code_challenge_methods_supported"] = new[] { "S256" },
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-        }));
+        _app.MapGet("/.well-known/openid-configuration", () => Results.Json(Discovery()));
         _app.MapGet("/authorize", (Delegate)Authorize);
         _app.MapPost("/token", (Delegate)RedeemAsync);
+        _app.MapGet("/logout", (Delegate)EndSession);
         _app.MapGet("/jwks", () => Results.Json(new Dictionary<string, object>
         {
             ["keys"] = new[]
@@ -68,6 +67,28 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
         }));
         await _app.StartAsync();
         Authority = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
+    /// <summary>The discovery document: the endpoints above, the end-session one only when <see cref="EndsSessions"/>.</summary>
+    private Dictionary<string, object> Discovery()
+    {
+        var discovery = new Dictionary<string, object>
+        {
+            ["issuer"] = Authority,
+            ["jwks_uri"] = $"{Authority}/jwks",
+            ["authorization_endpoint"] = $"{Authority}/authorize",
+            ["token_endpoint"] = $"{Authority}/token",
+            ["response_types_supported"] = new[] { "code" },
+            ["subject_types_supported"] = new[] { "public" },
+            ["code_challenge_methods_supported"] = new[] { "S256" },
+            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+        };
+        if (EndsSessions)
+        {
+            discovery["end_session_endpoint"] = $"{Authority}/logout";
+        }
+
+        return discovery;
     }
 
     /// <summary>A token as the provider would issue it, or signed with a stranger's key when <paramref name="foreignKey"/>.</summary>
@@ -102,6 +123,21 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
         var code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         _codes[code] = new IssuedCode(person, query["client_id"]!, query["redirect_uri"]!, query["code_challenge"]!, query["nonce"]!);
         return Results.Redirect($"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}");
+    }
+
+    /// <summary>Ends the session the ID token names (records it) and sends the browser back with the client's state.</summary>
+    private IResult EndSession(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var hint = query["id_token_hint"].ToString();
+        var back = query["post_logout_redirect_uri"].ToString();
+        if (hint.Length == 0 || back.Length == 0)
+        {
+            return Results.BadRequest();
+        }
+
+        EndedSessions.Enqueue(new EndedSession(new JsonWebToken(hint), back));
+        return Results.Redirect($"{back}?state={Uri.EscapeDataString(query["state"].ToString())}");
     }
 
     /// <summary>Exchanges a code once, for the client, redirect URI and PKCE verifier it was issued for.</summary>
@@ -140,5 +176,8 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
 
 /// <summary>Who the provider signs in, with their role and group claims, and what to get wrong in the ID token.</summary>
 public sealed record SignInAs(string Subject, string[] Roles, string[] Groups, bool ForeignKey = false, bool WrongAudience = false, bool WrongNonce = false);
+
+/// <summary>A sign-out the provider took: the ID token the client named its session by, and where it sent the browser back.</summary>
+public sealed record EndedSession(JsonWebToken IdTokenHint, string PostLogoutRedirectUri);
 
 internal sealed record IssuedCode(SignInAs Person, string ClientId, string RedirectUri, string CodeChallenge, string Nonce);

@@ -11,12 +11,20 @@ namespace Approvals.Api.Tests.Web;
 /// The web pages with an OpenID Connect provider (<see cref="FakeIdentityProvider"/> on its own loopback port): people
 /// sign in there, the pages are its client <see cref="ClientId"/> (confidential, with PKCE).
 /// </summary>
-public sealed class ProviderWebAppFactory : WebAppFactory, IAsyncLifetime
+public class ProviderWebAppFactory : WebAppFactory, IAsyncLifetime
 {
     public const string ClientId = "approvals-web";
     public const string ClientSecret = "approvals-web-secret-0123456789";
 
-    public FakeIdentityProvider Provider { get; } = new() { ClientSecret = ClientSecret };
+    public ProviderWebAppFactory()
+        : this(providerEndsSessions: true)
+    {
+    }
+
+    protected ProviderWebAppFactory(bool providerEndsSessions) =>
+        Provider = new() { ClientSecret = ClientSecret, EndsSessions = providerEndsSessions };
+
+    public FakeIdentityProvider Provider { get; }
 
     protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
     [
@@ -38,6 +46,9 @@ public sealed class ProviderWebAppFactory : WebAppFactory, IAsyncLifetime
         await Provider.DisposeAsync();
     }
 }
+
+/// <summary>The pages with a provider whose discovery document names no end-session endpoint.</summary>
+public sealed class ProviderWithoutSignOutWebAppFactory() : ProviderWebAppFactory(providerEndsSessions: false);
 
 /// <summary>Signing in on the web pages through the identity provider, in Chromium.</summary>
 public class ProviderSignInTests(ProviderWebAppFactory factory) : WebTestBase<ProviderWebAppFactory>(factory)
@@ -117,5 +128,52 @@ public class ProviderSignInTests(ProviderWebAppFactory factory) : WebTestBase<Pr
         await Page.WaitForURLAsync(url => url.Contains("failed=", StringComparison.Ordinal));
         await Assertions.Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("disabled");
         Assert.DoesNotContain(await Context.CookiesAsync(), c => c.Name == WebSession.CookieName);
+    }
+
+    [Fact]
+    public async Task Signing_out_ends_the_session_and_then_the_providers_which_sends_the_person_back_to_sign_in()
+    {
+        await SignInAtProviderAsync(Page, Provider, "idp-sofia");
+        var before = Provider.EndedSessions.Count;
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == WebSession.SignInPath);
+
+        // The provider was told which of its sessions to end (the ID token it gave this session), and where to send
+        // the browser back; the session here is gone.
+        var ended = Assert.Single(Provider.EndedSessions.Skip(before));
+        Assert.Equal("idp-sofia", ended.IdTokenHint.Subject);
+        Assert.Equal([ProviderWebAppFactory.ClientId], ended.IdTokenHint.Audiences);
+        Assert.Equal(Factory.BaseUrl.TrimEnd('/') + WebProviderSignIn.SignedOutCallbackPath, ended.PostLogoutRedirectUri);
+        Assert.DoesNotContain(await Context.CookiesAsync(), c => c.Name == WebSession.CookieName);
+        await Page.GotoAsync("/mine");
+        Assert.Equal(WebSession.SignInPath, new Uri(Page.Url).AbsolutePath);
+    }
+
+    /// <summary>Signs <paramref name="subject"/> in through the provider (a requester) and waits for the inbox.</summary>
+    internal static async Task SignInAtProviderAsync(IPage page, FakeIdentityProvider provider, string subject)
+    {
+        provider.NextSignIn = new SignInAs(subject, ["requester"], []);
+        await page.GotoAsync(WebSession.SignInPath);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue to the identity provider" }).ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+    }
+}
+
+/// <summary>Signing out where the provider has no end-session endpoint: the session here ends, and that is all.</summary>
+public class ProviderWithoutSignOutTests(ProviderWithoutSignOutWebAppFactory factory) : WebTestBase<ProviderWithoutSignOutWebAppFactory>(factory)
+{
+    [Fact]
+    public async Task Signing_out_ends_the_session_here_and_goes_to_the_sign_in_page()
+    {
+        await ProviderSignInTests.SignInAtProviderAsync(Page, Factory.Provider, "idp-tomas");
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == WebSession.SignInPath);
+
+        Assert.Empty(Factory.Provider.EndedSessions);
+        Assert.DoesNotContain(await Context.CookiesAsync(), c => c.Name == WebSession.CookieName);
+        await Page.GotoAsync("/mine");
+        Assert.Equal(WebSession.SignInPath, new Uri(Page.Url).AbsolutePath);
     }
 }
