@@ -1,6 +1,9 @@
+using Approvals.Api.Features;
 using Approvals.Api.Persistence;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Web;
 
@@ -8,6 +11,7 @@ namespace Approvals.Api.Web;
 /// Owns the request's <see cref="UnitOfWork"/> for a page's form posts, as <c>UnitOfWorkFilter</c> does for the API's
 /// endpoints: a post that succeeded answers with a redirect (post-redirect-get) and its unit is committed; a refused
 /// post re-renders the page with the problem's status, and its unit is left to roll back, so it writes nothing.
+/// A post of a form submitted before runs once (<see cref="FormSubmission"/>): a repeat answers as the first did.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class InUnitOfWorkAttribute : Attribute, IAsyncPageFilter
@@ -16,11 +20,55 @@ public sealed class InUnitOfWorkAttribute : Attribute, IAsyncPageFilter
 
     public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
-        var executed = await next();
-        if (HttpMethods.IsPost(context.HttpContext.Request.Method) && executed.Exception is null
-            && executed.Result is LocalRedirectResult or RedirectResult or RedirectToPageResult)
+        var http = context.HttpContext;
+        if (!HttpMethods.IsPost(http.Request.Method))
         {
-            await context.HttpContext.RequestServices.GetRequiredService<UnitOfWork>().CommitAsync(CancellationToken.None);
+            await next();
+            return;
+        }
+
+        var unit = http.RequestServices.GetRequiredService<UnitOfWork>();
+        var options = http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value;
+        var clock = http.RequestServices.GetRequiredService<TimeProvider>();
+        var tempData = ((PageModel)context.HandlerInstance).TempData;
+        var invalid = false;
+        var submission = await FormSubmission.ReadAsync(http, () => invalid = true);
+        if (invalid)
+        {
+            context.Result = new BadRequestResult();
+            return;
+        }
+
+        if (submission is not null && await submission.EarlierAnswerAsync(unit, tempData, options, clock.GetUtcNow()) is { } earlier)
+        {
+            context.Result = earlier;
+            return;
+        }
+
+        var executed = await next();
+        if (executed.Exception is not null)
+        {
+            return;
+        }
+
+        if (executed.Result is LocalRedirectResult or RedirectResult or RedirectToPageResult)
+        {
+            if (submission is not null && executed.Result is LocalRedirectResult redirect
+                && !await submission.RecordAsync(unit, redirect, tempData, options, clock.GetUtcNow()))
+            {
+                // A post of the same submission ran at the same time and stored its answer first: this one's work is
+                // rolled back (the unit is not committed), and the person sees what the first one did.
+                executed.Result = await submission.EarlierAnswerAsync(unit, tempData, options, clock.GetUtcNow())
+                    ?? throw new InvalidOperationException("A form submission's answer was stored, yet it cannot be read.");
+                return;
+            }
+
+            await unit.CommitAsync(CancellationToken.None);
+        }
+        else if (submission is not null && await submission.EarlierAnswerAsync(unit, tempData, options, clock.GetUtcNow()) is { } first)
+        {
+            // Refused because a post of the same submission had already done the work (a vote already cast): its answer.
+            executed.Result = first;
         }
     }
 }

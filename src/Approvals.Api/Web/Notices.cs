@@ -22,6 +22,23 @@ public static class Notices
     public static void SetOutcomes(ITempDataDictionary tempData, IReadOnlyList<ItemOutcome> outcomes) =>
         tempData[OutcomesKey] = JsonSerializer.Serialize(outcomes, JsonSerializerOptions.Web);
 
+    /// <summary>What the next page will be told, without taking it (to store with a form's submission).</summary>
+    public static Dictionary<string, string> Peek(ITempDataDictionary tempData) =>
+        new[] { NoticeKey, OutcomesKey }.Where(key => tempData.Peek(key) is string).ToDictionary(key => key, key => (string)tempData.Peek(key)!);
+
+    /// <summary>Tells the next page what <paramref name="notices"/> (from <see cref="Peek"/>) say, and nothing else.</summary>
+    public static void Restore(ITempDataDictionary tempData, IReadOnlyDictionary<string, string> notices)
+    {
+        foreach (var key in new[] { NoticeKey, OutcomesKey })
+        {
+            tempData.Remove(key);
+            if (notices.TryGetValue(key, out var value))
+            {
+                tempData[key] = value;
+            }
+        }
+    }
+
     public static IReadOnlyList<ItemOutcome> TakeOutcomes(ITempDataDictionary tempData) =>
         tempData[OutcomesKey] is string json ? JsonSerializer.Deserialize<List<ItemOutcome>>(json, JsonSerializerOptions.Web) ?? [] : [];
 }

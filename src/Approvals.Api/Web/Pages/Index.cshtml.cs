@@ -13,8 +13,11 @@ namespace Approvals.Api.Web.Pages;
 /// <summary>
 /// The inbox: what waits for the signed-in person's vote, and for those who delegated to them, by deadline
 /// (<see cref="ApprovalInbox"/>, the same read as <c>GET /api/v1/inbox</c>, with the same filters), one page at a
-/// time; and approving several at once with one comment (<see cref="BulkVoting"/>, as <c>POST /api/v1/votes:bulk</c>).
+/// time; and approving several at once with one comment (<see cref="BulkVoting"/>, as <c>POST /api/v1/votes:bulk</c>:
+/// each vote commits on its own; the request's unit of work holds only the form's submission, so a repeated post
+/// shows what the first one did).
 /// </summary>
+[InUnitOfWork]
 public sealed class IndexModel(ApprovalInbox inbox, ServiceRuleChoices serviceRules, PeopleDirectory people, TimeProvider clock) : PageModel
 {
     public const int PageSize = 25;
