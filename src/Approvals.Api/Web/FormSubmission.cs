@@ -33,24 +33,23 @@ internal sealed class FormSubmission
 
     private FormSubmission(string caller, string key, string requestHash) => (_caller, _key, _requestHash) = (caller, key, requestHash);
 
-    /// <summary>The post's submission; null when its form carries none. A submission id that is no id answers 400 (<paramref name="invalid"/>).</summary>
-    public static async Task<FormSubmission?> ReadAsync(HttpContext http, Func<bool> invalid)
+    /// <summary>The post's submission (null when its form carries none), or that its submission id is no id (to refuse with 400).</summary>
+    public static async Task<(FormSubmission? Submission, bool Invalid)> ReadAsync(HttpContext http)
     {
         if (!http.Request.HasFormContentType)
         {
-            return null;
+            return (null, false);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         if (!form.TryGetValue(FieldName, out var ids))
         {
-            return null;
+            return (null, false);
         }
 
         if (ids.Count != 1 || !Guid.TryParse(ids[0], out var id))
         {
-            invalid();
-            return null;
+            return (null, true);
         }
 
         var request = new StringBuilder().Append(http.Request.Path.Value).Append(http.Request.QueryString.Value);
@@ -60,7 +59,7 @@ internal sealed class FormSubmission
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.ToString())));
-        return new(Caller.From(http).Actor, $"web-form:{id:N}:{hash[..32]}", hash);
+        return (new(Caller.From(http).Actor, $"web-form:{id:N}:{hash[..32]}", hash), false);
     }
 
     /// <summary>Where the first post of this submission redirected, with its notice, while the key holds; else null.</summary>

@@ -31,8 +31,7 @@ public sealed class InUnitOfWorkAttribute : Attribute, IAsyncPageFilter
         var options = http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value;
         var clock = http.RequestServices.GetRequiredService<TimeProvider>();
         var tempData = ((PageModel)context.HandlerInstance).TempData;
-        var invalid = false;
-        var submission = await FormSubmission.ReadAsync(http, () => invalid = true);
+        var (submission, invalid) = await FormSubmission.ReadAsync(http);
         if (invalid)
         {
             context.Result = new BadRequestResult();
