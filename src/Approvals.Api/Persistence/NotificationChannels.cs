@@ -24,8 +24,8 @@ public static class NotificationChannels
     /// <summary>
     /// Holds a LISTEN connection on <paramref name="channel"/> until <paramref name="stoppingToken"/> fires, calling
     /// <paramref name="notified"/> with every notification's payload, and with null after every (re)connect
-    /// (notifications sent while disconnected are lost). A failed connection is retried after <paramref name="reconnectDelay"/>, measured on
-    /// <paramref name="delayClock"/>. <paramref name="dataSource"/> must give sessions of their own: LISTEN belongs to one
+    /// (notifications sent while disconnected are lost). A failed connection is retried after
+    /// <paramref name="reconnectDelay"/>, measured on <paramref name="delayClock"/>. <paramref name="dataSource"/> must give sessions of their own: LISTEN belongs to one
     /// physical connection, which a multiplexing data source does not promise.
     /// </summary>
     public static async Task ListenUntilStoppedAsync(

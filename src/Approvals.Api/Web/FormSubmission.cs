@@ -9,6 +9,7 @@ using Approvals.Domain;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.AspNetCore.Razor.TagHelpers;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Web;
 
@@ -30,11 +31,24 @@ internal sealed class FormSubmission
     private readonly string _caller;
     private readonly string _key;
     private readonly string _requestHash;
+    private readonly UnitOfWork _unit;
+    private readonly ITempDataDictionary _tempData;
+    private readonly IdempotencyOptions _options;
+    private readonly TimeProvider _clock;
 
-    private FormSubmission(string caller, string key, string requestHash) => (_caller, _key, _requestHash) = (caller, key, requestHash);
+    private FormSubmission(string caller, string key, string requestHash, HttpContext http, ITempDataDictionary tempData)
+    {
+        (_caller, _key, _requestHash, _tempData) = (caller, key, requestHash, tempData);
+        _unit = http.RequestServices.GetRequiredService<UnitOfWork>();
+        _options = http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value;
+        _clock = http.RequestServices.GetRequiredService<TimeProvider>();
+    }
 
-    /// <summary>The post's submission (null when its form carries none), or that its submission id is no id (to refuse with 400).</summary>
-    public static async Task<(FormSubmission? Submission, bool Invalid)> ReadAsync(HttpContext http)
+    /// <summary>
+    /// The post's submission, answering in the request's unit of work and notices (<paramref name="tempData"/>); null
+    /// when its form carries none. Or that its submission id is no id (to refuse with 400).
+    /// </summary>
+    public static async Task<(FormSubmission? Submission, bool Invalid)> ReadAsync(HttpContext http, ITempDataDictionary tempData)
     {
         if (!http.Request.HasFormContentType)
         {
@@ -59,19 +73,19 @@ internal sealed class FormSubmission
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.ToString())));
-        return (new(Caller.From(http).Actor, $"web-form:{id:N}:{hash[..32]}", hash), false);
+        return (new(Caller.From(http).Actor, $"web-form:{id:N}:{hash[..32]}", hash, http, tempData), false);
     }
 
     /// <summary>Where the first post of this submission redirected, with its notice, while the key holds; else null.</summary>
-    public async Task<IActionResult?> EarlierAnswerAsync(UnitOfWork unit, ITempDataDictionary tempData, IdempotencyOptions options, DateTimeOffset now)
+    public async Task<IActionResult?> EarlierAnswerAsync()
     {
-        var stored = await IdempotencyStore.FindAsync(unit, _caller, _key, CancellationToken.None);
-        if (stored is not { Location: { } location, StatusCode: not null } || stored.RequestHash != _requestHash || !options.Holds(stored, now))
+        var stored = await IdempotencyStore.FindAsync(_unit, _caller, _key, CancellationToken.None);
+        if (stored is not { Location: { } location, StatusCode: not null } || stored.RequestHash != _requestHash || !_options.Holds(stored, _clock.GetUtcNow()))
         {
             return null;
         }
 
-        Notices.Restore(tempData, stored.ResponseBody is { } notices ? JsonSerializer.Deserialize<Dictionary<string, string>>(notices) ?? [] : []);
+        Notices.Restore(_tempData, stored.ResponseBody is { } notices ? JsonSerializer.Deserialize<Dictionary<string, string>>(notices) ?? [] : []);
         return new LocalRedirectResult(location);
     }
 
@@ -79,9 +93,11 @@ internal sealed class FormSubmission
     /// Stores where this post redirected and the notice it left, in the unit's transaction. False when a post of the
     /// same submission stored its answer first: this one's work must be rolled back, and that answer given.
     /// </summary>
-    public Task<bool> RecordAsync(UnitOfWork unit, LocalRedirectResult redirect, ITempDataDictionary tempData, IdempotencyOptions options, DateTimeOffset now) =>
-        IdempotencyStore.StoreAsync(
-            unit,
+    public Task<bool> RecordAsync(LocalRedirectResult redirect)
+    {
+        var now = _clock.GetUtcNow();
+        return IdempotencyStore.StoreAsync(
+            _unit,
             new IdempotencyRecord
             {
                 Caller = _caller,
@@ -89,12 +105,13 @@ internal sealed class FormSubmission
                 RequestHash = _requestHash,
                 StatusCode = StatusCodes.Status302Found,
                 Location = redirect.Url,
-                ResponseBody = JsonSerializer.Serialize(Notices.Peek(tempData)),
+                ResponseBody = JsonSerializer.Serialize(Notices.Peek(_tempData)),
             },
             now,
-            options.ExpiredBefore(now),
-            options.AbandonedBefore(now),
+            _options.ExpiredBefore(now),
+            _options.AbandonedBefore(now),
             CancellationToken.None);
+    }
 }
 
 /// <summary>Gives every post form of the pages a fresh submission id (<see cref="FormSubmission"/>).</summary>

@@ -1,9 +1,7 @@
-using Approvals.Api.Features;
 using Approvals.Api.Persistence;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Options;
 
 namespace Approvals.Api.Web;
 
@@ -27,18 +25,14 @@ public sealed class InUnitOfWorkAttribute : Attribute, IAsyncPageFilter
             return;
         }
 
-        var unit = http.RequestServices.GetRequiredService<UnitOfWork>();
-        var options = http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value;
-        var clock = http.RequestServices.GetRequiredService<TimeProvider>();
-        var tempData = ((PageModel)context.HandlerInstance).TempData;
-        var (submission, invalid) = await FormSubmission.ReadAsync(http);
+        var (submission, invalid) = await FormSubmission.ReadAsync(http, ((PageModel)context.HandlerInstance).TempData);
         if (invalid)
         {
             context.Result = new BadRequestResult();
             return;
         }
 
-        if (submission is not null && await submission.EarlierAnswerAsync(unit, tempData, options, clock.GetUtcNow()) is { } earlier)
+        if (submission is not null && await submission.EarlierAnswerAsync() is { } earlier)
         {
             context.Result = earlier;
             return;
@@ -52,19 +46,18 @@ public sealed class InUnitOfWorkAttribute : Attribute, IAsyncPageFilter
 
         if (executed.Result is LocalRedirectResult or RedirectResult or RedirectToPageResult)
         {
-            if (submission is not null && executed.Result is LocalRedirectResult redirect
-                && !await submission.RecordAsync(unit, redirect, tempData, options, clock.GetUtcNow()))
+            if (submission is not null && executed.Result is LocalRedirectResult redirect && !await submission.RecordAsync(redirect))
             {
                 // A post of the same submission ran at the same time and stored its answer first: this one's work is
                 // rolled back (the unit is not committed), and the person sees what the first one did.
-                executed.Result = await submission.EarlierAnswerAsync(unit, tempData, options, clock.GetUtcNow())
+                executed.Result = await submission.EarlierAnswerAsync()
                     ?? throw new InvalidOperationException("A form submission's answer was stored, yet it cannot be read.");
                 return;
             }
 
-            await unit.CommitAsync(CancellationToken.None);
+            await http.RequestServices.GetRequiredService<UnitOfWork>().CommitAsync(CancellationToken.None);
         }
-        else if (submission is not null && await submission.EarlierAnswerAsync(unit, tempData, options, clock.GetUtcNow()) is { } first)
+        else if (submission is not null && await submission.EarlierAnswerAsync() is { } first)
         {
             // Refused because a post of the same submission had already done the work (a vote already cast): its answer.
             executed.Result = first;

@@ -14,6 +14,7 @@ public static class Notices
 {
     private const string NoticeKey = "notice";
     private const string OutcomesKey = "outcomes";
+    private static readonly string[] Keys = [NoticeKey, OutcomesKey];
 
     public static void Set(ITempDataDictionary tempData, string notice) => tempData[NoticeKey] = notice;
 
@@ -24,12 +25,12 @@ public static class Notices
 
     /// <summary>What the next page will be told, without taking it (to store with a form's submission).</summary>
     public static Dictionary<string, string> Peek(ITempDataDictionary tempData) =>
-        new[] { NoticeKey, OutcomesKey }.Where(key => tempData.Peek(key) is string).ToDictionary(key => key, key => (string)tempData.Peek(key)!);
+        Keys.Where(key => tempData.Peek(key) is string).ToDictionary(key => key, key => (string)tempData.Peek(key)!);
 
     /// <summary>Tells the next page what <paramref name="notices"/> (from <see cref="Peek"/>) say, and nothing else.</summary>
     public static void Restore(ITempDataDictionary tempData, IReadOnlyDictionary<string, string> notices)
     {
-        foreach (var key in new[] { NoticeKey, OutcomesKey })
+        foreach (var key in Keys)
         {
             tempData.Remove(key);
             if (notices.TryGetValue(key, out var value))
